@@ -1,0 +1,1 @@
+"""Map rendering: scored regions to Leaflet HTML and PNG."""

@@ -1,0 +1,1 @@
+"""The riskmap service: HTTP API, storage and command line."""

@@ -1,0 +1,118 @@
+"""The ``riskmap`` command line.
+
+Each sub-command lives in a small function registered in :data:`COMMANDS`; errors the user can
+fix (a missing file, a bad mapping) end with one readable line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from geodata.errors import GeodataError
+from service.settings import Settings
+
+
+def _cmd_data_build(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.boundaries import build_cache
+
+    source = settings.boundary_source_object()
+    boundaries, built = build_cache(source, settings.data_dir, force=args.force)
+    counts = boundaries.counts()
+    verb = "built" if built else "up to date"
+    print(
+        f"boundaries {verb}: {counts['admin0']} admin-0, {counts['admin1']} admin-1, "
+        f"{counts['borders']} borders in {boundaries.cache_dir}"
+    )
+    return 0
+
+
+def _cmd_data_info(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.boundaries import cache_dir_for, load_cache
+
+    source = settings.boundary_source_object()
+    boundaries = load_cache(cache_dir_for(settings.data_dir, source.key))
+    meta = boundaries.metadata
+    info = {
+        "source": meta["source"]["name"],
+        "version": meta["source"]["version"],
+        "licence": meta["source"]["licence"],
+        "files": meta["source"]["files"],
+        "counts": boundaries.counts(),
+        "build": meta.get("build", {}),
+        "built_at": meta.get("built_at"),
+        "cache": str(boundaries.cache_dir),
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        counts = info["counts"]
+        print(f"source   {info['source']} {info['version']}")
+        print(f"licence  {info['licence']}")
+        for path, checksum in meta["source"]["files"].items():
+            print(f"file     {path} sha256:{checksum}")
+        print(
+            f"counts   admin-0 {counts['admin0']}, admin-1 {counts['admin1']}, "
+            f"borders {counts['borders']}, adjacent admin-1 pairs {counts['adjacent_admin1_pairs']}"
+        )
+        print(f"repairs  {json.dumps(info['build'])}")
+        print(f"cache    {info['cache']}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = settings.model_copy(update={"host": args.host, "port": args.port})
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="riskmap", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="boundary data")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    build = data_commands.add_parser("build", help="build the boundary cache (idempotent)")
+    build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    build.set_defaults(handler=_cmd_data_build)
+    info = data_commands.add_parser("info", help="what boundary data is cached")
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    info.set_defaults(handler=_cmd_data_info)
+
+    serve = commands.add_parser("serve", help="serve the API and maps")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=_cmd_serve)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+        if getattr(args, "host", None) is None and args.command == "serve":
+            args.host = settings.host
+        if getattr(args, "port", None) is None and args.command == "serve":
+            args.port = settings.port
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except (GeodataError, ValueError, OSError) as exc:
+        print(f"riskmap: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

