@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -25,14 +26,14 @@ def border_id(country_a: str, country_b: str) -> str:
     return f"{first}|{second}"
 
 
-def geodesic_km(geometry: shapely.Geometry) -> float:
+def geodesic_km(geometry: BaseGeometry) -> float:
     """Length of a line on the WGS84 ellipsoid, in kilometres."""
     if geometry is None or geometry.is_empty:
         return 0.0
     return float(_GEOD.geometry_length(geometry)) / 1000.0
 
 
-def linear_part(geometry: shapely.Geometry) -> shapely.Geometry:
+def linear_part(geometry: BaseGeometry) -> BaseGeometry:
     """Keep only the lines of an intersection result (drop the points where regions only touch)."""
     parts = shapely.get_parts(geometry)
     lines = [p for p in parts if p.geom_type in ("LineString", "MultiLineString") and p.length > 0]
@@ -92,13 +93,15 @@ def country_borders(edges: pd.DataFrame) -> gpd.GeoDataFrame:
     admin-1 region that touches the border, longest share first.
     """
     cross = edges[edges["country_a"] != edges["country_b"]]
-    lines: dict[str, list[shapely.Geometry]] = defaultdict(list)
+    lines: dict[str, list[BaseGeometry]] = defaultdict(list)
     shares: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
-    for row in cross.itertuples(index=False):
-        key = border_id(row.country_a, row.country_b)
-        lines[key].append(row.geometry)
-        shares[key][(row.a, row.country_a)] += row.length_km
-        shares[key][(row.b, row.country_b)] += row.length_km
+    for a, b, country_a, country_b, line, km in cross[
+        ["a", "b", "country_a", "country_b", "geometry", "length_km"]
+    ].itertuples(index=False, name=None):
+        key = border_id(str(country_a), str(country_b))
+        lines[key].append(line)
+        shares[key][(str(a), str(country_a))] += float(km)
+        shares[key][(str(b), str(country_b))] += float(km)
     records = []
     for key in sorted(lines):
         line = shapely.line_merge(shapely.union_all(lines[key]))
@@ -132,4 +135,3 @@ def neighbours(adjacency: pd.DataFrame, region_id: str) -> list[str]:
 def regions_on_side(regions: Sequence[dict[str, object]], country: str) -> list[str]:
     """The ids of a border's regions that lie in ``country``."""
     return [str(r["region_id"]) for r in regions if r["country"] == country]
-

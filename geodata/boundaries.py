@@ -32,10 +32,11 @@ import pandas as pd
 import pycountry
 import shapely
 import shapely.errors
+from shapely.geometry.base import BaseGeometry
 
 from geodata import borders as border_ops
 from geodata.errors import BoundaryDataError, NotFound
-from geodata.sources import BoundarySource, SourceData, SourceInfo
+from geodata.sources import BoundarySource, SourceData, SourceInfo, clean_iso_3166_2
 from geodata.webgeom import Detail, prepare_geometries, simplify_coverage
 
 #: Bump when the cache layout or its columns change, so old caches are rebuilt, not misread.
@@ -136,7 +137,7 @@ def repair_geometries(admin1: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     return admin1, count
 
 
-def _only_polygons(geometry: shapely.Geometry) -> shapely.Geometry:
+def _only_polygons(geometry: BaseGeometry) -> BaseGeometry:
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry
     polygons = []
@@ -202,6 +203,9 @@ def build_layers(source_data: SourceData) -> tuple[Boundaries, BuildStats]:
     stats = BuildStats()
     admin1, stats.invalid_repaired = repair_geometries(source_data.admin1)
     admin1 = admin1[~admin1.geometry.is_empty].reset_index(drop=True)
+    # Sources clean their codes, but a placeholder that slips through would be served as a key
+    # and could fold two unrelated regions together in the merge below: null it here too.
+    admin1["iso_3166_2"] = admin1["iso_3166_2"].map(clean_iso_3166_2)
     admin1, stats.merged_duplicates = merge_split_regions(admin1)
     stats.iso_placeholders_dropped = int(admin1["iso_3166_2"].isna().sum())
     full = admin1.geometry.to_numpy()
@@ -229,9 +233,8 @@ def build_layers(source_data: SourceData) -> tuple[Boundaries, BuildStats]:
         )
         simple_borders = border_ops.country_borders(border_ops.shared_edges(simple_frame))
         lines = dict(zip(simple_borders["border_id"], simple_borders.geometry, strict=True))
-        borders[column] = prepare_geometries(
-            [lines.get(bid, geom) for bid, geom in zip(borders["border_id"], borders.geometry)]
-        )
+        pairs = zip(borders["border_id"], borders.geometry, strict=True)
+        borders[column] = prepare_geometries([lines.get(bid, geom) for bid, geom in pairs])
 
     stats.seconds = time.perf_counter() - started
     metadata = {

@@ -33,6 +33,8 @@ from geodata.errors import BoundaryDataError, DownloadError
 
 ISO_3166_2 = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+
 #: Name-like fields kept from Natural Earth; the gazetteer reads all of them.
 NAME_FIELDS = (
     "name_alt",
@@ -133,7 +135,7 @@ def sha256_file(path: Path) -> str:
 
 
 def alpha3_for(iso_a2: str | None, fallback: str) -> str:
-    """ISO 3166-1 alpha-3 for an alpha-2 code; ``fallback`` (e.g. Natural Earth's adm0_a3) if none."""
+    """ISO 3166-1 alpha-3 for an alpha-2 code, else ``fallback`` (e.g. Natural Earth's adm0_a3)."""
     if iso_a2 and len(iso_a2) == 2:
         if iso_a2 in _USER_ASSIGNED_ALPHA3:
             return _USER_ASSIGNED_ALPHA3[iso_a2]
@@ -144,7 +146,7 @@ def alpha3_for(iso_a2: str | None, fallback: str) -> str:
 
 
 def clean_iso_3166_2(code: object) -> str | None:
-    """Keep an ISO 3166-2 code only when it is well-formed (Natural Earth has ``TJ-X01~`` placeholders)."""
+    """Keep an ISO 3166-2 code only when well-formed (Natural Earth has ``TJ-X01~`` dummies)."""
     if isinstance(code, str) and ISO_3166_2.match(code):
         return code
     return None
@@ -157,7 +159,11 @@ def read_vector(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if path.is_file() and path.stat().st_size == 0:
         raise BoundaryDataError(path, "file is empty")
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        if path.suffix.lower() in _PARQUET_SUFFIXES:
+            # pyogrio's bundled GDAL has no (Geo)Parquet driver; pyarrow reads it directly.
+            frame = gpd.read_parquet(path)
+        else:
+            frame = pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise BoundaryDataError(path, f"not a readable vector file ({_first_line(exc)})") from exc
     except Exception as exc:  # GDAL raises a zoo of errors for truncated or garbled files
@@ -278,6 +284,9 @@ class LocalFileSource:
 
     @property
     def key(self) -> str:
+        if not self.path.is_file():
+            # The key hashes the file: name the missing file instead of raising a bare OSError.
+            raise BoundaryDataError(self.path, "file does not exist")
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", self.path.stem).strip("-") or "file"
         return f"local-{stem}-{sha256_file(self.path)[:12]}"
 
@@ -394,7 +403,10 @@ class GeoBoundariesSource:
             recorded = checksum_file.read_text().split()
             if len(recorded) == 2 and sha256_file(target) == recorded[0]:
                 return target, recorded[0], recorded[1]
-        meta = json.loads(_download_bytes(_index_url(meta_url), self.timeout_s))
+        try:
+            meta = json.loads(_download_bytes(_index_url(meta_url), self.timeout_s))
+        except ValueError as exc:  # an HTML error page or a truncated response
+            raise DownloadError(f"{meta_url}: metadata is not JSON ({_first_line(exc)})") from exc
         if not isinstance(meta, dict) or "gjDownloadURL" not in meta:
             raise DownloadError(f"{meta_url}: response has no gjDownloadURL")
         data_url = urllib.parse.urljoin(meta_url, str(meta["gjDownloadURL"]))
@@ -422,7 +434,7 @@ def _download_bytes(url: str, timeout_s: float) -> bytes:
     if not url.startswith(("http://", "https://", "file:")):
         raise DownloadError(f"{url}: only http, https and file URLs are fetched")
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
             data: bytes = response.read()
             return data
     except (urllib.error.URLError, OSError, TimeoutError) as exc:

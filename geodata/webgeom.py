@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 
-class Detail(str, Enum):
+class Detail(StrEnum):
     """Geometry detail levels offered by the API; ``full`` is the source geometry."""
 
     low = "low"
@@ -46,7 +47,7 @@ def simplify_coverage(geometries: np.ndarray, detail: Detail) -> np.ndarray:
     return np.asarray(simplified, dtype=object)
 
 
-def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """Keep only the (multi)polygon part of a ``make_valid`` result."""
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry
@@ -54,12 +55,12 @@ def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(polygons) if polygons else shapely.Polygon()
 
 
-def round_coordinates(geometry: shapely.Geometry, decimals: int = COORDINATE_DECIMALS) -> Any:
+def round_coordinates(geometry: BaseGeometry, decimals: int = COORDINATE_DECIMALS) -> Any:
     """Round every coordinate to ``decimals`` places (RFC 7946 section 11.2 advice)."""
     return shapely.transform(geometry, lambda coords: np.round(coords, decimals))
 
 
-def split_antimeridian(geometry: shapely.Geometry) -> shapely.Geometry:
+def split_antimeridian(geometry: BaseGeometry) -> BaseGeometry:
     """Split polygons and lines whose longitudes jump across +/-180 (RFC 7946 section 3.1.9).
 
     A part whose consecutive vertices jump more than 180 degrees crosses the antimeridian:
@@ -71,7 +72,7 @@ def split_antimeridian(geometry: shapely.Geometry) -> shapely.Geometry:
     parts = list(shapely.get_parts(geometry))
     if not any(_crosses(part) for part in parts):
         return geometry
-    pieces: list[shapely.Geometry] = []
+    pieces: list[BaseGeometry] = []
     for part in parts:
         if not _crosses(part):
             pieces.append(part)
@@ -88,13 +89,13 @@ def split_antimeridian(geometry: shapely.Geometry) -> shapely.Geometry:
     return shapely.GeometryCollection(flat)
 
 
-def _crosses(part: shapely.Geometry) -> bool:
+def _crosses(part: BaseGeometry) -> bool:
     """Whether consecutive vertices jump more than 180 degrees of longitude.
 
     A jump between two vertices both on the +/-180 meridian is not a crossing: that is how
     already-split data (Antarctica, eastern Russia) closes its rings along the map edge.
     """
-    rings = [part] if part.geom_type == "LineString" else [part.exterior, *part.interiors]
+    rings = [part] if part.geom_type == "LineString" else list(shapely.get_rings(part))
     for ring in rings:
         x = shapely.get_coordinates(ring)[:, 0]
         jumps = np.abs(np.diff(x)) > 180
@@ -116,14 +117,14 @@ def _unshift(coords: np.ndarray) -> np.ndarray:
     return out
 
 
-def rfc7946_geometry(geometry: shapely.Geometry) -> shapely.Geometry:
+def rfc7946_geometry(geometry: BaseGeometry) -> BaseGeometry:
     """Orient, split and round one geometry for RFC 7946 output."""
     geometry = split_antimeridian(geometry)
     geometry = shapely.orient_polygons(geometry, exterior_cw=False)
     return round_coordinates(geometry)
 
 
-def prepare_geometries(geometries: Iterable[shapely.Geometry]) -> list[str]:
+def prepare_geometries(geometries: Iterable[BaseGeometry]) -> list[str]:
     """RFC 7946 geometry JSON strings for many geometries (done once at build, not per request)."""
     arr = np.asarray(list(geometries), dtype=object)
     out: list[str] = []

@@ -1,0 +1,25 @@
+"""``/health``: liveness plus what boundary data is loaded (the Docker HEALTHCHECK calls it)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from geodata.boundaries import Boundaries
+from service.dependencies import get_boundaries
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Service health")
+def health(boundaries: Annotated[Boundaries, Depends(get_boundaries)]) -> dict[str, Any]:
+    source = boundaries.metadata.get("source", {})
+    return {
+        "status": "ok",
+        "boundaries": {
+            "source": source.get("name"),
+            "version": source.get("version"),
+            **boundaries.counts(),
+        },
+    }

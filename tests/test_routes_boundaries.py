@@ -1,0 +1,126 @@
+"""HTTP tests for /health, /regions and /borders against the real Natural Earth cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geodata.boundaries import cache_dir_for
+from service.app import create_app
+from service.settings import Settings
+
+GEOJSON = "application/geo+json"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    settings = Settings()
+    cache = cache_dir_for(settings.data_dir, settings.boundary_source_object().key)
+    if not (cache / "metadata.json").exists():
+        pytest.skip(f"boundary cache not built at {cache}: run `riskmap data build`")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_health_reports_loaded_boundaries(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["boundaries"]["admin1"] > 4500
+    assert body["boundaries"]["borders"] > 300
+
+
+def test_regions_of_one_country(client: TestClient) -> None:
+    response = client.get("/regions", params={"country": "AFG", "detail": "medium"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(GEOJSON)
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    ids = {f["id"] for f in collection["features"]}
+    # Natural Earth ships 34 features for 32 provinces (Parwan, Uruzgan come in two pieces each)
+    assert len(ids) == 32
+    assert {"AFG-1760", "AFG-1763", "AFG-1765"} <= ids
+    names = {f["properties"]["name"] for f in collection["features"]}
+    assert "Badakhshan" in names
+    assert {f["geometry"]["type"] for f in collection["features"]} <= {"Polygon", "MultiPolygon"}
+
+
+def test_admin0_level_and_lowercase_country(client: TestClient) -> None:
+    response = client.get("/regions", params={"level": "admin0", "country": "tjk"})
+    assert response.status_code == 200
+    features = response.json()["features"]
+    assert [f["id"] for f in features] == ["TJK"]
+    assert features[0]["properties"]["admin1_count"] == 5
+
+
+def test_world_admin0_has_every_country(client: TestClient) -> None:
+    features = client.get("/regions", params={"level": "admin0"}).json()["features"]
+    ids = {f["id"] for f in features}
+    assert len(ids) == len(features) > 200
+    assert {"AFG", "TJK", "PAK", "USA", "RUS"} <= ids
+
+
+def test_response_is_gzip_compressed_when_asked(client: TestClient) -> None:
+    response = client.get(
+        "/regions", params={"country": "AFG"}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.headers.get("content-encoding") == "gzip"
+
+
+def test_borders_filtered_by_country(client: TestClient) -> None:
+    features = client.get("/borders", params={"country": "AFG"}).json()["features"]
+    ids = {f["id"] for f in features}
+    assert ids == {"AFG|CHN", "AFG|IRN", "AFG|PAK", "AFG|TJK", "AFG|TKM", "AFG|UZB"}
+    for feature in features:
+        assert feature["geometry"]["type"] in {"LineString", "MultiLineString"}
+
+
+@pytest.mark.parametrize("border_id", ["AFG|TJK", "TJK|AFG", "afg|tjk"])
+def test_border_feature_in_any_order(client: TestClient, border_id: str) -> None:
+    response = client.get(f"/borders/{border_id.replace('|', '%7C')}")
+    assert response.status_code == 200
+    border = response.json()
+    assert border["type"] == "Feature"
+    assert border["id"] == "AFG|TJK"
+    props = border["properties"]
+    assert 1100 <= props["length_km"] <= 1400
+    afghan_side = {r["region_id"] for r in props["regions"] if r["country"] == "AFG"}
+    assert {"AFG-1760", "AFG-1763", "AFG-1765"} <= afghan_side
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/borders/AFG%7CUSA", 404),
+        ("/borders/AFG", 404),
+        ("/regions?country=XXX", 400),
+        ("/regions?country=AFGHANISTAN", 400),
+        ("/regions?level=admin3", 400),
+        ("/regions?detail=ultra", 400),
+        ("/nowhere", 404),
+    ],
+)
+def test_bad_requests_get_problem_json(client: TestClient, url: str, status: int) -> None:
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"]
+    assert set(problem) >= {"type", "title", "status", "detail"}
+
+
+def test_coordinates_have_at_most_six_decimals(client: TestClient) -> None:
+    text = client.get("/borders/AFG%7CTJK", params={"detail": "full"}).text
+    coordinates = json.loads(text)["geometry"]["coordinates"]
+    flat = json.dumps(coordinates)
+    decimals = [
+        len(n.split(".")[1])
+        for n in flat.replace("[", " ").replace("]", " ").replace(",", " ").split()
+        if "." in n
+    ]
+    assert decimals and max(decimals) <= 6
