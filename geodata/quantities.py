@@ -1,0 +1,228 @@
+"""Numbers in news text and what they count: killed, wounded, hostages, militants.
+
+Reports give numbers as digits ("55", "6,500"), words ("twelve", "dozens", "hundreds") and
+hedged ranges ("up to 4,000", "at least 12", "10 to 15"). A number alone means nothing; it is
+attached to the noun or verb near it ("55 personnel killed", "killing 12", "4,000 fighters").
+Vague quantities keep a conservative value (``dozens`` = 24) and are flagged ``approximate``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Category = Literal["killed", "wounded", "hostages", "militants"]
+
+_UNITS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+#: Vague quantities: the lowest reading a careful analyst would defend.
+_VAGUE = {
+    "several": 3,
+    "a few": 3,
+    "a dozen": 12,
+    "dozens": 24,
+    "scores": 40,
+    "hundreds": 200,
+    "thousands": 2000,
+    "tens of thousands": 20000,
+}
+
+_WORD_NUMBER = (
+    r"(?:(?:"
+    + "|".join(sorted(_UNITS, key=len, reverse=True))
+    + r")(?:[- ](?:"
+    + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k not in ("a", "an"))
+    + r"))?(?:\s+(?:hundred|thousand|million))?)"
+)
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s+(?:thousand|million))?"
+_VAGUE_RE = "|".join(re.escape(k) for k in sorted(_VAGUE, key=len, reverse=True))
+_HEDGE = (
+    r"(?P<hedge>up to|at least|more than|over|about|around|nearly|almost|some|roughly|"
+    r"approximately|as many as)\s+"
+)
+NUMBER_RE = re.compile(
+    rf"(?<![\w.,])(?:{_HEDGE})?(?P<number>{_VAGUE_RE}|{_DIGITS}|{_WORD_NUMBER})"
+    rf"(?:\s*(?:-|–|to)\s*(?P<upper>{_DIGITS}))?(?![\w,]*\d)",
+    re.IGNORECASE,
+)
+
+_KILLED = re.compile(
+    r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
+    r"massacred|executed|perished)\b",
+    re.IGNORECASE,
+)
+_WOUNDED = re.compile(r"\b(?:wounded|wounding|injured|injuring|injuries|hurt)\b", re.IGNORECASE)
+_HOSTAGES = re.compile(
+    r"\b(?:hostages?|kidnapped|kidnapping|abducted|abducting|captives?|held captive)\b",
+    re.IGNORECASE,
+)
+_MILITANTS = re.compile(
+    r"\b(?:militants?|fighters?|insurgents?|terrorists?|jihadists?|gunmen|rebels?|"
+    r"extremists?|members)\b",
+    re.IGNORECASE,
+)
+#: Verbs that, right after a bare number, mean "this many fighters are there".
+_PRESENCE_VERBS = re.compile(
+    r"^\s*(?:concentrated|based|deployed|stationed|operating|active|present|massed|gathered)\b",
+    re.IGNORECASE,
+)
+_AFTER_VERB_KILLED = re.compile(r"\b(?:killing|killed|kills)\s*$", re.IGNORECASE)
+_AFTER_VERB_WOUNDED = re.compile(r"\b(?:wounding|injuring|wounded|injured)\s*$", re.IGNORECASE)
+_AFTER_VERB_HOSTAGE = re.compile(r"\b(?:kidnapping|kidnapped|abducting|abducted|seized)\s*$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A counted thing: ``value`` of ``category`` at ``start:end`` of the text."""
+
+    category: Category
+    value: int
+    start: int
+    end: int
+    approximate: bool
+    text: str
+
+
+def parse_number(text: str) -> tuple[int, bool] | None:
+    """Value of one number expression and whether it is approximate; None if not a number.
+
+    >>> parse_number("6,500")
+    (6500, False)
+    >>> parse_number("twenty-one")
+    (21, False)
+    >>> parse_number("hundreds")
+    (200, True)
+    """
+    raw = text.strip().lower()
+    if not raw:
+        return None
+    if raw in _VAGUE:
+        return _VAGUE[raw], True
+    digits = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s+(thousand|million))?", raw)
+    if digits:
+        whole = float(digits.group(1).replace(",", "") + "." + (digits.group(2) or "0"))
+        scale = _SCALES.get(digits.group(3) or "", 1)
+        return round(whole * scale), False
+    total = 0
+    current = 0
+    for token in re.split(r"[\s-]+", raw):
+        if token in _UNITS:
+            current += _UNITS[token]
+        elif token in _SCALES:
+            current = max(current, 1) * _SCALES[token]
+            if _SCALES[token] >= 1000:
+                total += current
+                current = 0
+        else:
+            return None
+    value = total + current
+    return (value, False) if value else None
+
+
+def _category_for(text: str, start: int, end: int) -> Category | None:
+    """Decide what a number counts, from the words after it, then the words before it."""
+    after = text[end : end + 60]
+    after_clause = re.split(r"[;.!?]|,\s+(?:and|but|while|with)\b", after, maxsplit=1)[0]
+    before = text[max(0, start - 25) : start]
+    if _AFTER_VERB_KILLED.search(before):
+        return "killed"
+    if _AFTER_VERB_WOUNDED.search(before):
+        return "wounded"
+    if _AFTER_VERB_HOSTAGE.search(before):
+        return "hostages"
+    # The noun right after the number names what is counted; a verb of harm in the same
+    # clause says what happened to it ("55 personnel killed", "hundreds of fighters were killed").
+    harms: list[tuple[int, Category]] = []
+    checks: tuple[tuple[re.Pattern[str], Category], ...] = (
+        (_KILLED, "killed"),
+        (_WOUNDED, "wounded"),
+        (_HOSTAGES, "hostages"),
+    )
+    for pattern, category in checks:
+        match = pattern.search(after_clause)
+        if match:
+            harms.append((match.start(), category))
+    if harms:
+        return min(harms)[1]
+    if _MILITANTS.search(after_clause[:40]):
+        return "militants"
+    if _PRESENCE_VERBS.match(after) and _MILITANTS.search(text[max(0, start - 200) : start]):
+        return "militants"
+    return None
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number in ``text`` that counts casualties, hostages or militants."""
+    found: list[Quantity] = []
+    for match in NUMBER_RE.finditer(text):
+        number = match.group("number")
+        if _looks_like_year_or_date(text, match):
+            continue
+        parsed = parse_number(number)
+        if parsed is None:
+            continue
+        value, approximate = parsed
+        if number.lower() in ("a", "an"):
+            continue
+        category = _category_for(text, match.start(), match.end())
+        if category is None:
+            continue
+        hedge = (match.group("hedge") or "").lower()
+        approximate = approximate or hedge in {
+            "about",
+            "around",
+            "nearly",
+            "almost",
+            "some",
+            "roughly",
+            "approximately",
+        }
+        found.append(
+            Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
+        )
+    return found
+
+
+def _looks_like_year_or_date(text: str, match: re.Match[str]) -> bool:
+    number = match.group("number")
+    if re.fullmatch(r"(1[89]|20)\d\d", number):
+        return True
+    before = text[max(0, match.start() - 12) : match.start()]
+    return bool(
+        re.search(
+            r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+            r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s*$",
+            before,
+        )
+    )

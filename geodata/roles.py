@@ -1,0 +1,142 @@
+"""The role a place mention plays: where something happens, or only context around a story.
+
+"Belarus's STV network" names a media outlet, "a meeting in Astana" a venue, "member states
+include Russia, Belarus..." a member list and "the U.S. declared" an outside actor. None of these
+is a threat location, and linking an attack to them would paint the wrong map. Each mention gets
+one role with the reason, decided from the words around it; anything else is a candidate
+``location`` for incidents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from geodata.text import Span
+
+Role = Literal["location", "media_outlet", "meeting_venue", "member_list", "outside_actor"]
+CONTEXT_ROLES: frozenset[str] = frozenset(
+    {"media_outlet", "meeting_venue", "member_list", "outside_actor"}
+)
+
+
+class PlaceMention(Protocol):
+    """What incident extraction needs of a geoparser mention (see :mod:`geodata.geoparse`)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def surface(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def admin1(self) -> str | None: ...
+    @property
+    def border(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def precision(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class MentionRole:
+    """A mention's role and why: the evidence a reviewer needs to overrule it."""
+
+    role: Role
+    reason: str
+
+
+_MEDIA_AFTER = re.compile(
+    r"^(?:['’]s)?\s+(?:(?:state|national|public|private)\s+)?(?:[A-Z0-9]{2,6}\s+)?"
+    r"(?:TV|television|network|channel|broadcaster|radio|news agency|agency|newspaper|daily|"
+    r"outlet|media|press|news)\b"
+)
+_MEDIA_ACRONYM_AFTER = re.compile(r"^(?:['’]s)?\s+[A-Z]{2,6}\b(?!\s+(?:forces|troops|army))")
+_MEDIA_BEFORE = re.compile(r"(?:interview with|told|reported by|according to)\s+(?:the\s+)?$", re.I)
+_VENUE_BEFORE = re.compile(
+    r"\b(?:meeting|summit|talks|conference|session|forum|negotiations|ceremony|visit|"
+    r"council meeting|held)\b[^.;]{0,40}\b(?:in|at)\s+$",
+    re.IGNORECASE,
+)
+_MEMBER_LIST_BEFORE = re.compile(
+    r"\b(?:member (?:states|countries|nations)|members|membership)\b[^.;]{0,30}"
+    r"\b(?:include|includes|including|are|comprise|comprises|consist of|such as)\b[^.;]*$",
+    re.IGNORECASE,
+)
+_ACTOR_AFTER = re.compile(
+    r"^(?:['’]s)?\s+(?:(?:government|officials?|authorities|president|ministry|embassy|"
+    r"state department|envoy|administration|leaders?)\s+)?(?:and\s+[^.;,]{0,40}?\s+)?"
+    r"(?:has\s+|have\s+|had\s+)?(?:declared|said|says|announced|stated|claimed|condemned|urged|"
+    r"called|warned|pledged|promised|imposed|sanctioned|designated|recognized|denied)\b",
+    re.IGNORECASE,
+)
+
+
+def focus_country(mentions: Sequence[PlaceMention]) -> str | None:
+    """The country a document is mostly about: most mentioned, first mentioned on a tie."""
+    counts = Counter(m.country for m in mentions if m.country)
+    if not counts:
+        return None
+    first_seen = {}
+    for m in mentions:
+        if m.country and m.country not in first_seen:
+            first_seen[m.country] = m.start
+    return min(counts, key=lambda c: (-counts[c], first_seen[c]))
+
+
+def assign_roles(
+    text: str, mentions: Sequence[PlaceMention], sentences: Sequence[Span]
+) -> list[MentionRole]:
+    """One role per mention (same order), decided from the words around each one."""
+    focus = focus_country(mentions)
+    roles: list[MentionRole] = []
+    for index, mention in enumerate(mentions):
+        sentence = _sentence_of(mention, sentences)
+        before = text[sentence.start : mention.start] if sentence else text[: mention.start]
+        after = text[mention.end : (sentence.end if sentence else len(text))]
+        roles.append(_role_of(mention, before, after, focus))
+        # "a meeting in Astana, Kazakhstan": the country after a venue is part of the address.
+        if (
+            index > 0
+            and roles[index].role == "location"
+            and roles[index - 1].role == "meeting_venue"
+            and re.fullmatch(r",\s*", text[mentions[index - 1].end : mention.start])
+        ):
+            roles[index] = MentionRole("meeting_venue", "address of the venue before it")
+    return roles
+
+
+def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) -> MentionRole:
+    if _MEDIA_AFTER.match(after) or (
+        mention.kind == "country" and _MEDIA_ACRONYM_AFTER.match(after) and _is_adjective(mention)
+    ):
+        return MentionRole("media_outlet", "names a media outlet")
+    if _MEDIA_BEFORE.search(before) and _MEDIA_ACRONYM_AFTER.match(after):
+        return MentionRole("media_outlet", "source of an interview or report")
+    if _VENUE_BEFORE.search(before):
+        return MentionRole("meeting_venue", "place of a meeting")
+    if _MEMBER_LIST_BEFORE.search(before):
+        return MentionRole("member_list", "in a list of members")
+    if mention.kind == "country" and mention.country != focus and _ACTOR_AFTER.match(after):
+        return MentionRole("outside_actor", "a foreign state acting or speaking")
+    return MentionRole("location", "candidate location")
+
+
+def _is_adjective(mention: PlaceMention) -> bool:
+    """Demonyms ("Belarusian") end in -ian/-an/-ese/-i/-ish...: the form used before an outlet."""
+    return bool(re.search(r"(?:ian|an|ese|i|ish|ic|ch)$", mention.surface))
+
+
+def _sentence_of(mention: PlaceMention, sentences: Sequence[Span]) -> Span | None:
+    for sentence in sentences:
+        if sentence.start <= mention.start < sentence.end:
+            return sentence
+    return None

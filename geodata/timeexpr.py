@@ -1,0 +1,182 @@
+"""When things happened: date expressions in news text, anchored on the published date.
+
+News rarely gives full dates. "In November" means the most recent November on or before the
+article's date; "last year" is the anchor's year minus one; "late 2019" is the last quarter of
+2019. Each expression becomes a :class:`DateSpan` (first and last possible day), and an
+incident's date is the span's midpoint, so time decay treats a 2015 event as old.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "month_day_year",
+        re.compile(
+            rf"\b(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b",
+            re.I,
+        ),
+    ),
+    (
+        "day_month_year",
+        re.compile(
+            rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I
+        ),
+    ),
+    ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")),
+    (
+        "month_of_last_year",
+        re.compile(rf"\b(?P<month>{_MONTH_RE})\s+of\s+(?P<rel>last|this|next)\s+year\b", re.I),
+    ),
+    ("month_year", re.compile(rf"\b(?P<month>{_MONTH_RE})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)),
+    (
+        "part_year",
+        re.compile(
+            r"\b(?P<part>early|mid|late|end of|beginning of)[- ](?P<year>(?:19|20)\d\d)\b", re.I
+        ),
+    ),
+    (
+        "month_day",
+        re.compile(
+            rf"\b(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)", re.I
+        ),
+    ),
+    ("relative_year", re.compile(r"\b(?P<rel>last|this|past|previous)\s+year\b", re.I)),
+    ("relative_week", re.compile(r"\b(?P<rel>last|this|past)\s+week\b", re.I)),
+    ("relative_month", re.compile(r"\b(?P<rel>last|this|past)\s+month\b", re.I)),
+    ("yesterday", re.compile(r"\b(?P<word>yesterday|today|tonight|overnight)\b", re.I)),
+    ("weekday", re.compile(r"\b(?:on|last)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)),
+    (
+        "in_month",
+        re.compile(rf"\b(?:in|during|since|by)\s+(?P<month>{_MONTH_RE})\b(?!\s+\d)", re.I),
+    ),
+    (
+        "year",
+        re.compile(
+            r"\b(?:in|since|by|during|of|as early as|as late as)\s+(?P<year>(?:19|20)\d\d)\b", re.I
+        ),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """The first and last day a date expression can mean, and where it sits in the text."""
+
+    first: date
+    last: date
+    start: int
+    end: int
+    text: str
+
+    @property
+    def midpoint(self) -> date:
+        return self.first + (self.last - self.first) / 2
+
+
+def _month_before(anchor: date, month: int) -> int:
+    """The year of the most recent ``month`` on or before ``anchor`` (news reports the past)."""
+    return anchor.year if month <= anchor.month else anchor.year - 1
+
+
+def _month_span(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _resolve(kind: str, match: re.Match[str], anchor: date) -> tuple[date, date] | None:
+    groups = {k: v for k, v in match.groupdict().items() if v is not None}
+    month = _MONTHS.get(groups.get("month", "").lower().rstrip(".")) if "month" in groups else None
+    if kind == "iso":
+        month = int(groups["month"])
+    if kind in ("month_day_year", "day_month_year", "iso"):
+        day = _safe_date(int(groups["year"]), month or 0, int(groups["day"]))
+        return (day, day) if day else None
+    if kind == "month_year" and month:
+        return _month_span(int(groups["year"]), month)
+    if kind == "month_of_last_year" and month:
+        offset = {"last": -1, "this": 0, "next": 1}[groups["rel"].lower()]
+        return _month_span(anchor.year + offset, month)
+    if kind == "part_year":
+        year = int(groups["year"])
+        part = groups["part"].lower()
+        if part in ("early", "beginning of"):
+            return date(year, 1, 1), date(year, 4, 30)
+        if part == "mid":
+            return date(year, 5, 1), date(year, 8, 31)
+        return date(year, 9, 1), date(year, 12, 31)
+    if kind == "month_day" and month:
+        day = _safe_date(_month_before(anchor, month), month, int(groups["day"]))
+        return (day, day) if day else None
+    if kind == "in_month" and month:
+        return _month_span(_month_before(anchor, month), month)
+    if kind == "relative_year":
+        year = anchor.year if groups["rel"].lower() == "this" else anchor.year - 1
+        return date(year, 1, 1), date(year, 12, 31)
+    if kind == "relative_week":
+        back = 0 if groups["rel"].lower() == "this" else 7
+        return anchor - timedelta(days=back + 6), anchor - timedelta(days=back)
+    if kind == "relative_month":
+        if groups["rel"].lower() == "this":
+            return _month_span(anchor.year, anchor.month)
+        first = anchor.replace(day=1) - timedelta(days=1)
+        return _month_span(first.year, first.month)
+    if kind == "yesterday":
+        back = 1 if groups["word"].lower() == "yesterday" else 0
+        day = anchor - timedelta(days=back)
+        return day, day
+    if kind == "weekday":
+        back = (anchor.weekday() - _WEEKDAYS[groups["weekday"].lower()]) % 7 or 7
+        day = anchor - timedelta(days=back)
+        return day, day
+    if kind == "year":
+        year = int(groups["year"])
+        return date(year, 1, 1), date(year, 12, 31)
+    return None
+
+
+def find_dates(text: str, anchor: date) -> list[DateSpan]:
+    """Every date expression in ``text``, most specific first where they overlap."""
+    taken: list[tuple[int, int]] = []
+    spans: list[DateSpan] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            resolved = _resolve(kind, match, anchor)
+            if resolved is None:
+                continue
+            taken.append((match.start(), match.end()))
+            spans.append(
+                DateSpan(resolved[0], resolved[1], match.start(), match.end(), match.group(0))
+            )
+    return sorted(spans, key=lambda s: s.start)
+
+
+def parse_published(value: str | date | None) -> date | None:
+    """Parse an ISO date (or datetime) given at ingest; None stays None."""
+    if value is None or isinstance(value, date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise ValueError(f"published date {value!r} is not ISO 8601 (YYYY-MM-DD)") from exc

@@ -1,0 +1,187 @@
+"""Incident extraction: types, numbers, actors, dates and the location ladder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geodata.incidents import (
+    PRECISION_ADMIN1,
+    PRECISION_COUNTRY,
+    PRECISION_FOCUS,
+    PRECISION_PLACE,
+    Incident,
+    extract_incidents,
+    load_tables,
+)
+from tests.placeholders import fake_mentions
+
+PUBLISHED = date(2024, 11, 25)
+
+
+def read(text: str, published: date | None = PUBLISHED) -> list[Incident]:
+    return list(
+        extract_incidents("doc", text, fake_mentions(text), published, date(2026, 1, 1)).incidents
+    )
+
+
+def test_every_type_in_the_table_has_triggers() -> None:
+    tables = load_tables()
+    assert {t.type for t in tables.types} == {
+        "bombing",
+        "airstrike",
+        "kidnapping",
+        "armed_attack",
+        "security_operation",
+        "threat_statement",
+        "militant_presence",
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("A suicide bomber blew himself up in Kabul.", "bombing"),
+        ("An explosion tore through a market in Kandahar.", "bombing"),
+        ("Cross-border strikes hit Pakistani forces.", "airstrike"),
+        ("A drone strike hit a compound in Kunduz.", "airstrike"),
+        ("Gunmen kidnapped two engineers in Takhar.", "kidnapping"),
+        ("Militants attacked a checkpoint in Badakhshan.", "armed_attack"),
+        ("Clashes erupted in Kunduz overnight.", "armed_attack"),
+        (
+            "The army launched a counterterrorism operation in Kunar and Kabul.",
+            "security_operation",
+        ),
+        ("The group claimed responsibility for the blast in Kabul.", "bombing"),
+        ("Hundreds of fighters are entrenched in Badakhshan.", "militant_presence"),
+    ],
+)
+def test_incident_types(sentence: str, kind: str) -> None:
+    incidents = read(sentence)
+    assert [i.type for i in incidents][:1] == [kind]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ministers discussed trade in Kabul.",
+        "Troops held military drills in Tajikistan to prepare for threats.",
+        "No attack was reported in Kandahar.",
+        "The plan would help prevent attacks in Afghanistan.",
+    ],
+)
+def test_no_incident_where_nothing_happened(sentence: str) -> None:
+    assert read(sentence) == []
+
+
+def test_two_events_in_one_sentence_are_two_incidents_with_their_own_places() -> None:
+    text = (
+        "Recent incidents include deadly bombings in Afghanistan's cities such as Kabul and "
+        "Kandahar, as well as cross-border strikes targeting Pakistani forces."
+    )
+    bombing, strike = read(text)
+    assert bombing.type == "bombing"
+    assert [loc.region_id for loc in bombing.locations] == ["AFG-1767", "AFG-1754"]
+    assert all(loc.precision == PRECISION_PLACE for loc in bombing.locations)
+    assert bombing.deadly and bombing.killed is None
+    assert strike.type == "airstrike"
+    assert [loc.region_id for loc in strike.locations] == ["PAK"]
+    assert not strike.deadly
+
+
+def test_casualties_date_and_country_fallback() -> None:
+    (attack,) = read(
+        "In Pakistan, militant groups have increased their activities, with 55 personnel "
+        "killed in November alone."
+    )
+    assert attack.type == "armed_attack"
+    assert attack.killed == 55
+    assert attack.date_first == date(2024, 11, 1)
+    assert attack.date_source == "text"
+    (location,) = attack.locations
+    assert (location.region_id, location.precision) == ("PAK", PRECISION_COUNTRY)
+    assert location.reason == "country in the sentence"
+
+
+def test_militant_counts_each_make_a_presence_incident() -> None:
+    text = (
+        "The number of fighters in the Afghan branch has increased, now reaching about 6,500 "
+        "militants, with up to 4,000 concentrated in Afghanistan's Badakhshan, Kunduz, and "
+        "Takhar provinces, near the Tajik-Afghan border."
+    )
+    national, provincial = read(text)
+    assert (national.type, national.militants) == ("militant_presence", 6500)
+    assert [loc.region_id for loc in national.locations] == ["AFG"]
+    assert (provincial.type, provincial.militants) == ("militant_presence", 4000)
+    assert [loc.region_id for loc in provincial.locations] == ["AFG-1760", "AFG-1763", "AFG-1765"]
+    assert all(loc.precision == PRECISION_ADMIN1 for loc in provincial.locations)
+
+
+def test_historical_incident_keeps_its_own_date_and_skips_outside_actor() -> None:
+    text = (
+        "The branch appeared in Afghanistan in January 2015. By late 2019, the U.S. and the "
+        "former Afghan government declared that the group had been nearly eradicated, as "
+        "hundreds of its fighters were killed during counterterrorism operations."
+    )
+    (operation,) = read(text)
+    assert operation.type == "security_operation"
+    assert operation.killed == 200 and operation.approximate
+    assert operation.date is not None and operation.date.year == 2019
+    assert [loc.region_id for loc in operation.locations] == ["AFG"]
+
+
+def test_actors_from_the_alias_table() -> None:
+    (incident,) = read("ISKP militants attacked a mosque in Kabul.")
+    assert incident.actors == ("Islamic State Khorasan Province",)
+    (other,) = read("The Wilayah Khorasan branch claimed the bombing in Kandahar.")
+    assert "Islamic State Khorasan Province" in other.actors
+
+
+def test_focus_country_is_the_last_rung() -> None:
+    text = "Afghanistan is in turmoil. Militants attacked a convoy on Monday."
+    incidents = read(text)
+    attack = incidents[-1]
+    assert attack.locations[0].region_id == "AFG"
+    assert attack.locations[0].precision == PRECISION_FOCUS
+
+
+def test_unknown_published_date_uses_the_anchor() -> None:
+    (incident,) = read("A bomb exploded in Kabul.", published=None)
+    assert incident.date == date(2026, 1, 1)
+    assert incident.date_source == "anchor"
+
+
+def test_evidence_points_back_to_the_text() -> None:
+    text = "Peace talks went on. A bomb exploded in Kabul, killing 4 people."
+    (incident,) = read(text)
+    assert text[incident.start : incident.end] == incident.sentence
+    assert text[incident.trigger_start : incident.trigger_end] == incident.trigger
+    assert incident.killed == 4
+    record = incident.as_dict()
+    assert record["date"] == PUBLISHED.isoformat()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=600))
+def test_extractor_never_crashes(text: str) -> None:
+    for incident in read(text):
+        assert 0 <= incident.start <= incident.trigger_start < incident.trigger_end <= len(text)
+        assert 0 < incident.confidence <= 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["A bomb exploded in Kabul", "55 killed", "Militants", ",", ".", " ", "\u202e", "😀"]
+        ),
+        max_size=40,
+    )
+)
+def test_extractor_survives_violent_word_salad(parts: list[str]) -> None:
+    text = " ".join(parts)
+    for incident in read(text):
+        assert incident.sentence in text

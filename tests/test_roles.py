@@ -1,0 +1,62 @@
+"""Telling threat locations from places that are only context."""
+
+from __future__ import annotations
+
+import pytest
+
+from geodata.roles import assign_roles, focus_country
+from geodata.text import split_sentences
+from tests.placeholders import fake_mentions
+
+
+def roles_of(text: str) -> dict[str, str]:
+    mentions = fake_mentions(text)
+    roles = assign_roles(text, mentions, split_sentences(text))
+    return {m.surface: r.role for m, r in zip(mentions, roles, strict=True)}
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "role"),
+    [
+        ("In an interview with Belarus's STV network, he spoke.", "Belarus", "media_outlet"),
+        (
+            "He said in an interview with Belarusian STV that it was true.",
+            "Belarusian",
+            "media_outlet",
+        ),
+        (
+            "It will be finalised during a meeting in Astana on November 28.",
+            "Astana",
+            "meeting_venue",
+        ),
+        (
+            "The council meeting on November 28 in Astana, Kazakhstan, will adopt it.",
+            "Kazakhstan",
+            "meeting_venue",
+        ),
+        (
+            "The member states include Russia, Belarus, Armenia and Kazakhstan.",
+            "Armenia",
+            "member_list",
+        ),
+        (
+            "Bombs hit Kabul. Afghanistan is unstable. The U.S. declared the group defeated.",
+            "U.S.",
+            "outside_actor",
+        ),
+        ("A bomb exploded in Kabul on Monday.", "Kabul", "location"),
+        (
+            "Strikes targeted Pakistani forces near the Tajik-Afghan border.",
+            "Pakistani",
+            "location",
+        ),
+    ],
+)
+def test_roles(text: str, place: str, role: str) -> None:
+    assert roles_of(text)[place] == role
+
+
+def test_focus_country_is_the_most_mentioned() -> None:
+    text = "Afghanistan and Pakistan. Kabul in Afghanistan."
+    assert focus_country(fake_mentions(text)) == "AFG"
+    assert focus_country([]) is None
