@@ -40,7 +40,7 @@ from geodata.sources import BoundarySource, SourceData, SourceInfo, clean_iso_31
 from geodata.webgeom import Detail, prepare_geometries, simplify_coverage
 
 #: Bump when the cache layout or its columns change, so old caches are rebuilt, not misread.
-CACHE_SCHEMA_VERSION = 3
+CACHE_SCHEMA_VERSION = 4
 
 _JSON_COLUMNS = ("merged_ids", "regions")
 
@@ -313,6 +313,12 @@ def load_cache(cache: Path) -> Boundaries:
         raise BoundaryDataError(
             cache, f"boundary cache is damaged ({exc}); run `riskmap data build --force`"
         ) from exc
+    if metadata.get("schema_version") != CACHE_SCHEMA_VERSION:
+        raise BoundaryDataError(
+            cache,
+            f"boundary cache has schema {metadata.get('schema_version')}, this riskmap reads "
+            f"{CACHE_SCHEMA_VERSION}; run `riskmap data build`",
+        )
     for frame in layers.values():
         for column in _JSON_COLUMNS:
             if column in frame.columns:

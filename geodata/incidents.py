@@ -184,6 +184,14 @@ def extract_incidents(
     tables = load_tables()
     sentences = split_sentences(text)
     roles = assign_roles(text, mentions, sentences)
+    # "Wilayah Khorasan" or "Islamic State of Iraq" name a group, not a place.
+    group_spans = [m.span() for _, _, pattern in tables.actors for m in pattern.finditer(text)]
+    roles = [
+        MentionRole("group_name", "part of an armed group's name")
+        if any(start <= m.start and m.end <= end for start, end in group_spans)
+        else role
+        for m, role in zip(mentions, roles, strict=True)
+    ]
     located = [m for m, r in zip(mentions, roles, strict=True) if r.role not in CONTEXT_ROLES]
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor

@@ -17,9 +17,11 @@ from typing import Literal, Protocol
 
 from geodata.text import Span
 
-Role = Literal["location", "media_outlet", "meeting_venue", "member_list", "outside_actor"]
+Role = Literal[
+    "location", "media_outlet", "meeting_venue", "member_list", "outside_actor", "group_name"
+]
 CONTEXT_ROLES: frozenset[str] = frozenset(
-    {"media_outlet", "meeting_venue", "member_list", "outside_actor"}
+    {"media_outlet", "meeting_venue", "member_list", "outside_actor", "group_name"}
 )
 
 
@@ -72,7 +74,7 @@ _MEMBER_LIST_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ACTOR_AFTER = re.compile(
-    r"^(?:['’]s)?\s+(?:(?:government|officials?|authorities|president|ministry|embassy|"
+    r"^\.?(?:['’]s)?\s+(?:(?:government|officials?|authorities|president|ministry|embassy|"
     r"state department|envoy|administration|leaders?)\s+)?(?:and\s+[^.;,]{0,40}?\s+)?"
     r"(?:has\s+|have\s+|had\s+)?(?:declared|said|says|announced|stated|claimed|condemned|urged|"
     r"called|warned|pledged|promised|imposed|sanctioned|designated|recognized|denied)\b",

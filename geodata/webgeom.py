@@ -9,6 +9,7 @@ decimals (about 10 cm), and anything that crosses the antimeridian split in two.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -31,6 +32,10 @@ class Detail(StrEnum):
 TOLERANCE_DEG: dict[Detail, float] = {Detail.low: 0.05, Detail.medium: 0.01, Detail.full: 0.0}
 
 COORDINATE_DECIMALS = 6
+
+# GEOS writes GeoJSON numbers with 17 significant digits, so a coordinate rounded to 81.71143
+# comes out as 81.71142999999999; such long fractions are re-written in their shortest form.
+_LONG_FRACTION = re.compile(r"-?\d+\.\d{7,}(?:[eE][-+]?\d+)?")
 
 
 def simplify_coverage(geometries: np.ndarray, detail: Detail) -> np.ndarray:
@@ -132,8 +137,13 @@ def prepare_geometries(geometries: Iterable[BaseGeometry]) -> list[str]:
         if geometry is None or geometry.is_empty:
             out.append("null")
         else:
-            out.append(shapely.to_geojson(rfc7946_geometry(geometry)))
+            out.append(_shortest_numbers(shapely.to_geojson(rfc7946_geometry(geometry))))
     return out
+
+
+def _shortest_numbers(geojson: str) -> str:
+    """Re-write numbers with more than six decimals as Python's shortest repr of the rounding."""
+    return _LONG_FRACTION.sub(lambda m: repr(round(float(m[0]), COORDINATE_DECIMALS)), geojson)
 
 
 def feature_collection(

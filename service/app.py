@@ -4,37 +4,76 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from geodata.boundaries import load_boundaries
+from geodata.gazetteer import load_gazetteer
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
-from service.routes import boundaries, health
+from service.openapi import openapi_30
+from service.pipeline import Reader
+from service.routes import docs, documents, health, incidents, ogc, regions
+from service.scores import ScoreBoard
 from service.settings import Settings, get_settings
+from service.storage import Store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; heavy data (boundaries) loads once in the lifespan, not per request."""
+    """Build the app; heavy data (boundaries, gazetteer) loads once in the lifespan."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = load_boundaries(settings.boundary_source_object(), settings.data_dir)
+        boundaries = load_boundaries(settings.boundary_source_object(), settings.data_dir)
+        assert boundaries.cache_dir is not None
+        gazetteer = load_gazetteer(boundaries.cache_dir, boundaries=boundaries)
+        store = Store.open(settings.database, settings.dedup_settings())
         app.state.settings = settings
-        app.state.boundaries = loaded
-        app.state.catalogue = LayerCatalogue(loaded)
-        yield
+        app.state.boundaries = boundaries
+        app.state.catalogue = LayerCatalogue(boundaries)
+        app.state.reader = Reader(gazetteer)
+        app.state.store = store
+        app.state.scoreboard = ScoreBoard(store, boundaries, settings.score_weights())
+        try:
+            yield
+        finally:
+            store.engine.dispose()
 
     app = FastAPI(
         title="riskmap",
         version="0.1.0",
-        description="Geocoded news incidents and threat scores per region, as GeoJSON and maps.",
+        description="Geocoded news incidents and threat scores per region, as GeoJSON, "
+        "OGC API - Features and Leaflet maps.",
         lifespan=lifespan,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["ETag"],
+        )
     add_exception_handlers(app)
-    app.include_router(health.router)
-    app.include_router(boundaries.router)
+    for router in (
+        health.router,
+        ogc.router,
+        regions.router,
+        incidents.router,
+        documents.router,
+        docs.router,
+    ):
+        app.include_router(router)
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_30(app)
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
     return app

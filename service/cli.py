@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from geodata.errors import GeodataError
+from service import cli_geoparse
 from service.settings import Settings
 
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(handler=_cmd_serve)
 
+    cli_geoparse.register(commands)
     return parser
 
 

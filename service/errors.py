@@ -22,9 +22,29 @@ class InvalidParameter(GeodataError):
     """A query parameter that parses but makes no sense (unknown country, bad bbox...)."""
 
 
+class Unauthorized(GeodataError):
+    """A write without the bearer token the service requires."""
+
+
+class Forbidden(GeodataError):
+    """A write with a wrong token, or from a non-loopback client when no token is set."""
+
+
+class PayloadTooLarge(GeodataError):
+    """A document or batch larger than the configured limits."""
+
+
+class UnsupportedMediaType(GeodataError):
+    """A body in a format the endpoint does not read."""
+
+
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     NotFound: 404,
     InvalidParameter: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     BoundaryDataError: 503,
     DownloadError: 502,
 }
@@ -48,7 +68,10 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         for error_type, status in STATUS_BY_ERROR.items():
             if isinstance(exc, error_type):
-                return problem(status, str(exc))
+                response = problem(status, str(exc))
+                if status == 401:
+                    response.headers["WWW-Authenticate"] = "Bearer"
+                return response
         return problem(500, "internal error")
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,25 +1,33 @@
-"""GeoJSON layers over the boundary data: which features a request gets, with which properties.
+"""Scored GeoJSON layers: admin-0, admin-1, borders and incidents, filtered and paged.
 
-Geometry was serialised once at build time (``geojson_<detail>`` columns), so answering a
-request is filtering rows and joining strings. Assembled collections are memoised per query,
-because the world's admin-1 layer is the same bytes for every client.
+Geometry was serialised once at build time (``geojson_<detail>`` columns). Per data version
+and time window, every feature of a layer is encoded once (geometry + scores) and kept; a
+request then filters and pages that list and joins strings. The whole world's admin-1 layer is
+therefore assembled, not re-encoded, for each client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import lru_cache
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-import pandas as pd
+import numpy as np
+import shapely
 
 from geodata.boundaries import Boundaries
-from geodata.webgeom import Detail, feature, feature_collection
+from geodata.webgeom import Detail, feature
 from service.errors import InvalidParameter
+from service.scores import ScoreTable
 
+LayerName = Literal["admin0", "admin1", "borders"]
 Level = Literal["admin0", "admin1"]
 
 _ADMIN1_PROPERTIES = ("name", "name_en", "country", "iso_3166_2", "type_en", "wikidataid")
+_SCORE_LEVEL = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}
 
 
 def _clean(value: Any) -> Any:
@@ -31,82 +39,247 @@ def _clean(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+@dataclass(frozen=True)
+class EncodedFeature:
+    """One feature ready to send, with what filters need to know about it."""
+
+    id: str
+    countries: tuple[str, ...]
+    bounds: tuple[float, float, float, float]
+    threat_score: float | None
+    json: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """A filtered, paged slice of a layer."""
+
+    features: list[EncodedFeature]
+    matched: int
+
+
+class StaticLayer:
+    """One boundary layer's ids, geometry strings per detail, bounds and base properties."""
+
+    def __init__(
+        self,
+        name: LayerName,
+        ids: Sequence[str],
+        countries: Sequence[tuple[str, ...]],
+        geometries: dict[Detail, Sequence[str]],
+        bounds: np.ndarray,
+        properties: Sequence[dict[str, Any]],
+    ) -> None:
+        self.name = name
+        self.ids = list(ids)
+        self.countries = list(countries)
+        self.geometries = geometries
+        self.bounds = bounds
+        self.properties = list(properties)
+        self.position = {fid: i for i, fid in enumerate(self.ids)}
+
+
+def _bounds(geometries: Any) -> np.ndarray:
+    result: np.ndarray = shapely.bounds(np.asarray(geometries))
+    return result
+
+
+def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
+    """The three boundary layers with their unscored properties."""
+    admin1 = boundaries.admin1
+    admin0 = boundaries.admin0
+    borders = boundaries.borders
+    names = boundaries.country_names
+
+    admin1_props = []
+    for record in admin1[list(_ADMIN1_PROPERTIES)].to_dict("records"):
+        props: dict[str, Any] = {"level": "admin1"}
+        props.update({key: _clean(record[key]) for key in _ADMIN1_PROPERTIES})
+        props["country_name"] = names.get(props["country"], props["country"])
+        admin1_props.append(props)
+    admin0_props = [
+        {"level": "admin0", "name": name, "country": code, "admin1_count": int(count)}
+        for code, name, count in zip(
+            admin0["country"], admin0["name"], admin0["admin1_count"], strict=True
+        )
+    ]
+    border_props = [
+        {
+            "level": "border",
+            "border_id": bid,
+            "countries": [a, b],
+            "name": f"{names.get(a, a)}–{names.get(b, b)} border",
+            "length_km": round(float(length), 1),
+            "regions": regions,
+        }
+        for bid, a, b, length, regions in zip(
+            borders["border_id"],
+            borders["country_a"],
+            borders["country_b"],
+            borders["length_km"],
+            borders["regions"],
+            strict=True,
+        )
+    ]
+
+    def geometry_columns(frame: Any) -> dict[Detail, Sequence[str]]:
+        return {d: list(frame[f"geojson_{d.value}"]) for d in Detail}
+
+    return {
+        "admin1": StaticLayer(
+            "admin1",
+            list(admin1["region_id"]),
+            [(c,) for c in admin1["country"]],
+            geometry_columns(admin1),
+            _bounds(admin1.geometry),
+            admin1_props,
+        ),
+        "admin0": StaticLayer(
+            "admin0",
+            list(admin0["country"]),
+            [(c,) for c in admin0["country"]],
+            geometry_columns(admin0),
+            _bounds(admin0.geometry),
+            admin0_props,
+        ),
+        "borders": StaticLayer(
+            "borders",
+            list(borders["border_id"]),
+            list(zip(borders["country_a"], borders["country_b"], strict=True)),
+            geometry_columns(borders),
+            _bounds(borders.geometry),
+            border_props,
+        ),
+    }
+
+
+BBox = tuple[float, float, float, float]
+
+
+def parse_bbox(value: str | None) -> BBox | None:
+    """``minx,miny,maxx,maxy`` in WGS84; a box crossing the antimeridian has minx > maxx."""
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    if len(parts) not in (4, 6):
+        raise InvalidParameter("bbox must be minx,miny,maxx,maxy (4 numbers)")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError as exc:
+        raise InvalidParameter(f"bbox {value!r} has a value that is not a number") from exc
+    if len(numbers) == 6:  # 3-D bbox: drop the heights
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    if not all(np.isfinite(numbers)):
+        raise InvalidParameter("bbox values must be finite")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidParameter("bbox must lie within -180..180 longitude and -90..90 latitude")
+    return minx, miny, maxx, maxy
+
+
+def bbox_intersects(bounds: tuple[float, float, float, float], bbox: BBox) -> bool:
+    minx, miny, maxx, maxy = bbox
+    if bounds[3] < miny or bounds[1] > maxy:
+        return False
+    if minx <= maxx:
+        return not (bounds[2] < minx or bounds[0] > maxx)
+    return bounds[2] >= minx or bounds[0] <= maxx  # box crosses the antimeridian
+
+
 class LayerCatalogue:
-    """Feature collections for ``/regions`` and ``/borders``."""
+    """Scored feature collections for ``/regions``, ``/borders`` and the OGC collections."""
 
     def __init__(self, boundaries: Boundaries) -> None:
         self.boundaries = boundaries
+        self.layers = static_layers(boundaries)
         self._countries = set(boundaries.admin0["country"])
-        self.collection = lru_cache(maxsize=64)(self._collection)
+        self._encoded: OrderedDict[tuple[Any, ...], list[EncodedFeature]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def check_country(self, country: str | None) -> str | None:
         """Normalise a country filter; an unknown code is a client error, not an empty map."""
-        if country is None:
+        if country is None or country == "":
             return None
         code = country.strip().upper()
         if code not in self._countries:
             raise InvalidParameter(f"unknown country {country!r}: use an ISO 3166-1 alpha-3 code")
         return code
 
-    # -- regions -----------------------------------------------------------------------------
+    def encoded(
+        self, layer_name: LayerName, detail: Detail, table: ScoreTable
+    ) -> list[EncodedFeature]:
+        """Every feature of a layer encoded with its scores (memoised per data and window)."""
+        key = (layer_name, detail, table.version, table.since, table.until)
+        with self._lock:
+            if key in self._encoded:
+                self._encoded.move_to_end(key)
+                return self._encoded[key]
+        layer = self.layers[layer_name]
+        level = _SCORE_LEVEL[layer_name]
+        geometries = layer.geometries[detail]
+        out = []
+        for i, fid in enumerate(layer.ids):
+            props = dict(layer.properties[i])
+            props.update(table.properties(level, fid))
+            out.append(
+                EncodedFeature(
+                    fid,
+                    layer.countries[i],
+                    tuple(float(v) for v in layer.bounds[i]),  # type: ignore[arg-type]
+                    props["threat_score"],
+                    feature(fid, geometries[i], props),
+                )
+            )
+        with self._lock:
+            self._encoded[key] = out
+            while len(self._encoded) > 24:
+                self._encoded.popitem(last=False)
+        return out
 
-    def region_features(
-        self, level: Level, country: str | None, detail: Detail
-    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        column = f"geojson_{detail.value}"
-        if level == "admin0":
-            frame = self.boundaries.admin0
-            if country:
-                frame = frame[frame["country"] == country]
-            for row in frame.itertuples(index=False):
-                props = {
-                    "level": "admin0",
-                    "name": row.name,
-                    "country": row.country,
-                    "admin1_count": int(row.admin1_count),
-                }
-                yield row.country, getattr(row, column), props
-            return
-        frame = self.boundaries.admin1
-        if country:
-            frame = frame[frame["country"] == country]
-        for record in frame[["region_id", column, *_ADMIN1_PROPERTIES]].to_dict("records"):
-            props = {"level": "admin1"}
-            props.update({key: _clean(record[key]) for key in _ADMIN1_PROPERTIES})
-            yield record["region_id"], record[column], props
+    def page(
+        self,
+        layer_name: LayerName,
+        detail: Detail,
+        table: ScoreTable,
+        *,
+        country: str | None = None,
+        bbox: BBox | None = None,
+        min_score: float | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        predicate: Callable[[EncodedFeature], bool] | None = None,
+    ) -> Page:
+        """Filter and page a layer."""
+        selected = [
+            f
+            for f in self.encoded(layer_name, detail, table)
+            if (country is None or country in f.countries)
+            and (bbox is None or bbox_intersects(f.bounds, bbox))
+            and (min_score is None or (f.threat_score is not None and f.threat_score >= min_score))
+            and (predicate is None or predicate(f))
+        ]
+        end = len(selected) if limit is None else offset + limit
+        return Page(selected[offset:end], len(selected))
 
-    def _collection(self, kind: str, level: Level, country: str | None, detail: Detail) -> str:
-        if kind == "borders":
-            features = self.border_features(country, detail)
-        else:
-            features = self.region_features(level, country, detail)
-        return feature_collection(features)
+    def one(
+        self, layer_name: LayerName, feature_id: str, detail: Detail, table: ScoreTable
+    ) -> EncodedFeature | None:
+        layer = self.layers[layer_name]
+        position = layer.position.get(feature_id)
+        if position is None:
+            return None
+        return self.encoded(layer_name, detail, table)[position]
 
-    # -- borders -----------------------------------------------------------------------------
+    def region_geometry(self, level: str, region_id: str, detail: Detail) -> str | None:
+        """The pre-serialised geometry of a region or border, for incidents without a point."""
+        layer = self.layers[{"admin1": "admin1", "border": "borders"}.get(level, "admin0")]  # type: ignore[index]
+        position = layer.position.get(region_id)
+        return None if position is None else layer.geometries[detail][position]
 
-    def border_properties(self, row: pd.Series) -> dict[str, Any]:
-        names = self.boundaries.country_names
-        return {
-            "border_id": row["border_id"],
-            "countries": [row["country_a"], row["country_b"]],
-            "name": f"{names.get(row['country_a'], row['country_a'])}–"
-            f"{names.get(row['country_b'], row['country_b'])} border",
-            "length_km": round(float(row["length_km"]), 1),
-            "regions": row["regions"],
-        }
 
-    def border_features(
-        self, country: str | None, detail: Detail
-    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        frame = self.boundaries.borders
-        if country:
-            frame = frame[(frame["country_a"] == country) | (frame["country_b"] == country)]
-        column = f"geojson_{detail.value}"
-        for _, row in frame.iterrows():
-            yield row["border_id"], row[column], self.border_properties(row)
-
-    def border_feature(self, border_id: str, detail: Detail) -> str:
-        row = self.boundaries.border(border_id)
-        return feature(
-            row["border_id"], row[f"geojson_{detail.value}"], self.border_properties(row)
-        )
+def collection_json(features: Sequence[EncodedFeature], extra: dict[str, Any]) -> str:
+    """A FeatureCollection of encoded features plus top-level members (links, counts...)."""
+    head = '{"type":"FeatureCollection"'
+    for key, value in extra.items():
+        head += "," + json.dumps(key) + ":" + json.dumps(value, separators=(",", ":"), default=str)
+    return head + ',"features":[' + ",".join(f.json for f in features) + "]}"

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from geodata.dedup import DedupSettings
+from geodata.scoring import ScoreWeights
 from geodata.sources import (
     BoundarySource,
     FieldMapping,
@@ -44,7 +46,7 @@ class Settings(BaseSettings):
 
     boundary_source: Literal["naturalearth", "geoboundaries", "file"] = "naturalearth"
     geoboundaries_url: str = "https://www.geoboundaries.org/api/current/gbOpen"
-    geoboundaries_countries: list[str] = Field(default_factory=list)
+    geoboundaries_countries: Annotated[list[str], NoDecode] = Field(default_factory=list)
     geoboundaries_level: Literal["ADM1", "ADM2"] = "ADM1"
     boundary_file: Path | None = None
     boundary_file_layer: str | None = None
@@ -56,11 +58,56 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    database_url: str | None = None  # default: SQLite file riskmap.sqlite3 under data_dir
+    api_token: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'self'"])
+    max_document_bytes: int = 1_000_000
+    max_batch_documents: int = 500
+    max_page_size: int = 10_000
+
+    score_incident: float = 1.0
+    score_fatality: float = 3.0
+    score_injury: float = 0.5
+    score_hostage: float = 0.5
+    score_militant_presence: float = 2.0
+    score_militants_log: float = 0.5
+    score_half_life_days: float = 180.0
+    score_saturation: float = 200.0
+    dedup_window_days: int = 7
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL of the database."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'riskmap.sqlite3'}"
+
+    def score_weights(self) -> ScoreWeights:
+        return ScoreWeights(
+            incident=self.score_incident,
+            fatality=self.score_fatality,
+            injury=self.score_injury,
+            hostage=self.score_hostage,
+            militant_presence=self.score_militant_presence,
+            militants_log=self.score_militants_log,
+            half_life_days=self.score_half_life_days,
+            saturation=self.score_saturation,
+        )
+
+    def dedup_settings(self) -> DedupSettings:
+        return DedupSettings(window_days=self.dedup_window_days)
+
     @field_validator("geoboundaries_countries", mode="before")
     @classmethod
     def _split_countries(cls, value: object) -> object:
         if isinstance(value, str):
             return [c.strip().upper() for c in value.split(",") if c.strip()]
+        return value
+
+    @field_validator("cors_origins", "embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.replace(" ", ",").split(",") if o.strip()]
         return value
 
     def boundary_source_object(self) -> BoundarySource:

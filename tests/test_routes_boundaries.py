@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from geodata.boundaries import cache_dir_for
-from service.app import create_app
-from service.settings import Settings
-
 GEOJSON = "application/geo+json"
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    settings = Settings()
-    cache = cache_dir_for(settings.data_dir, settings.boundary_source_object().key)
-    if not (cache / "metadata.json").exists():
-        pytest.skip(f"boundary cache not built at {cache}: run `riskmap data build`")
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def test_health_reports_loaded_boundaries(client: TestClient) -> None:

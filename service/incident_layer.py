@@ -1,0 +1,102 @@
+"""Incident reports as GeoJSON features, located on the geometry of their places."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import shapely
+
+from geodata.webgeom import Detail, feature
+from service.layers import BBox, EncodedFeature, LayerCatalogue, Page, bbox_intersects
+from service.scores import ScoreBoard, evidence_of
+
+
+def _geometry(catalogue: LayerCatalogue, locations: list[dict[str, Any]], detail: Detail) -> str:
+    """The places' geometry: one region as is, several as a GeometryCollection."""
+    parts = [
+        g
+        for loc in locations
+        if (g := catalogue.region_geometry(loc["level"], loc["region_id"], detail)) is not None
+    ]
+    if not parts:
+        return "null"
+    if len(parts) == 1:
+        return parts[0]
+    return '{"type":"GeometryCollection","geometries":[' + ",".join(parts) + "]}"
+
+
+def _bounds(geometry_json: str) -> tuple[float, float, float, float]:
+    if geometry_json == "null":
+        return (0.0, 0.0, -1.0, -1.0)
+    bounds = shapely.from_geojson(geometry_json).bounds
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+
+
+def incident_page(
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    detail: Detail,
+    *,
+    country: str | None = None,
+    incident_type: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    bbox: BBox | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    feature_id: str | None = None,
+) -> Page:
+    """Filter, page and encode incident reports (newest first)."""
+    records = sorted(
+        board.incident_records().values(),
+        key=lambda r: (r["date"] or "", r["id"]),
+        reverse=True,
+    )
+    selected: list[EncodedFeature] = []
+    for record in records:
+        if feature_id is not None and record["id"] != feature_id:
+            continue
+        countries = {
+            code
+            for loc in record["locations"]
+            for code in ([loc["country"]] if loc["country"] else loc["region_id"].split("|"))
+        }
+        if country and country not in countries:
+            continue
+        if incident_type and record["type"] != incident_type:
+            continue
+        if since and (record["date"] or "") < since.isoformat():
+            continue
+        if until and (record["date"] or "9999") > until.isoformat():
+            continue
+        geometry = _geometry(catalogue, record["locations"], detail)
+        bounds = _bounds(geometry)
+        if bbox and not bbox_intersects(bounds, bbox):
+            continue
+        properties = {
+            "type": record["type"],
+            "date": record["date"],
+            "date_text": record["date_text"],
+            "killed": record["killed"],
+            "wounded": record["wounded"],
+            "hostages": record["hostages"],
+            "militants": record["militants"],
+            "deadly": record["deadly"],
+            "actors": record["actors"],
+            "confidence": record["confidence"],
+            "precision": min((loc["precision"] for loc in record["locations"]), default=None),
+            "event_id": record["cluster_id"],
+            **evidence_of(record),
+        }
+        selected.append(
+            EncodedFeature(
+                record["id"],
+                tuple(sorted(countries)),
+                bounds,
+                None,
+                feature(record["id"], geometry, properties),
+            )
+        )
+    end = len(selected) if limit is None else offset + limit
+    return Page(selected[offset:end], len(selected))

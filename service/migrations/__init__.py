@@ -1,0 +1,1 @@
+"""Alembic migrations for riskmap's database (run by :func:`service.storage.migrate`)."""

@@ -1,0 +1,63 @@
+"""``/incidents``: every incident report as a GeoJSON feature (region geometry as location)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from geodata.webgeom import Detail
+from service.dependencies import get_catalogue, get_scoreboard
+from service.incident_layer import incident_page
+from service.layers import LayerCatalogue, collection_json, parse_bbox
+from service.queries import parse_window
+from service.routes.common import (
+    GEOJSON_RESPONSES,
+    BBoxQuery,
+    CountryQuery,
+    DetailQuery,
+    OffsetQuery,
+    SinceQuery,
+    UntilQuery,
+    geojson_response,
+)
+from service.scores import ScoreBoard
+
+router = APIRouter(tags=["incidents"])
+
+
+@router.get(
+    "/incidents",
+    response_class=Response,
+    responses=GEOJSON_RESPONSES,
+    summary="Incident reports with their evidence, located on their region or border",
+)
+def list_incidents(
+    request: Request,
+    catalogue: Annotated[LayerCatalogue, Depends(get_catalogue)],
+    board: Annotated[ScoreBoard, Depends(get_scoreboard)],
+    country: CountryQuery = None,
+    type: Annotated[str | None, Query(max_length=40, description="e.g. bombing")] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    bbox: BBoxQuery = None,
+    detail: DetailQuery = Detail.low,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: OffsetQuery = 0,
+) -> Response:
+    code = catalogue.check_country(country)
+    start, end = parse_window(since, until)
+    page = incident_page(
+        catalogue,
+        board,
+        detail,
+        country=code,
+        incident_type=type,
+        since=start,
+        until=end,
+        bbox=parse_bbox(bbox),
+        limit=limit,
+        offset=offset,
+    )
+    extra = {"numberMatched": page.matched, "numberReturned": len(page.features)}
+    return geojson_response(request, collection_json(page.features, extra))

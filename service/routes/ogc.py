@@ -1,0 +1,394 @@
+"""OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) over riskmap's layers.
+
+Collections: ``admin0``, ``admin1``, ``borders`` (scored regions) and ``incidents``. Links are
+built with ``url_for`` so they stay right behind a proxy or a ``root_path``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from geodata.errors import NotFound
+from geodata.webgeom import Detail
+from service.dependencies import get_catalogue, get_scoreboard
+from service.incident_layer import incident_page
+from service.layers import LayerCatalogue, LayerName, Page, collection_json, parse_bbox
+from service.queries import parse_ogc_datetime
+from service.routes.common import GEOJSON, BBoxQuery, geojson_response, scoring_member
+from service.scores import ScoreBoard
+
+router = APIRouter(tags=["OGC API - Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+COLLECTIONS: dict[str, dict[str, str]] = {
+    "admin0": {
+        "title": "Countries (admin-0) with threat scores",
+        "description": "Natural Earth countries dissolved from admin-1, scored from news "
+        "incidents.",
+    },
+    "admin1": {
+        "title": "Admin-1 regions with threat scores",
+        "description": "Natural Earth 10m states and provinces, scored from news incidents.",
+    },
+    "borders": {
+        "title": "Land borders with threat scores",
+        "description": "Shared boundaries of neighbouring countries, scored from incidents in "
+        "the admin-1 regions along them.",
+    },
+    "incidents": {
+        "title": "Incident reports",
+        "description": "Incidents read from news articles, with the sentence they came from.",
+    },
+}
+
+Format = Annotated[Literal["json", "html"] | None, Query(alias="f", description="json or html")]
+Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
+Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
+
+
+def _wants_html(request: Request, f: str | None) -> bool:
+    if f is not None:
+        return f == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept
+
+
+def _html_page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
+        f"{body}</body></html>"
+    )
+
+
+def _links_html(links: list[dict[str, Any]]) -> str:
+    items = "".join(
+        f"<li><a href='{html.escape(str(link['href']), quote=True)}'>"
+        f"{html.escape(str(link.get('title') or link['rel']))}</a> "
+        f"({html.escape(link['rel'])})</li>"
+        for link in links
+    )
+    return f"<ul>{items}</ul>"
+
+
+@router.get("/", summary="Landing page", name="landing")
+def landing(request: Request, f: Format = None) -> Response:
+    links = [
+        {
+            "rel": "self",
+            "type": "application/json",
+            "title": "this document",
+            "href": str(request.url_for("landing")),
+        },
+        {
+            "rel": "service-desc",
+            "type": "application/vnd.oai.openapi+json;version=3.0",
+            "title": "OpenAPI definition",
+            "href": str(request.url_for("openapi")),
+        },
+        {
+            "rel": "service-doc",
+            "type": "text/html",
+            "title": "API documentation",
+            "href": str(request.url_for("swagger_ui_html")),
+        },
+        {
+            "rel": "conformance",
+            "type": "application/json",
+            "title": "conformance classes",
+            "href": str(request.url_for("conformance")),
+        },
+        {
+            "rel": "data",
+            "type": "application/json",
+            "title": "collections",
+            "href": str(request.url_for("collections")),
+        },
+        {
+            "rel": "alternate",
+            "type": "text/html",
+            "title": "risk map",
+            "href": str(request.url_for("landing")) + "maps/risk",
+        },
+    ]
+    body = {
+        "title": "riskmap",
+        "description": "Threat scores per region from geocoded news incidents.",
+        "links": links,
+    }
+    if _wants_html(request, f):
+        return _html_page("riskmap", _links_html(links))
+    return JSONResponse(body)
+
+
+@router.get("/conformance", summary="Conformance classes", name="conformance")
+def conformance(request: Request, f: Format = None) -> Response:
+    if _wants_html(request, f):
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in CONFORMANCE)
+        return _html_page("Conformance", f"<ul>{items}</ul>")
+    return JSONResponse({"conformsTo": CONFORMANCE})
+
+
+def _collection_record(
+    request: Request, collection_id: str, catalogue: LayerCatalogue
+) -> dict[str, Any]:
+    meta = COLLECTIONS[collection_id]
+    if collection_id == "incidents":
+        bbox = [-180.0, -90.0, 180.0, 90.0]
+    else:
+        bounds = catalogue.layers[collection_id].bounds  # type: ignore[index]
+        bbox = [
+            round(float(bounds[:, 0].min()), 6),
+            round(float(bounds[:, 1].min()), 6),
+            round(float(bounds[:, 2].max()), 6),
+            round(float(bounds[:, 3].max()), 6),
+        ]
+    items = str(request.url_for("items", collection_id=collection_id))
+    return {
+        "id": collection_id,
+        "title": meta["title"],
+        "description": meta["description"],
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {"interval": [[None, None]]},
+        },
+        "links": [
+            {
+                "rel": "self",
+                "type": "application/json",
+                "href": str(request.url_for("collection", collection_id=collection_id)),
+            },
+            {"rel": "items", "type": GEOJSON, "title": meta["title"], "href": items},
+            {
+                "rel": "items",
+                "type": "text/html",
+                "title": meta["title"],
+                "href": items + "?f=html",
+            },
+        ],
+    }
+
+
+@router.get("/collections", summary="Feature collections", name="collections")
+def collections(request: Request, catalogue: Catalogue, f: Format = None) -> Response:
+    records = [_collection_record(request, cid, catalogue) for cid in COLLECTIONS]
+    links = [
+        {"rel": "self", "type": "application/json", "href": str(request.url_for("collections"))}
+    ]
+    if _wants_html(request, f):
+        return _html_page(
+            "Collections",
+            _links_html(
+                [
+                    {"rel": "items", "title": r["title"], "href": r["links"][1]["href"]}
+                    for r in records
+                ]
+            ),
+        )
+    return JSONResponse({"links": links, "collections": records})
+
+
+def _check_collection(collection_id: str) -> None:
+    if collection_id not in COLLECTIONS:
+        raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}")
+
+
+@router.get("/collections/{collection_id}", summary="One collection", name="collection")
+def collection(
+    collection_id: str, request: Request, catalogue: Catalogue, f: Format = None
+) -> Response:
+    _check_collection(collection_id)
+    record = _collection_record(request, collection_id, catalogue)
+    if _wants_html(request, f):
+        return _html_page(
+            record["title"],
+            f"<p>{html.escape(record['description'])}</p>" + _links_html(record["links"]),
+        )
+    return JSONResponse(record)
+
+
+def _page(
+    collection_id: str,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    *,
+    bbox: str | None,
+    datetime: str | None,
+    limit: int | None,
+    offset: int,
+    feature_id: str | None = None,
+) -> tuple[Page, dict[str, Any]]:
+    since, until = parse_ogc_datetime(datetime)
+    box = parse_bbox(bbox)
+    if collection_id == "incidents":
+        page = incident_page(
+            catalogue,
+            board,
+            Detail.low,
+            since=since,
+            until=until,
+            bbox=box,
+            limit=limit,
+            offset=offset,
+            feature_id=feature_id,
+        )
+        return page, {}
+    table = board.table(since, until)
+    layer: LayerName = collection_id  # type: ignore[assignment]
+    if feature_id is not None:
+        one = catalogue.one(layer, feature_id, Detail.low, table)
+        return Page([one] if one else [], 1 if one else 0), {}
+    page = catalogue.page(layer, Detail.low, table, bbox=box, limit=limit, offset=offset)
+    return page, {"scoring": scoring_member(board.weights, table.since, table.until)}
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}, "text/html": {}}, "description": "features"}},
+    summary="Features of a collection",
+    name="items",
+)
+def items(
+    collection_id: str,
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    bbox: BBoxQuery = None,
+    datetime: Annotated[
+        str | None, Query(max_length=100, description="instant or start/end")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    f: Format = None,
+) -> Response:
+    _check_collection(collection_id)
+    page, extra = _page(
+        collection_id, catalogue, board, bbox=bbox, datetime=datetime, limit=limit, offset=offset
+    )
+    base = str(request.url_for("items", collection_id=collection_id))
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+
+    def link(
+        rel: str, new_offset: int, kind: str = GEOJSON, fmt: str | None = None
+    ) -> dict[str, Any]:
+        query = {**params, "offset": str(new_offset)}
+        if fmt:
+            query["f"] = fmt
+        return {
+            "rel": rel,
+            "type": kind,
+            "href": base + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items()),
+        }
+
+    links = [
+        link("self", offset),
+        link("alternate", offset, "text/html", "html"),
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "href": str(request.url_for("collection", collection_id=collection_id)),
+        },
+    ]
+    if offset + len(page.features) < page.matched:
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    if _wants_html(request, f):
+        return _items_html(collection_id, page, links)
+    extra = {
+        "numberMatched": page.matched,
+        "numberReturned": len(page.features),
+        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "links": links,
+        **extra,
+    }
+    return geojson_response(request, collection_json(page.features, extra))
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe=",/:")
+
+
+def _items_html(collection_id: str, page: Page, links: list[dict[str, Any]]) -> HTMLResponse:
+    rows = []
+    for encoded in page.features:
+        props = json.loads(encoded.json)["properties"]
+        name = props.get("name") or props.get("type") or ""
+        score = props.get("threat_score")
+        rows.append(
+            f"<tr><td>{html.escape(encoded.id)}</td><td>{html.escape(str(name))}</td>"
+            f"<td>{html.escape('' if score is None else str(score))}</td></tr>"
+        )
+    table = (
+        "<table><thead><tr><th>id</th><th>name</th><th>threat score</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return _html_page(f"{collection_id}: {page.matched} features", table + _links_html(links))
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "one feature"}},
+    summary="One feature",
+    name="item",
+)
+def item(
+    collection_id: str,
+    feature_id: str,
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    f: Format = None,
+) -> Response:
+    _check_collection(collection_id)
+    page, _ = _page(
+        collection_id,
+        catalogue,
+        board,
+        bbox=None,
+        datetime=None,
+        limit=None,
+        offset=0,
+        feature_id=feature_id,
+    )
+    if not page.features:
+        raise NotFound(f"no feature {feature_id!r} in {collection_id}")
+    encoded = page.features[0]
+    if _wants_html(request, f):
+        return _items_html(collection_id, page, [])
+    body = json.loads(encoded.json)
+    body["links"] = [
+        {
+            "rel": "self",
+            "type": GEOJSON,
+            "href": str(
+                request.url_for("item", collection_id=collection_id, feature_id=feature_id)
+            ),
+        },
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "href": str(request.url_for("collection", collection_id=collection_id)),
+        },
+    ]
+    return geojson_response(request, json.dumps(body, ensure_ascii=False))

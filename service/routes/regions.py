@@ -1,0 +1,209 @@
+"""``/regions`` and ``/borders``: scored boundary layers as GeoJSON, with evidence per region."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from geodata.errors import NotFound
+from geodata.webgeom import Detail
+from service.dependencies import get_catalogue, get_scoreboard
+from service.layers import LayerCatalogue, LayerName, collection_json, parse_bbox
+from service.queries import parse_window
+from service.routes.common import (
+    GEOJSON_RESPONSES,
+    BBoxQuery,
+    CountryQuery,
+    DetailQuery,
+    MinScoreQuery,
+    OffsetQuery,
+    SinceQuery,
+    UntilQuery,
+    geojson_response,
+    scoring_member,
+)
+from service.scores import ScoreBoard
+
+router = APIRouter(tags=["regions"])
+
+Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
+Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
+
+
+def _collection(
+    request: Request,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    layer: LayerName,
+    *,
+    country: str | None,
+    detail: Detail,
+    since: str | None,
+    until: str | None,
+    bbox: str | None,
+    min_score: float | None,
+    limit: int | None,
+    offset: int,
+) -> Response:
+    code = catalogue.check_country(country)
+    box = parse_bbox(bbox)
+    start, end = parse_window(since, until)
+    table = board.table(start, end)
+    page = catalogue.page(
+        layer,
+        detail,
+        table,
+        country=code,
+        bbox=box,
+        min_score=min_score,
+        limit=limit,
+        offset=offset,
+    )
+    extra = {
+        "numberMatched": page.matched,
+        "numberReturned": len(page.features),
+        "scoring": scoring_member(board.weights, table.since, table.until),
+    }
+    return geojson_response(request, collection_json(page.features, extra))
+
+
+@router.get(
+    "/regions",
+    response_class=Response,
+    responses=GEOJSON_RESPONSES,
+    summary="Admin-0 or admin-1 regions with threat scores (GeoJSON FeatureCollection)",
+)
+def list_regions(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    level: Annotated[Literal["admin0", "admin1"], Query(description="admin0 or admin1")] = "admin1",
+    country: CountryQuery = None,
+    detail: DetailQuery = Detail.low,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    bbox: BBoxQuery = None,
+    min_score: MinScoreQuery = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    offset: OffsetQuery = 0,
+) -> Response:
+    return _collection(
+        request,
+        catalogue,
+        board,
+        level,
+        country=country,
+        detail=detail,
+        since=since,
+        until=until,
+        bbox=bbox,
+        min_score=min_score,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _feature_with_evidence(
+    request: Request,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    layer: LayerName,
+    feature_id: str,
+    detail: Detail,
+    since: str | None,
+    until: str | None,
+) -> Response:
+    start, end = parse_window(since, until)
+    table = board.table(start, end)
+    encoded = catalogue.one(layer, feature_id, detail, table)
+    if encoded is None:
+        raise NotFound(f"no {layer} feature {feature_id!r}")
+    feature = json.loads(encoded.json)
+    level = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}[layer]
+    feature["properties"]["evidence"] = board.evidence(table.incident_ids(level, feature_id))
+    feature["properties"]["scoring"] = scoring_member(board.weights, table.since, table.until)
+    return geojson_response(request, json.dumps(feature, ensure_ascii=False, default=str))
+
+
+@router.get(
+    "/regions/{region_id}",
+    response_class=Response,
+    responses=GEOJSON_RESPONSES,
+    summary="One region (alpha-3 country, adm1_code or ISO 3166-2) with scores and evidence",
+)
+def get_region(
+    region_id: str,
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    detail: DetailQuery = Detail.medium,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> Response:
+    key = region_id.strip()
+    if len(key) == 3 and key.isalpha():
+        return _feature_with_evidence(
+            request, catalogue, board, "admin0", key.upper(), detail, since, until
+        )
+    canonical = catalogue.boundaries.canonical_admin1_id(key)
+    return _feature_with_evidence(
+        request, catalogue, board, "admin1", canonical, detail, since, until
+    )
+
+
+@router.get(
+    "/borders",
+    response_class=Response,
+    responses=GEOJSON_RESPONSES,
+    summary="Land borders between neighbouring countries, as lines, with threat scores",
+)
+def list_borders(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    country: CountryQuery = None,
+    detail: DetailQuery = Detail.low,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    bbox: BBoxQuery = None,
+    min_score: MinScoreQuery = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    offset: OffsetQuery = 0,
+) -> Response:
+    return _collection(
+        request,
+        catalogue,
+        board,
+        "borders",
+        country=country,
+        detail=detail,
+        since=since,
+        until=until,
+        bbox=bbox,
+        min_score=min_score,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/borders/{border_id}",
+    response_class=Response,
+    responses=GEOJSON_RESPONSES,
+    summary="One border (e.g. AFG|TJK) with its touching regions, scores and evidence",
+)
+def get_border(
+    border_id: str,
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    detail: DetailQuery = Detail.medium,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> Response:
+    canonical = str(catalogue.boundaries.border(border_id)["border_id"])
+    return _feature_with_evidence(
+        request, catalogue, board, "borders", canonical, detail, since, until
+    )

@@ -1,0 +1,83 @@
+"""Database tables (SQLAlchemy Core). Migrations in ``service/migrations`` create them.
+
+Plain SQL types only (JSON text, ISO dates), so the same queries run on SQLite and PostgreSQL;
+a PostGIS backend would add geometry columns without changing what is here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the normalised text
+    sa.Column("source", sa.String(200)),
+    sa.Column("url", sa.String(2000)),
+    sa.Column("published", sa.Date),
+    sa.Column("language", sa.String(16)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("focus_country", sa.String(3)),
+)
+
+mentions = sa.Table(
+    "mentions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "doc_id", sa.String(64), sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("surface", sa.String(500), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("country", sa.String(3)),
+    sa.Column("admin1", sa.String(32)),
+    sa.Column("border", sa.String(8)),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("precision", sa.Integer, nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("role_reason", sa.String(200)),
+)
+
+clusters = sa.Table(
+    "clusters",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "doc_id", sa.String(64), sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("cluster_id", sa.String(32), sa.ForeignKey("clusters.id"), index=True),
+    sa.Column("type", sa.String(32), nullable=False, index=True),
+    sa.Column("sentence", sa.Text, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("trigger", sa.String(200), nullable=False),
+    sa.Column("trigger_start", sa.Integer, nullable=False),
+    sa.Column("trigger_end", sa.Integer, nullable=False),
+    sa.Column("locations", sa.JSON, nullable=False),
+    sa.Column("killed", sa.Integer),
+    sa.Column("wounded", sa.Integer),
+    sa.Column("hostages", sa.Integer),
+    sa.Column("militants", sa.Integer),
+    sa.Column("deadly", sa.Boolean, nullable=False),
+    sa.Column("approximate", sa.Boolean, nullable=False),
+    sa.Column("actors", sa.JSON, nullable=False),
+    sa.Column("date", sa.Date, index=True),
+    sa.Column("date_first", sa.Date),
+    sa.Column("date_last", sa.Date),
+    sa.Column("date_text", sa.String(100)),
+    sa.Column("date_source", sa.String(16), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+)

@@ -1,0 +1,173 @@
+"""Current scores per region, recomputed only when the stored data changes.
+
+Scoring is pure (:mod:`geodata.scoring`); this module feeds it from storage and memoises the
+result per ``(data version, since, until)``, so a burst of map requests costs one computation
+and the next ingest invalidates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from geodata.boundaries import Boundaries
+from geodata.scoring import RegionIndex, ScoreWeights, events_frame, score_regions
+from service.storage import Store
+
+_SCORE_FIELDS = (
+    "threat_score",
+    "incidents",
+    "fatalities",
+    "injured",
+    "hostages",
+    "militant_presence",
+    "militants",
+    "documents",
+    "mentions",
+)
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Scores of every region with evidence, keyed by ``(level, region_id)``."""
+
+    rows: dict[tuple[str, str], dict[str, Any]]
+    since: dt.date | None
+    until: dt.date
+    version: str
+
+    def properties(self, level: str, region_id: str) -> dict[str, Any]:
+        """Score properties for a region; ``has_evidence`` False when nothing names it."""
+        row = self.rows.get((level, region_id))
+        if row is None:
+            empty: dict[str, Any] = {name: 0 for name in _SCORE_FIELDS}
+            empty["militant_presence"] = False
+            empty["threat_score"] = None
+            empty["has_evidence"] = False
+            return empty
+        props = {name: row[name] for name in _SCORE_FIELDS}
+        props["has_evidence"] = True
+        return props
+
+    def incident_ids(self, level: str, region_id: str) -> list[str]:
+        row = self.rows.get((level, region_id))
+        return list(row["incident_ids"]) if row else []
+
+
+def region_index(boundaries: Boundaries) -> RegionIndex:
+    """Which country each admin-1 region is in and which borders it touches."""
+    return RegionIndex.from_borders(
+        dict(zip(boundaries.admin1["region_id"], boundaries.admin1["country"], strict=True)),
+        [
+            (border_id, [r["region_id"] for r in regions])
+            for border_id, regions in zip(
+                boundaries.borders["border_id"], boundaries.borders["regions"], strict=True
+            )
+        ],
+    )
+
+
+class ScoreBoard:
+    """Scores on demand, memoised per data version and time window."""
+
+    def __init__(self, store: Store, boundaries: Boundaries, weights: ScoreWeights) -> None:
+        self.store = store
+        self.weights = weights
+        self.index = region_index(boundaries)
+        self._cache: OrderedDict[tuple[str, dt.date | None, dt.date], ScoreTable] = OrderedDict()
+        self._records: tuple[str, dict[str, dict[str, Any]]] | None = None
+        self._lock = threading.Lock()
+
+    def incident_records(self) -> dict[str, dict[str, Any]]:
+        """Every stored incident report by id, with its document's source (memoised)."""
+        version = self.store.data_version()
+        cached = self._records
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        records = {r["id"]: r for r in self.store.incident_records()}
+        self._records = (version, records)
+        return records
+
+    def evidence(self, event_ids: list[str]) -> list[dict[str, Any]]:
+        """For each scored event, every report of it: document, sentence and spans."""
+        records = self.incident_records()
+        by_cluster: dict[str, list[dict[str, Any]]] = {}
+        for record in records.values():
+            by_cluster.setdefault(record["cluster_id"], []).append(record)
+        out = []
+        for event_id in event_ids:
+            found = records.get(event_id)
+            if found is None:
+                continue
+            record = found
+            reports = sorted(by_cluster.get(record["cluster_id"], [record]), key=lambda r: r["id"])
+            out.append(
+                {
+                    "event_id": event_id,
+                    "type": record["type"],
+                    "date": record["date"],
+                    "killed": record["killed"],
+                    "wounded": record["wounded"],
+                    "hostages": record["hostages"],
+                    "militants": record["militants"],
+                    "confidence": record["confidence"],
+                    "reports": [evidence_of(r) for r in reports],
+                }
+            )
+        return out
+
+    def table(self, since: dt.date | None = None, until: dt.date | None = None) -> ScoreTable:
+        until = until or dt.datetime.now(dt.UTC).date()
+        version = self.store.data_version()
+        key = (version, since, until)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        frame = score_regions(
+            events_frame(self.store.events()),
+            self.index,
+            self.weights,
+            until=until,
+            since=since,
+            mentions=self.store.mention_frame(),
+        )
+        table = ScoreTable(_rows(frame), since, until, version)
+        with self._lock:
+            self._cache[key] = table
+            while len(self._cache) > 32:
+                self._cache.popitem(last=False)
+        return table
+
+
+def evidence_of(record: dict[str, Any]) -> dict[str, Any]:
+    """Where one incident report came from: document, sentence and character spans."""
+    return {
+        "incident_id": record["id"],
+        "doc_id": record["doc_id"],
+        "source": record.get("source"),
+        "url": record.get("url"),
+        "published": record.get("published"),
+        "sentence": record["sentence"],
+        "span": [record["start"], record["end"]],
+        "trigger": record["trigger"],
+        "trigger_span": [record["trigger_start"], record["trigger_end"]],
+        "locations": record["locations"],
+    }
+
+
+def _rows(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in frame.to_dict("records"):
+        clean: dict[str, Any] = {
+            str(key): (value.item() if hasattr(value, "item") else value)
+            for key, value in record.items()
+        }
+        clean["threat_score"] = round(float(clean["threat_score"]), 3)
+        rows[(str(clean["level"]), str(clean["region_id"]))] = clean
+    return rows

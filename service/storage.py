@@ -1,0 +1,341 @@
+"""Durable storage of documents, mentions, incidents and event clusters.
+
+SQLite by default (WAL mode, so readers never block the writer), through SQLAlchemy Core so a
+PostgreSQL URL works with the same queries. Every ingest is one transaction: a document is
+stored with all its mentions and incidents, or not at all; a crash mid-batch loses only the
+documents not yet acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import unicodedata
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from geodata.dedup import DedupSettings, near_duplicate_groups, same_event
+from geodata.incidents import DocumentReading, Incident, Location
+from geodata.roles import PlaceMention
+from service.schema import clusters, documents, incidents, mentions
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_text(text: str) -> str:
+    """The form a document's id is computed from: NFC, unified line ends, trimmed."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def document_id(text: str) -> str:
+    """SHA-256 of the normalised text: the same article ingested twice is one document."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A document as a client submits it (already validated)."""
+
+    text: str
+    published: dt.date | None = None
+    source: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    id: str
+    created: bool
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable against a killed process (the WAL is on disk before commit returns);
+    # only a power cut can lose the last transactions.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine with SQLite's pragmas set on every new connection."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the latest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Store:
+    """Documents and what was read from them."""
+
+    def __init__(self, engine: sa.Engine, dedup: DedupSettings | None = None) -> None:
+        self.engine = engine
+        self.dedup = dedup or DedupSettings()
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str, dedup: DedupSettings | None = None) -> Store:
+        engine = create_engine(url)
+        migrate(engine)
+        return cls(engine, dedup)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        document: NewDocument,
+        mention_list: Sequence[PlaceMention],
+        reading: DocumentReading,
+        ingested_at: dt.datetime | None = None,
+    ) -> IngestResult:
+        """Store one document with its mentions and incidents in one transaction."""
+        doc_id = reading.doc_id
+        now = ingested_at or dt.datetime.now(dt.UTC)
+        with self._write_lock, self.engine.begin() as conn:
+            exists = conn.execute(sa.select(documents.c.id).where(documents.c.id == doc_id))
+            if exists.first() is not None:
+                return IngestResult(doc_id, created=False)
+            conn.execute(
+                documents.insert().values(
+                    id=doc_id,
+                    source=document.source,
+                    url=document.url,
+                    published=document.published,
+                    language=document.language,
+                    text=document.text,
+                    ingested_at=now,
+                    focus_country=reading.focus_country,
+                )
+            )
+            if mention_list:
+                conn.execute(
+                    mentions.insert(),
+                    [
+                        {
+                            "doc_id": doc_id,
+                            "start": m.start,
+                            "end": m.end,
+                            "surface": m.surface[:500],
+                            "kind": m.kind,
+                            "country": m.country,
+                            "admin1": m.admin1,
+                            "border": m.border,
+                            "confidence": float(m.confidence),
+                            "precision": int(m.precision),
+                            "role": role.role,
+                            "role_reason": role.reason,
+                        }
+                        for m, role in zip(mention_list, reading.roles, strict=True)
+                    ],
+                )
+            for incident in reading.incidents:
+                cluster_id = self._cluster_for(conn, incident, document.text, now)
+                conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
+        return IngestResult(doc_id, created=True)
+
+    def _cluster_for(
+        self, conn: sa.Connection, incident: Incident, text: str, now: dt.datetime
+    ) -> str:
+        """The event cluster an incident joins: an existing one it matches, or a new one."""
+        query = sa.select(incidents).where(
+            incidents.c.type == incident.type, incidents.c.doc_id != incident.doc_id
+        )
+        candidates = [incident_from_row(row._mapping) for row in conn.execute(query)]
+        countries = {loc.country or loc.region_id[:3] for loc in incident.locations}
+        candidates = [
+            c
+            for c in candidates
+            if countries & {loc.country or loc.region_id[:3] for loc in c.locations}
+        ]
+        near: set[str] = set()
+        if candidates:
+            doc_ids = sorted({c.doc_id for c in candidates})
+            rows = conn.execute(
+                sa.select(documents.c.id, documents.c.text).where(documents.c.id.in_(doc_ids))
+            )
+            texts = {row.id: row.text for row in rows}
+            texts[incident.doc_id] = text
+            leaders = near_duplicate_groups(texts, self.dedup)
+            near = {d for d in doc_ids if leaders[d] == leaders[incident.doc_id]}
+        for candidate in candidates:
+            if same_event(candidate, incident, self.dedup, candidate.doc_id in near):
+                cluster = conn.execute(
+                    sa.select(incidents.c.cluster_id).where(incidents.c.id == candidate.id)
+                ).scalar_one()
+                return str(cluster)
+        cluster_id = uuid.uuid4().hex
+        conn.execute(clusters.insert().values(id=cluster_id, type=incident.type, created_at=now))
+        return cluster_id
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """A document with its mentions and incidents, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(documents).where(documents.c.id == doc_id)).first()
+            if row is None:
+                return None
+            record = _jsonable(dict(row._mapping))
+            record["mentions"] = [
+                _jsonable({k: v for k, v in m._mapping.items() if k not in ("id", "doc_id")})
+                for m in conn.execute(
+                    sa.select(mentions)
+                    .where(mentions.c.doc_id == doc_id)
+                    .order_by(mentions.c.start)
+                )
+            ]
+            record["incidents"] = [
+                _jsonable(dict(i._mapping))
+                for i in conn.execute(
+                    sa.select(incidents)
+                    .where(incidents.c.doc_id == doc_id)
+                    .order_by(incidents.c.start)
+                )
+            ]
+        return record
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+                for name, table in (
+                    ("documents", documents),
+                    ("mentions", mentions),
+                    ("incidents", incidents),
+                    ("clusters", clusters),
+                )
+            }
+
+    def data_version(self) -> str:
+        """Changes whenever anything is ingested: the key scored caches are invalidated by."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(documents.c.ingested_at))
+            ).one()
+        return f"{row[0]}-{row[1]}"
+
+    def all_incidents(self) -> list[Incident]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(incidents).order_by(incidents.c.doc_id, incidents.c.start)
+            )
+            return [incident_from_row(row._mapping) for row in rows]
+
+    def incident_records(self) -> list[dict[str, Any]]:
+        """Every incident with its document's source, url and published date."""
+        query = sa.select(
+            incidents, documents.c.source, documents.c.url, documents.c.published
+        ).join(documents, documents.c.id == incidents.c.doc_id)
+        with self.engine.connect() as conn:
+            return [_jsonable(dict(row._mapping)) for row in conn.execute(query)]
+
+    def events(self) -> list[list[Incident]]:
+        """Incidents grouped by their event cluster."""
+        grouped: dict[str, list[Incident]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(sa.select(incidents).order_by(incidents.c.start)):
+                grouped.setdefault(row.cluster_id, []).append(incident_from_row(row._mapping))
+        return list(grouped.values())
+
+    def mention_frame(self) -> pd.DataFrame:
+        """One row per (mention, region it names) for the "mentions" count of each region."""
+        query = sa.select(
+            mentions.c.doc_id,
+            mentions.c.kind,
+            mentions.c.country,
+            mentions.c.admin1,
+            mentions.c.border,
+        )
+        rows: list[dict[str, str]] = []
+        with self.engine.connect() as conn:
+            for m in conn.execute(query):
+                if m.country:
+                    rows.append({"level": "admin0", "region_id": m.country, "doc_id": m.doc_id})
+                if m.admin1:
+                    rows.append({"level": "admin1", "region_id": m.admin1, "doc_id": m.doc_id})
+                if m.border:
+                    rows.append({"level": "border", "region_id": m.border, "doc_id": m.doc_id})
+        return pd.DataFrame(rows, columns=["level", "region_id", "doc_id"])
+
+    @contextmanager
+    def connection(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+
+def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:
+    record = incident.as_dict()
+    record["locations"] = [
+        {key: value for key, value in vars(loc).items()} for loc in incident.locations
+    ]
+    record["actors"] = list(incident.actors)
+    for key in ("date", "date_first", "date_last"):
+        record[key] = getattr(incident, key)
+    record["cluster_id"] = cluster_id
+    return record
+
+
+def incident_from_row(row: Any) -> Incident:
+    """Rebuild an :class:`Incident` from a database row (for dedup and scoring)."""
+    return Incident(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        type=row["type"],
+        sentence=row["sentence"],
+        start=row["start"],
+        end=row["end"],
+        trigger=row["trigger"],
+        trigger_start=row["trigger_start"],
+        trigger_end=row["trigger_end"],
+        locations=tuple(Location(**loc) for loc in row["locations"]),
+        killed=row["killed"],
+        wounded=row["wounded"],
+        hostages=row["hostages"],
+        militants=row["militants"],
+        deadly=bool(row["deadly"]),
+        approximate=bool(row["approximate"]),
+        actors=tuple(row["actors"]),
+        date=row["date"],
+        date_first=row["date_first"],
+        date_last=row["date_last"],
+        date_text=row["date_text"],
+        date_source=row["date_source"],
+        confidence=row["confidence"],
+    )
+
+
+def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, dt.datetime | dt.date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
