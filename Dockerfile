@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Same steps as `make run`: npm ci for the pinned data/asset packages, install the Python
-# package, build the boundary cache, serve. Multi-stage so Node never reaches the runtime image.
+# package, build the boundary cache (and gazetteer), ingest the samples, serve. Multi-stage so Node never reaches the runtime image.
 
 FROM node:20-bookworm-slim AS assets
 WORKDIR /app
@@ -28,6 +28,7 @@ COPY geodata geodata
 COPY maps maps
 COPY service service
 COPY samples samples
+COPY docs docs
 RUN pip install --no-deps .
 COPY --from=assets /app/node_modules /app/node_modules
 
@@ -37,4 +38,5 @@ RUN riskmap data build
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
-CMD ["riskmap", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# As `make run`: ingest the sample articles (idempotent), then serve.
+CMD ["sh", "-c", "riskmap ingest samples && exec riskmap serve --host 0.0.0.0 --port 8000"]

@@ -1,6 +1,7 @@
 # riskmap: the two commands a new user needs are `make run` and `make test`.
 # Both create the environment, install the Python package and the pinned npm packages, and build
-# the boundary cache (idempotent: a second run only checks checksums).
+# the boundary cache (idempotent: a second run only checks checksums). `make run` then ingests
+# the sample articles in samples/ (again idempotent) and serves the API and maps.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,6 +27,7 @@ data: $(VENV)/.installed node_modules/.installed
 	$(BIN)/riskmap data build
 
 run: setup
+	$(BIN)/riskmap ingest samples
 	$(BIN)/riskmap serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed

@@ -156,6 +156,7 @@ class DocumentReading:
     focus_country: str | None
 
 
+_ANAPHORA = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)
 _CONFIDENCE_OF_TYPE = {
     "bombing": 0.9,
@@ -197,12 +198,57 @@ def extract_incidents(
     reference = published or anchor
     incidents: list[Incident] = []
     for sentence_index, sentence in enumerate(sentences):
+        seen_types = {incident.type for incident in incidents}
         incidents.extend(
             _sentence_incidents(
-                doc_id, sentence_index, sentence, located, focus, reference, published, tables
+                doc_id,
+                sentence_index,
+                sentence,
+                located,
+                focus,
+                reference,
+                published,
+                tables,
+                seen_types,
             )
         )
+    incidents = _drop_headline_repeats(text, sentences, incidents)
     return DocumentReading(doc_id, tuple(incidents), tuple(roles), focus)
+
+
+def _is_headline(text: str, sentence: Span) -> bool:
+    """A first line without final punctuation, on its own line (or a Markdown heading)."""
+    if sentence.text.startswith("#"):
+        return True
+    ends_line = text[sentence.end : sentence.end + 1] in ("\n", "")
+    return ends_line and not sentence.text.rstrip().endswith((".", "!", "?", ":"))
+
+
+def _countries_of(incident: Incident) -> set[str]:
+    return {
+        code
+        for loc in incident.locations
+        for code in ([loc.country] if loc.country else loc.region_id.split("|"))
+    }
+
+
+def _drop_headline_repeats(
+    text: str, sentences: Sequence[Span], incidents: list[Incident]
+) -> list[Incident]:
+    """A headline restates the lede: its incident counts only if the body does not report it."""
+    if not sentences or not _is_headline(text, sentences[0]):
+        return incidents
+    title = sentences[0]
+    body = [i for i in incidents if i.start != title.start]
+    kept = []
+    for incident in incidents:
+        if incident.start == title.start and any(
+            other.type == incident.type and _countries_of(other) & _countries_of(incident)
+            for other in body
+        ):
+            continue
+        kept.append(incident)
+    return kept
 
 
 def _sentence_incidents(
@@ -214,6 +260,7 @@ def _sentence_incidents(
     reference: dt.date,
     published: dt.date | None,
     tables: Tables,
+    seen_types: set[str] | None = None,
 ) -> list[Incident]:
     if tables.negation.search(sentence.text):
         return []
@@ -227,7 +274,13 @@ def _sentence_incidents(
         return []
     quantities = find_quantities(sentence.text)
     militant_counts = [q for q in quantities if q.category == "militants"]
-    events = [(t, m) for t, m in triggers if t.type != "militant_presence"]
+    # "the attack" after an attack was reported refers back to it: not a new incident.
+    events = [
+        (t, m)
+        for t, m in triggers
+        if t.type != "militant_presence"
+        and not (t.type in (seen_types or ()) and _ANAPHORA.search(sentence.text[: m.start()]))
+    ]
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
     dates = find_dates(sentence.text, reference)
     actors = tuple(name for _, name, pattern in tables.actors if pattern.search(sentence.text))

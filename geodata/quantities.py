@@ -48,6 +48,11 @@ _UNITS = {
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 #: Vague quantities: the lowest reading a careful analyst would defend.
 _VAGUE = {
+    "several hundred": 300,
+    "a few hundred": 300,
+    "several thousand": 3000,
+    "a few thousand": 3000,
+    "hundreds of thousands": 200000,
     "several": 3,
     "a few": 3,
     "a dozen": 12,

@@ -57,7 +57,7 @@ class MentionRole:
 
 
 _MEDIA_AFTER = re.compile(
-    r"^(?:['’]s)?\s+(?:(?:state|national|public|private)\s+)?(?:[A-Z0-9]{2,6}\s+)?"
+    r"^(?:['’]s)?\s+(?:(?:state|national|public|private)\s+)?(?:[A-Z][\w-]*\s+){0,2}"
     r"(?:TV|television|network|channel|broadcaster|radio|news agency|agency|newspaper|daily|"
     r"outlet|media|press|news)\b"
 )
@@ -65,7 +65,8 @@ _MEDIA_ACRONYM_AFTER = re.compile(r"^(?:['’]s)?\s+[A-Z]{2,6}\b(?!\s+(?:forces|
 _MEDIA_BEFORE = re.compile(r"(?:interview with|told|reported by|according to)\s+(?:the\s+)?$", re.I)
 _VENUE_BEFORE = re.compile(
     r"\b(?:meeting|summit|talks|conference|session|forum|negotiations|ceremony|visit|"
-    r"council meeting|held)\b[^.;]{0,40}\b(?:in|at)\s+$",
+    r"council meeting|held|meet|meets|met|convene|convenes|gather|visiting)\b[^.;]{0,40}"
+    r"\b(?:in|at)\s+$",
     re.IGNORECASE,
 )
 _MEMBER_LIST_BEFORE = re.compile(

@@ -53,7 +53,7 @@ _ABBREVIATIONS = {
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ])|\n\s*\n|\n(?=\s*[A-Z])")
 _CLAUSE_BREAK = re.compile(
-    r";|,\s+(?:as well as|while|whereas|but|with|and also)\s+|\s+as well as\s+",
+    r";|,\s+(?:as well as|while|whereas|but|with|and also|and that)\s+|\s+as well as\s+",
     re.IGNORECASE,
 )
 

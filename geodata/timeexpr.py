@@ -142,7 +142,8 @@ def _resolve(kind: str, match: re.Match[str], anchor: date) -> tuple[date, date]
         day = anchor - timedelta(days=back)
         return day, day
     if kind == "weekday":
-        back = (anchor.weekday() - _WEEKDAYS[groups["weekday"].lower()]) % 7 or 7
+        # Published on a Saturday, "on Saturday" is that day; otherwise the latest one before.
+        back = (anchor.weekday() - _WEEKDAYS[groups["weekday"].lower()]) % 7
         day = anchor - timedelta(days=back)
         return day, day
     if kind == "year":

@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from geodata.errors import GeodataError
-from service import cli_geoparse
+from service import cli_geoparse, cli_ingest
 from service.settings import Settings
 
 
 def _cmd_data_build(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.boundaries import build_cache
+    from geodata.gazetteer import load_gazetteer
 
     source = settings.boundary_source_object()
     boundaries, built = build_cache(source, settings.data_dir, force=args.force)
@@ -27,6 +28,12 @@ def _cmd_data_build(args: argparse.Namespace, settings: Settings) -> int:
         f"boundaries {verb}: {counts['admin0']} admin-0, {counts['admin1']} admin-1, "
         f"{counts['borders']} borders in {boundaries.cache_dir}"
     )
+    assert boundaries.cache_dir is not None
+    # The gazetteer is derived from the boundaries; building it here keeps start-up fast.
+    gazetteer = load_gazetteer(boundaries.cache_dir, boundaries=boundaries)
+    gazetteer_counts = gazetteer.counts()
+    places = ", ".join(f"{n} {kind}" for kind, n in gazetteer_counts.items() if kind != "names")
+    print(f"gazetteer ready: {gazetteer_counts['names']} names for {places}")
     return 0
 
 
@@ -93,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(handler=_cmd_serve)
+
+    cli_ingest.register(commands)
 
     cli_geoparse.register(commands)
     return parser

@@ -185,3 +185,33 @@ def test_extractor_survives_violent_word_salad(parts: list[str]) -> None:
     text = " ".join(parts)
     for incident in read(text):
         assert incident.sentence in text
+
+
+def test_headline_repeating_the_lede_is_not_a_second_incident() -> None:
+    text = (
+        "# Gunmen attack checkpoint in Kunduz\n\n"
+        "Gunmen attacked a police checkpoint in Kunduz on Saturday, killing 4 officers."
+    )
+    (attack,) = read(text)
+    assert attack.killed == 4
+    assert not attack.sentence.startswith("#")
+
+
+def test_headline_with_its_own_event_is_kept() -> None:
+    text = "Bomb hits Kabul market\n\nSeparately, gunmen kidnapped two engineers in Takhar."
+    assert [i.type for i in read(text)] == ["bombing", "kidnapping"]
+
+
+def test_the_attack_refers_back_to_the_reported_one() -> None:
+    text = (
+        "Militants attacked a checkpoint in Kunduz, killing 4 officers. "
+        "No group has claimed the attack, which officials blamed on fighters from Badakhshan."
+    )
+    incidents = read(text)
+    assert [i.type for i in incidents] == ["armed_attack", "militant_presence"]
+    assert incidents[1].locations[0].region_id == "AFG-1760"
+
+
+def test_weekday_of_publication_is_that_day() -> None:
+    (incident,) = read("A bomb exploded in Kabul on Monday.", published=date(2024, 11, 25))
+    assert incident.date == date(2024, 11, 25)

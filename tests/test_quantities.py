@@ -55,6 +55,7 @@ def counts(text: str) -> list[tuple[str, int]]:
         ("Officials said 10 to 15 civilians were killed.", [("killed", 10)]),
         ("Hundreds of its fighters were killed during operations.", [("killed", 200)]),
         ("The group holds 14 hostages.", [("hostages", 14)]),
+        ("Several hundred fighters are active in the region.", [("militants", 300)]),
         (
             "The group has about 6,500 militants, with up to 4,000 concentrated in the north.",
             [("militants", 6500), ("militants", 4000)],

@@ -46,6 +46,12 @@ def roles_of(text: str) -> dict[str, str]:
         ),
         ("A bomb exploded in Kabul on Monday.", "Kabul", "location"),
         (
+            "A spokesman told Kazakhstan's Khabar television on Monday.",
+            "Kazakhstan",
+            "media_outlet",
+        ),
+        ("Ministers will meet in Astana next month.", "Astana", "meeting_venue"),
+        (
             "Strikes targeted Pakistani forces near the Tajik-Afghan border.",
             "Pakistani",
             "location",

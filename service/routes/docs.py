@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
@@ -13,7 +15,8 @@ router = APIRouter(tags=["documentation"])
 
 @router.get("/docs/scoring", response_class=PlainTextResponse, summary="How scores are computed")
 def scoring_documentation() -> PlainTextResponse:
-    path = PROJECT_ROOT / "docs" / "scoring.md"
-    if not path.exists():
+    candidates = (PROJECT_ROOT / "docs" / "scoring.md", Path.cwd() / "docs" / "scoring.md")
+    path = next((p for p in candidates if p.exists()), None)
+    if path is None:
         raise NotFound("docs/scoring.md is not installed with this copy of riskmap")
     return PlainTextResponse(path.read_text(encoding="utf-8"), media_type="text/markdown")
