@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from geodata.gazetteer import lower_same_length
 from geodata.quantities import Quantity, find_quantities
 from geodata.roles import CONTEXT_ROLES, MentionRole, PlaceMention, assign_roles, focus_country
 from geodata.text import Span, split_clauses, split_sentences
@@ -60,9 +61,22 @@ class Tables:
     """The data tables incident extraction runs on, compiled once."""
 
     types: tuple[IncidentType, ...]
+    any_trigger: re.Pattern[str]  # every type's triggers in one pattern: a cheap first pass
     negation: re.Pattern[str]
     irrealis: re.Pattern[str]
-    actors: tuple[tuple[str, str, re.Pattern[str]], ...]  # (id, name, alias pattern)
+    actor_pattern: re.Pattern[str]  # every alias of every group, longest first
+    actor_names: dict[str, str]  # normalised alias -> group name
+
+    def find_actors(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, group name)`` of every armed-group alias in ``text``."""
+        return [
+            (m.start(), m.end(), self.actor_names[_alias_key(m.group(0))])
+            for m in self.actor_pattern.finditer(text)
+        ]
+
+
+def _alias_key(alias: str) -> str:
+    return re.sub(r"[\s-]+", " ", alias).lower()
 
 
 @lru_cache(maxsize=1)
@@ -80,16 +94,20 @@ def load_tables() -> Tables:
     )
     negation = re.compile("|".join(spec["negations"]), re.IGNORECASE)
     irrealis = re.compile("|".join(spec["irrealis"]), re.IGNORECASE)
+    # Matched on lower-cased text without IGNORECASE: six times faster in Python's engine.
+    any_trigger = re.compile(
+        (r"\b(?:" + "|".join(t for row in spec["types"] for t in row["triggers"]) + r")\b").lower()
+    )
     groups = json.loads((data / "actor_groups.json").read_text(encoding="utf-8"))["groups"]
-    actors = []
+    names: dict[str, str] = {}
     for group in groups:
-        aliases = sorted(group["aliases"], key=len, reverse=True)
-        alias_re = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in aliases)
-        # Acronyms must match in capitals ("TIP" the group, not "tip" the noun).
-        actors.append(
-            (group["id"], group["name"], re.compile(rf"(?<![\w-])(?:{alias_re})(?![\w-])"))
-        )
-    return Tables(types, negation, irrealis, tuple(actors))
+        for alias in group["aliases"]:
+            names.setdefault(_alias_key(alias), group["name"])
+    aliases = sorted({a for group in groups for a in group["aliases"]}, key=lambda a: (-len(a), a))
+    alias_re = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in aliases)
+    # Case-sensitive on purpose: acronyms must match in capitals ("TIP", not "tip").
+    actor_pattern = re.compile(rf"(?<![\w-])(?:{alias_re})(?![\w-])")
+    return Tables(types, any_trigger, negation, irrealis, actor_pattern, names)
 
 
 @dataclass(frozen=True)
@@ -186,19 +204,28 @@ def extract_incidents(
     sentences = split_sentences(text)
     roles = assign_roles(text, mentions, sentences)
     # "Wilayah Khorasan" or "Islamic State of Iraq" name a group, not a place.
-    group_spans = [m.span() for _, _, pattern in tables.actors for m in pattern.finditer(text)]
+    actor_spans = tables.find_actors(text)
     roles = [
         MentionRole("group_name", "part of an armed group's name")
-        if any(start <= m.start and m.end <= end for start, end in group_spans)
+        if any(start <= m.start and m.end <= end for start, end, _ in actor_spans)
         else role
         for m, role in zip(mentions, roles, strict=True)
     ]
+    # One pass over the whole text finds the sentences worth a closer look.
+    trigger_positions = [m.start() for m in tables.any_trigger.finditer(lower_same_length(text))]
     located = [m for m, r in zip(mentions, roles, strict=True) if r.role not in CONTEXT_ROLES]
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor
     incidents: list[Incident] = []
     for sentence_index, sentence in enumerate(sentences):
+        if not any(sentence.start <= p < sentence.end for p in trigger_positions):
+            continue
         seen_types = {incident.type for incident in incidents}
+        actors = tuple(
+            dict.fromkeys(
+                name for start, _, name in actor_spans if sentence.start <= start < sentence.end
+            )
+        )
         incidents.extend(
             _sentence_incidents(
                 doc_id,
@@ -210,6 +237,7 @@ def extract_incidents(
                 published,
                 tables,
                 seen_types,
+                actors,
             )
         )
     incidents = _drop_headline_repeats(text, sentences, incidents)
@@ -261,6 +289,7 @@ def _sentence_incidents(
     published: dt.date | None,
     tables: Tables,
     seen_types: set[str] | None = None,
+    actors: tuple[str, ...] = (),
 ) -> list[Incident]:
     if tables.negation.search(sentence.text):
         return []
@@ -283,7 +312,6 @@ def _sentence_incidents(
     ]
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
     dates = find_dates(sentence.text, reference)
-    actors = tuple(name for _, name, pattern in tables.actors if pattern.search(sentence.text))
     sentence_mentions = [m for m in mentions if sentence.start <= m.start < sentence.end]
 
     incidents: list[Incident] = []

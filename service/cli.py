@@ -1,7 +1,8 @@
 """The ``riskmap`` command line.
 
-Each sub-command lives in a small function registered in :data:`COMMANDS`; errors the user can
-fix (a missing file, a bad mapping) end with one readable line on stderr and a non-zero exit.
+Each sub-command is a small handler function (some in their own ``cli_*`` module); errors the
+user can fix (a missing file, a bad mapping) end with one readable line on stderr and a
+non-zero exit.
 """
 
 from __future__ import annotations
