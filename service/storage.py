@@ -156,17 +156,35 @@ class Store:
                     ],
                 )
             for incident in reading.incidents:
-                cluster_id = self._cluster_for(conn, incident, document.text, now)
+                cluster_id = self._cluster_for(conn, incident, document, now)
                 conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
         return IngestResult(doc_id, created=True)
 
     def _cluster_for(
-        self, conn: sa.Connection, incident: Incident, text: str, now: dt.datetime
+        self, conn: sa.Connection, incident: Incident, document: NewDocument, now: dt.datetime
     ) -> str:
-        """The event cluster an incident joins: an existing one it matches, or a new one."""
-        query = sa.select(incidents).where(
-            incidents.c.type == incident.type, incidents.c.doc_id != incident.doc_id
+        """The event cluster an incident joins: an existing one it matches, or a new one.
+
+        Candidates are reports of the same type dated within the window, or from documents
+        published within the window (near-copies of an article can date an event differently).
+        """
+        window = dt.timedelta(days=self.dedup.window_days)
+        published = document.published or now.date()
+        close_in_time = documents.c.published.between(published - window, published + window)
+        if incident.date is not None:
+            close_in_time = close_in_time | incidents.c.date.between(
+                incident.date - window, incident.date + window
+            )
+        query = (
+            sa.select(incidents)
+            .join(documents, documents.c.id == incidents.c.doc_id)
+            .where(
+                incidents.c.type == incident.type,
+                incidents.c.doc_id != incident.doc_id,
+                close_in_time | documents.c.published.is_(None),
+            )
         )
+        text = document.text
         candidates = [incident_from_row(row._mapping) for row in conn.execute(query)]
         countries = {loc.country or loc.region_id[:3] for loc in incident.locations}
         candidates = [
