@@ -170,7 +170,9 @@ class Store:
         """
         window = dt.timedelta(days=self.dedup.window_days)
         published = document.published or now.date()
-        close_in_time = documents.c.published.between(published - window, published + window)
+        close_in_time: sa.ColumnElement[bool] = documents.c.published.between(
+            published - window, published + window
+        )
         if incident.date is not None:
             close_in_time = close_in_time | incidents.c.date.between(
                 incident.date - window, incident.date + window
