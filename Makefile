@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint typecheck pytest bench data clean
+.PHONY: setup run test lint typecheck pytest chromium bench data clean
 
 setup: $(VENV)/.installed node_modules/.installed data
 
@@ -37,8 +37,12 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest
+
+# Browser tests drive Debian's chromium through Playwright; Playwright never downloads one.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
 test: setup lint typecheck pytest
 

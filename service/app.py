@@ -9,14 +9,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from geodata.boundaries import load_boundaries
 from geodata.gazetteer import load_gazetteer
+from maps.assets import LEAFLET_DIST, STATIC_PREFIX
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
 from service.openapi import openapi_30
 from service.pipeline import Reader
-from service.routes import docs, documents, health, incidents, ogc, regions
+from service.routes import docs, documents, health, incidents, maps, ogc, regions
 from service.scores import ScoreBoard
 from service.settings import Settings, get_settings
 from service.storage import Store
@@ -67,8 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents.router,
         documents.router,
         docs.router,
+        maps.router,
     ):
         app.include_router(router)
+    # Leaflet from the pinned npm package: map pages load nothing from other hosts.
+    app.mount(
+        STATIC_PREFIX,
+        StaticFiles(directory=settings.assets_dir / LEAFLET_DIST, check_dir=False),
+        name="static-leaflet",
+    )
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from geodata.errors import GeodataError
-from service import cli_geoparse, cli_ingest
+from service import cli_geoparse, cli_ingest, cli_map
 from service.settings import Settings
 
 
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_ingest.register(commands)
 
     cli_geoparse.register(commands)
+    cli_map.register(commands)
     return parser
 
 

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     api_token: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'self'"])
+    carto_api_key: str | None = None  # CARTO tiles (basemap=carto) now need a key
     max_document_bytes: int = 1_000_000
     max_batch_documents: int = 500
     max_page_size: int = 10_000

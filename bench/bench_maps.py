@@ -1,0 +1,72 @@
+"""Benchmark: building the risk map pages and the PNG, and their sizes.
+
+The real app (TestClient, its own temporary database) with the sample articles ingested; each
+view is requested ``REPEATS`` times after one warm-up (the first request fills the score and
+layer caches), and the median time is reported with the body's raw and gzip sizes.
+Budgets from the issue: a one-country admin-1 page under 1 MB, the world admin-1 page under
+5 MB (gzip).
+
+Run: ``python bench/bench_maps.py`` (``RISKMAP_DATA_DIR`` must hold a built cache).
+"""
+
+from __future__ import annotations
+
+import gzip
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from maps_support import ingest_samples
+
+from service.app import create_app
+from service.settings import Settings
+
+REPEATS = 5
+VIEWS = [
+    ("country page AFG admin-1", "/maps/risk?country=AFG&level=admin1", 1_000_000),
+    ("country embed AFG admin-1", "/maps/embed?country=AFG&level=admin1", 1_000_000),
+    ("world page admin-0", "/maps/risk?level=admin0", 5_000_000),
+    ("world page admin-1", "/maps/risk?level=admin1", 5_000_000),
+    ("PNG AFG admin-1", "/maps/risk.png?country=AFG&level=admin1", None),
+    ("PNG world admin-1", "/maps/risk.png?level=admin1", None),
+]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        with TestClient(create_app(settings)) as client:
+            ingest_samples(client)
+            print(f"{'view':28} {'median s':>9} {'raw bytes':>12} {'gzip bytes':>12}  budget")
+            over = 0
+            for label, url, budget in VIEWS:
+                client.get(url).raise_for_status()  # warm the score and layer caches
+                times = []
+                body = b""
+                for _ in range(REPEATS):
+                    start = time.perf_counter()
+                    response = client.get(url, headers={"Accept-Encoding": "identity"})
+                    times.append(time.perf_counter() - start)
+                    response.raise_for_status()
+                    body = response.content
+                packed = len(gzip.compress(body, 6))
+                verdict = ""
+                if budget:
+                    verdict = "ok" if packed < budget else "OVER"
+                    over += packed >= budget
+                    verdict += f" (< {budget / 1e6:g} MB gzip)"
+                print(
+                    f"{label:28} {statistics.median(times):9.3f} {len(body):12,} "
+                    f"{packed:12,}  {verdict}"
+                )
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""``/maps/risk`` (page), ``/maps/embed`` (for an iframe) and ``/maps/risk.png`` (for reports).
+
+All three draw the same :class:`maps.model.RiskMap`. Pages load Leaflet from ``/static`` only
+and carry a Content-Security-Policy that allows nothing else (tile hosts only when a tile
+basemap was asked for); the embed's ``frame-ancestors`` come from ``RISKMAP_EMBED_ORIGINS``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from geodata.webgeom import Detail
+from maps.assets import served
+from maps.model import Basemap, Level, RiskMap
+from maps.render import render_html, tile_origin
+from service.dependencies import get_catalogue, get_scoreboard, get_settings
+from service.errors import InvalidParameter
+from service.layers import LayerCatalogue
+from service.map_data import risk_map
+from service.queries import parse_window
+from service.routes.common import CountryQuery, SinceQuery, UntilQuery
+from service.scores import ScoreBoard
+from service.settings import Settings
+
+router = APIRouter(tags=["maps"])
+
+Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
+Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+LevelQuery = Annotated[
+    Literal["admin0", "admin1"], Query(description="admin0 (countries) or admin1 (provinces)")
+]
+MapDetailQuery = Annotated[
+    Detail | None,
+    Query(description="geometry detail; default medium for one country, low for the world"),
+]
+BasemapQuery = Annotated[
+    Literal["outline", "osm", "carto"],
+    Query(description="outline (drawn from the boundary data, offline), osm or carto tiles"),
+]
+
+_HTML_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "invalid parameter (problem+json)"}
+}
+
+
+def _view(
+    request: Request,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    level: Level,
+    country: str | None,
+    since: str | None,
+    until: str | None,
+    detail: Detail | None,
+) -> RiskMap:
+    start, end = parse_window(since, until)
+    params = {
+        key: value
+        for key, value in (("country", country), ("since", since), ("until", until))
+        if value
+    }
+    links = {
+        "GeoJSON": str(request.url_for("list_regions").include_query_params(level=level, **params)),
+        "PNG": str(request.url_for("risk_map_png").include_query_params(level=level, **params)),
+        "Embed": str(request.url_for("risk_map_embed").include_query_params(level=level, **params)),
+    }
+    return risk_map(
+        catalogue,
+        board,
+        level=level,
+        country=country,
+        since=start,
+        until=end,
+        detail=detail,
+        scoring_url=str(request.url_for("scoring_documentation")),
+        links=links,
+    )
+
+
+def content_security_policy(frame_ancestors: list[str], basemap: Basemap) -> str:
+    """Scripts, styles and images from the app only (inline allowed: folium writes inline)."""
+    images = "'self' data:"
+    origin = tile_origin(basemap)
+    if origin:
+        images += f" {origin}"
+    ancestors = " ".join(frame_ancestors) or "'none'"
+    return (
+        "default-src 'none'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; form-action 'self'; "
+        f"base-uri 'none'; frame-ancestors {ancestors}"
+    )
+
+
+def _render(view: RiskMap, settings: Settings, basemap: Basemap, *, embed: bool) -> str:
+    try:
+        return render_html(
+            view, served(), basemap=basemap, embed=embed, tile_api_key=settings.carto_api_key
+        )
+    except ValueError as exc:  # a tile basemap that is not configured
+        raise InvalidParameter(str(exc)) from exc
+
+
+def _page(body: str, csp: str) -> HTMLResponse:
+    return HTMLResponse(
+        body,
+        headers={
+            "Content-Security-Policy": csp,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=60",
+        },
+    )
+
+
+@router.get(
+    "/maps/risk",
+    response_class=HTMLResponse,
+    responses=_HTML_RESPONSES,
+    summary="Leaflet choropleth of threat scores with borders, evidence popups and a legend",
+)
+def risk_map_page(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    settings: AppSettings,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    detail: MapDetailQuery = None,
+    basemap: BasemapQuery = "outline",
+) -> HTMLResponse:
+    view = _view(request, catalogue, board, level, country, since, until, detail)
+    page = _render(view, settings, basemap, embed=False)
+    return _page(page, content_security_policy(["'self'"], basemap))
+
+
+@router.get(
+    "/maps/embed",
+    response_class=HTMLResponse,
+    responses=_HTML_RESPONSES,
+    summary="The risk map without page chrome, filling an <iframe>",
+)
+def risk_map_embed(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    settings: AppSettings,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    detail: MapDetailQuery = None,
+    basemap: BasemapQuery = "outline",
+) -> HTMLResponse:
+    view = _view(request, catalogue, board, level, country, since, until, detail)
+    page = _render(view, settings, basemap, embed=True)
+    return _page(page, content_security_policy(settings.embed_origins, basemap))
+
+
+@router.get(
+    "/maps/risk.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **_HTML_RESPONSES},
+    summary="The risk map as a PNG for reports (title, legend, graticule, scale bar, window)",
+)
+def risk_map_png(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    detail: MapDetailQuery = None,
+    width: Annotated[int, Query(ge=400, le=4000, description="pixels")] = 1600,
+    height: Annotated[int, Query(ge=300, le=4000, description="pixels")] = 1100,
+) -> Response:
+    from maps.png import render_png  # matplotlib loads only when an image is asked for
+
+    view = _view(request, catalogue, board, level, country, since, until, detail)
+    png = render_png(view, width, height)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=60"})

@@ -1,0 +1,175 @@
+"""The map in headless Chromium against a running app with the sample articles ingested.
+
+Debian's ``/usr/bin/chromium`` driven by Playwright (no browser download). Checks what only a
+browser can: no console errors, no request leaves the app's host, every region is drawn, a
+tooltip appears on hover, hostile article markup shows as text and runs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import shapely
+from live_server import live_server, test_settings
+from maps_support import ingest_samples
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+_DATABASES: dict[str, str] = {}  # base URL -> database URL of that server
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian chromium is not installed at /usr/bin/chromium (make test installs it)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = test_settings(tmp_path_factory.mktemp("browser") / "riskmap.sqlite3")
+    with live_server(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        ingest_samples(client)
+        _DATABASES[url] = settings.database
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A page with everything it logged, requested and tried to pop up recorded."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_selector("path.rm-region", state="attached")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def point_of(self, geometry: dict[str, Any]) -> tuple[float, float]:
+        """Page pixel of a point inside a region (its representative point, not its centre)."""
+        inside = shapely.geometry.shape(geometry).representative_point()
+        return tuple(  # type: ignore[return-value]
+            self.page.evaluate(
+                """([lat, lng]) => {
+                    const el = document.querySelector(".folium-map");
+                    const map = window[el.id];
+                    const p = map.latLngToContainerPoint([lat, lng]);
+                    const box = el.getBoundingClientRect();
+                    return [box.left + p.x, box.top + p.y];
+                }""",
+                [inside.y, inside.x],
+            )
+        )
+
+
+def _region(base_url: str, region: str) -> dict[str, Any]:
+    feature: dict[str, Any] = httpx.get(f"{base_url}regions/{region}", timeout=30).json()
+    return feature
+
+
+def test_country_map(browser: Any, base_url: str) -> None:
+    visit = Visit(browser, f"{base_url}maps/risk?country=AFG&level=admin1")
+    expected = httpx.get(f"{base_url}regions?country=AFG&level=admin1", timeout=30).json()
+    page = visit.page
+    assert page.locator("path.rm-region").count() == expected["numberMatched"]
+    assert page.locator("path.rm-border").count() >= 6
+    assert page.locator(".rm-legend").inner_text().startswith("Threat score")
+
+    badakhshan = _region(base_url, "AF-BDS")
+    x, y = visit.point_of(badakhshan["geometry"])
+    page.mouse.move(x, y)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5000)
+    assert "Badakhshan" in tooltip.inner_text()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_afghanistan_admin1.png"))
+    assert (ARTIFACTS / "map_afghanistan_admin1.png").stat().st_size > 20_000
+
+    host = urlsplit(base_url).netloc
+    foreign = [u for u in visit.requests if urlsplit(u).netloc != host]
+    assert foreign == []
+    assert visit.errors == []
+    page.close()
+
+
+def test_hostile_markup_shows_as_text(browser: Any, base_url: str) -> None:
+    visit = Visit(browser, f"{base_url}maps/risk?country=AFG&level=admin1")
+    page = visit.page
+    kabul = _region(base_url, "AF-KAB")
+    assert kabul["properties"]["evidence"], "the hostile sample should be evidence for Kabul"
+    x, y = visit.point_of(kabul["geometry"])
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert '<script>alert("riskmap")</script>' in text
+    assert "<b>riskmap</b> sample" in text
+    assert popup.locator("script, img, iframe").count() == 0
+    page.wait_for_timeout(300)  # give an injected handler the chance to fire
+    assert visit.dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_hostile_popup.png"))
+    assert visit.errors == []
+    page.close()
+
+
+def test_world_and_embed(browser: Any, base_url: str) -> None:
+    visit = Visit(browser, f"{base_url}maps/embed?level=admin0")
+    assert visit.page.locator("path.rm-region").count() == 240
+    assert visit.page.locator(".rm-header").count() == 0
+    host = urlsplit(base_url).netloc
+    assert [u for u in visit.requests if urlsplit(u).netloc != host] == []
+    assert visit.errors == []
+    visit.page.close()
+
+
+def test_standalone_file_opens_offline(
+    browser: Any, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``riskmap map --out FILE.html``: one file that draws with no server and no network."""
+    from service.cli import main
+
+    monkeypatch.setenv("RISKMAP_DATABASE_URL", _DATABASES[base_url])
+    out = tmp_path / "afghanistan.html"
+    assert main(["map", "--out", str(out), "--country", "AFG"]) == 0
+    visit = Visit(browser, out.as_uri())
+    assert visit.page.locator("path.rm-region").count() == 32
+    assert [
+        u for u in visit.requests if not u.startswith("file:") and not u.startswith("data:")
+    ] == []
+    assert visit.errors == []
+    visit.page.close()

