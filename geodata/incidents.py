@@ -313,6 +313,18 @@ def _sentence_incidents(
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
     dates = find_dates(sentence.text, reference)
     sentence_mentions = [m for m in mentions if sentence.start <= m.start < sentence.end]
+    context = _SentenceContext(
+        doc_id,
+        index,
+        sentence,
+        clauses,
+        sentence_mentions,
+        focus,
+        dates,
+        actors,
+        reference,
+        published,
+    )
 
     incidents: list[Incident] = []
     # One event per clause: "bombings in Kabul, as well as cross-border strikes targeting
@@ -330,24 +342,7 @@ def _sentence_incidents(
             counted = [
                 q for q in harm if _clause_index(clauses, sentence.start + q.start) == clause_index
             ]
-        incidents.append(
-            _make(
-                doc_id,
-                index,
-                len(incidents),
-                incident_type,
-                match,
-                sentence,
-                clauses,
-                sentence_mentions,
-                focus,
-                counted,
-                dates,
-                actors,
-                reference,
-                published,
-            )
-        )
+        incidents.append(_make(context, len(incidents), incident_type, match, counted))
     if presence:
         incident_type, match = presence[0]
         # A sentence about an attack mentions "militants" as the attackers; presence is only
@@ -363,24 +358,7 @@ def _sentence_incidents(
             anchors = [(match.start(), match.end(), [])]
         for start, end, counted in anchors:
             anchor_match = _SpanMatch(sentence.text, start, end)
-            incidents.append(
-                _make(
-                    doc_id,
-                    index,
-                    len(incidents),
-                    incident_type,
-                    anchor_match,
-                    sentence,
-                    clauses,
-                    sentence_mentions,
-                    focus,
-                    counted,
-                    dates,
-                    actors,
-                    reference,
-                    published,
-                )
-            )
+            incidents.append(_make(context, len(incidents), incident_type, anchor_match, counted))
     return incidents
 
 
@@ -423,29 +401,38 @@ def _irrealis_before(tables: Tables, text: str, position: int) -> bool:
     return bool(tables.irrealis.search(text[clause_start:position]))
 
 
+@dataclass(frozen=True)
+class _SentenceContext:
+    """What every incident of one sentence shares."""
+
+    doc_id: str
+    sentence_index: int
+    sentence: Span
+    clauses: Sequence[Span]
+    mentions: Sequence[PlaceMention]
+    focus: str | None
+    dates: Sequence[DateSpan]
+    actors: tuple[str, ...]
+    reference: dt.date
+    published: dt.date | None
+
+
 def _make(
-    doc_id: str,
-    sentence_index: int,
+    context: _SentenceContext,
     serial: int,
     incident_type: IncidentType,
     match: re.Match[str] | _SpanMatch,
-    sentence: Span,
-    clauses: Sequence[Span],
-    mentions: Sequence[PlaceMention],
-    focus: str | None,
     quantities: Sequence[Quantity],
-    dates: Sequence[DateSpan],
-    actors: tuple[str, ...],
-    reference: dt.date,
-    published: dt.date | None,
 ) -> Incident:
+    doc_id, sentence, published = context.doc_id, context.sentence, context.published
+    clauses, dates, reference = context.clauses, context.dates, context.reference
     trigger_start = sentence.start + match.start()
     trigger_end = sentence.start + match.end()
     clause = next(
         (c for c in clauses if c.start <= trigger_start < c.end),
         sentence,
     )
-    locations = link_locations(clause, sentence, mentions, focus)
+    locations = link_locations(clause, sentence, context.mentions, context.focus)
     counts: dict[str, int] = {}
     approximate = False
     for quantity in quantities:
@@ -458,7 +445,7 @@ def _make(
         confidence *= max(loc.confidence for loc in locations)
     if locations and locations[0].precision == PRECISION_FOCUS:
         confidence *= 0.6
-    digest = hashlib.sha1(f"{doc_id}:{sentence_index}:{serial}".encode()).hexdigest()[:12]
+    digest = hashlib.sha1(f"{doc_id}:{context.sentence_index}:{serial}".encode()).hexdigest()[:12]
     return Incident(
         id=f"inc-{digest}",
         doc_id=doc_id,
@@ -476,7 +463,7 @@ def _make(
         militants=counts.get("militants"),
         deadly=bool(counts.get("killed")) or bool(_DEADLY.search(clause.text)),
         approximate=approximate,
-        actors=actors,
+        actors=context.actors,
         date=when.midpoint if when else (published or reference),
         date_first=when.first if when else None,
         date_last=when.last if when else None,

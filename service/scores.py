@@ -16,19 +16,20 @@ from typing import Any
 import pandas as pd
 
 from geodata.boundaries import Boundaries
-from geodata.scoring import RegionIndex, ScoreWeights, events_frame, score_regions
+from geodata.scoring import (
+    SCORE_COLUMNS,
+    RegionIndex,
+    ScoreWeights,
+    events_frame,
+    score_regions,
+)
 from service.storage import Store
 
-_SCORE_FIELDS = (
-    "threat_score",
-    "incidents",
-    "fatalities",
-    "injured",
-    "hostages",
-    "militant_presence",
-    "militants",
-    "documents",
-    "mentions",
+#: Score columns a region's properties carry (the evidence ids go out separately).
+_SCORE_FIELDS = tuple(
+    column
+    for column in SCORE_COLUMNS
+    if column not in ("level", "region_id", "raw", "incident_ids")
 )
 
 
