@@ -11,6 +11,42 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+_NULL_OPTION = {"nullable": True}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """Describe errors as they are sent: problem+json with any 4xx, never FastAPI's 422.
+
+    The exception handlers turn request validation errors into 400, and domain errors into
+    401/403/404/413/415; the generated document promised 422 ``HTTPValidationError`` instead.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = schema["components"]["schemas"]
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    problem_content = {"application/problem+json": {"schema": _PROBLEM_REF}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            for status, response in responses.items():
+                if str(status).startswith("4"):
+                    response["content"] = problem_content
+            responses["4XX"] = {"description": "client error", "content": problem_content}
+
 
 def _downgrade(node: Any) -> Any:
     if isinstance(node, list):
@@ -20,8 +56,9 @@ def _downgrade(node: Any) -> Any:
     node = {key: _downgrade(value) for key, value in node.items()}
     for key in ("anyOf", "oneOf"):
         options = node.get(key)
-        if isinstance(options, list) and {"type": "null"} in options:
-            rest = [o for o in options if o != {"type": "null"}]
+        # Children were converted first, so the null option already reads {"nullable": true}.
+        if isinstance(options, list) and _NULL_OPTION in options:
+            rest = [o for o in options if o != _NULL_OPTION]
             node.pop(key)
             if len(rest) == 1:
                 node.update(rest[0])
@@ -49,6 +86,7 @@ def openapi_30(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
     )
+    _document_problems(schema)
     converted: dict[str, Any] = _downgrade(schema)
     converted["openapi"] = "3.0.3"
     return converted

@@ -13,7 +13,13 @@ from service.settings import PROJECT_ROOT
 router = APIRouter(tags=["documentation"])
 
 
-@router.get("/docs/scoring", response_class=PlainTextResponse, summary="How scores are computed")
+@router.get(
+    "/docs/scoring",
+    response_class=PlainTextResponse,
+    # Sent as text/markdown; FastAPI would otherwise document text/plain.
+    responses={200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
+    summary="How scores are computed",
+)
 def scoring_documentation() -> PlainTextResponse:
     candidates = (PROJECT_ROOT / "docs" / "scoring.md", Path.cwd() / "docs" / "scoring.md")
     path = next((p for p in candidates if p.exists()), None)

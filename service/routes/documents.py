@@ -102,6 +102,7 @@ def _parse_json(body: bytes) -> Any:
     status_code=201,
     dependencies=[Depends(require_writer)],
     summary="Ingest one article (201 new, 200 already stored)",
+    responses={200: {"description": "already stored: the stored document's id"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -131,12 +132,18 @@ async def create_document(
     "/documents/batch",
     dependencies=[Depends(require_writer)],
     summary="Ingest many articles: a JSON array, or JSON Lines (application/x-ndjson)",
+    status_code=201,
+    responses={200: {"description": "every document was already stored"}},
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "array", "items": DocumentIn.model_json_schema()}
+                    "schema": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": DocumentIn.model_json_schema(),
+                    }
                 },
                 "application/x-ndjson": {"schema": {"type": "string"}},
             },

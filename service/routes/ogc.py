@@ -54,6 +54,11 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# Every OGC page answers ``f=html`` too; the OpenAPI document says so.
+JSON_OR_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/html": {}}, "description": "JSON or HTML"}
+}
+
 Format = Annotated[Literal["json", "html"] | None, Query(alias="f", description="json or html")]
 Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
 Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
@@ -84,7 +89,7 @@ def _links_html(links: list[dict[str, Any]]) -> str:
     return f"<ul>{items}</ul>"
 
 
-@router.get("/", summary="Landing page", name="landing")
+@router.get("/", summary="Landing page", name="landing", responses=JSON_OR_HTML)
 def landing(request: Request, f: Format = None) -> Response:
     links = [
         {
@@ -134,7 +139,9 @@ def landing(request: Request, f: Format = None) -> Response:
     return JSONResponse(body)
 
 
-@router.get("/conformance", summary="Conformance classes", name="conformance")
+@router.get(
+    "/conformance", summary="Conformance classes", name="conformance", responses=JSON_OR_HTML
+)
 def conformance(request: Request, f: Format = None) -> Response:
     if _wants_html(request, f):
         items = "".join(f"<li>{html.escape(c)}</li>" for c in CONFORMANCE)
@@ -180,11 +187,19 @@ def _collection_record(
                 "title": meta["title"],
                 "href": items + "?f=html",
             },
+            {
+                "rel": "describedby",
+                "type": SCHEMA_JSON,
+                "title": "JSON Schema of the features",
+                "href": str(request.url_for("collection_schema", collection_id=collection_id)),
+            },
         ],
     }
 
 
-@router.get("/collections", summary="Feature collections", name="collections")
+@router.get(
+    "/collections", summary="Feature collections", name="collections", responses=JSON_OR_HTML
+)
 def collections(request: Request, catalogue: Catalogue, f: Format = None) -> Response:
     records = [_collection_record(request, cid, catalogue) for cid in COLLECTIONS]
     links = [
@@ -203,12 +218,102 @@ def collections(request: Request, catalogue: Catalogue, f: Format = None) -> Res
     return JSONResponse({"links": links, "collections": records})
 
 
+SCHEMA_JSON = "application/schema+json"
+
+# Property types of each collection's features. Clients that need a fixed schema (GDAL's OAPIF
+# driver) otherwise guess types from the first page, where every unscored region has
+# ``threat_score: null``, and type the score as a string.
+_SCORE_TYPES = {
+    "threat_score": "number",
+    "incidents": "integer",
+    "fatalities": "integer",
+    "injured": "integer",
+    "hostages": "integer",
+    "militant_presence": "boolean",
+    "militants": "integer",
+    "documents": "integer",
+    "mentions": "integer",
+    "has_evidence": "boolean",
+}
+_PROPERTY_TYPES: dict[str, dict[str, str]] = {
+    "admin0": {
+        "level": "string",
+        "name": "string",
+        "country": "string",
+        "admin1_count": "integer",
+        **_SCORE_TYPES,
+    },
+    "admin1": {
+        **dict.fromkeys(
+            (
+                "level",
+                "name",
+                "name_en",
+                "country",
+                "iso_3166_2",
+                "type_en",
+                "wikidataid",
+                "country_name",
+            ),
+            "string",
+        ),
+        **_SCORE_TYPES,
+    },
+    "borders": {
+        "level": "string",
+        "border_id": "string",
+        "countries": "array",
+        "name": "string",
+        "length_km": "number",
+        "regions": "array",
+        **_SCORE_TYPES,
+    },
+    "incidents": {
+        "type": "string",
+        "date": "date",
+        "date_text": "string",
+        "killed": "integer",
+        "wounded": "integer",
+        "hostages": "integer",
+        "militants": "integer",
+        "deadly": "boolean",
+        "actors": "array",
+        "confidence": "number",
+        "precision": "integer",
+        "event_id": "string",
+        "incident_id": "string",
+        "doc_id": "string",
+        "source": "string",
+        "url": "string",
+        "published": "date",
+        "sentence": "string",
+        "span": "array",
+        "trigger": "string",
+        "trigger_span": "array",
+        "locations": "array",
+    },
+}
+
+
+def _property_schema(kind: str) -> dict[str, Any]:
+    if kind == "date":
+        return {"type": "string", "format": "date"}
+    if kind == "array":
+        return {"type": "array", "items": {"type": "string"}}
+    return {"type": kind}
+
+
 def _check_collection(collection_id: str) -> None:
     if collection_id not in COLLECTIONS:
         raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}")
 
 
-@router.get("/collections/{collection_id}", summary="One collection", name="collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="One collection",
+    name="collection",
+    responses=JSON_OR_HTML,
+)
 def collection(
     collection_id: str, request: Request, catalogue: Catalogue, f: Format = None
 ) -> Response:
@@ -220,6 +325,38 @@ def collection(
             f"<p>{html.escape(record['description'])}</p>" + _links_html(record["links"]),
         )
     return JSONResponse(record)
+
+
+@router.get(
+    "/collections/{collection_id}/schema",
+    response_class=Response,
+    responses={200: {"content": {SCHEMA_JSON: {}}, "description": "JSON Schema"}},
+    summary="JSON Schema of a collection's features (OGC API - Features Part 5)",
+    name="collection_schema",
+)
+def collection_schema(collection_id: str, request: Request) -> Response:
+    _check_collection(collection_id)
+    # Single types (never ["number", "null"]): GDAL reads only a string "type". Any value may
+    # still be null, e.g. the score of a region nothing names.
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": str(request.url_for("collection_schema", collection_id=collection_id)),
+        "title": COLLECTIONS[collection_id]["title"],
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": {"type": "object"},
+            "properties": {
+                "type": "object",
+                "properties": {
+                    name: _property_schema(kind)
+                    for name, kind in _PROPERTY_TYPES[collection_id].items()
+                },
+            },
+        },
+    }
+    return Response(json.dumps(body), media_type=SCHEMA_JSON)
 
 
 def _page(
@@ -348,7 +485,7 @@ def _items_html(collection_id: str, page: Page, links: list[dict[str, Any]]) -> 
 @router.get(
     "/collections/{collection_id}/items/{feature_id}",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "one feature"}},
+    responses={200: {"content": {GEOJSON: {}, "text/html": {}}, "description": "one feature"}},
     summary="One feature",
     name="item",
 )
