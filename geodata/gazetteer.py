@@ -187,27 +187,30 @@ class Gazetteer:
         lengths = self.key_length
         bits = self.key_bits
         found: list[tuple[int, int, int]] = []
-        pieces: list[str] = []
-        joined_starts: list[int] = []
-        text_starts: list[int] = []
-        position = 1
-        for segment in self._segments().finditer(text):
-            piece = segment.group()
-            pieces.append(piece)
-            joined_starts.append(position)
-            text_starts.append(segment.start())
-            position += len(piece) + 3
-        if pieces:
-            # " | " between segments folds to three spaces, which no key contains.
-            folded = " " + lower_same_length(fold(" | ".join(pieces))) + " "
-            for last, key in self.automaton.iter(folded):
+        # split() with the segment pattern as its one group alternates gap, segment, gap, ...;
+        # every step below runs in C except the loop over the automaton's hits.
+        parts = self._segments().split(text)
+        if len(parts) > 1:
+            pieces = parts[1::2]
+            # Prefix sums: piece i starts at text_starts[2 * i] in the text and at
+            # joined_starts[i] in the joined string (pieces separated by three spaces, which
+            # no key contains, and padded with one space on either side).
+            text_starts = list(itertools.accumulate(map(len, parts)))
+            joined_starts = list(
+                itertools.accumulate(map((3).__add__, map(len, pieces)), initial=1)
+            )
+            folded = lower_same_length("   ".join(pieces))
+            for separator in _SEGMENT_SEPARATORS:
+                if separator in folded:
+                    folded = folded.replace(separator, " ")
+            for last, key in self.automaton.iter(f" {folded} "):
                 length = lengths[key]
                 start = last - length + 1 if bits[key] & 2 else last - length
                 index = bisect_right(joined_starts, start) - 1
                 offset = start - joined_starts[index]
                 if index < 0 or offset + length > len(pieces[index]):
                     continue
-                begin = text_starts[index] + offset
+                begin = text_starts[2 * index] + offset
                 found.append((begin, begin + length, key))
         if _OTHER_SCRIPT.search(text):
             folded = " " + lower_same_length(fold(text)) + " "
@@ -220,7 +223,7 @@ class Gazetteer:
     def _segments(self) -> re.Pattern[str]:
         pattern: re.Pattern[str] | None = self.runtime_cache.get(-1)
         if pattern is None:
-            pattern = segment_pattern(self.connectors)
+            pattern = re.compile(f"({segment_pattern(self.connectors).pattern})")
             self.runtime_cache[-1] = pattern
         return pattern
 
@@ -232,16 +235,20 @@ class Gazetteer:
 
 
 _UPPER_LATIN = "A-ZÀ-ÖØ-ÞĀ-ɏ"
+#: The characters other than a space that may join the words of a segment (fold to spaces).
+_SEGMENT_SEPARATORS = ("\u00a0", "-", "–", "—", "'", "’", ".")
 
 
 def segment_pattern(connectors: Iterable[str]) -> re.Pattern[str]:
     """Runs of capitalised words, joined by spaces, hyphens, apostrophes or full stops and
     allowed to contain the lower-case words of place names."""
     small = "|".join(sorted((re.escape(w) for w in connectors), key=len, reverse=True))
-    word = f"[{_UPPER_LATIN}][^\\W_]*"
+    # Possessive quantifiers: a word never gives back letters to a separator (they cannot
+    # match one), so the engine need not remember where to backtrack; same matches, faster.
+    word = f"[{_UPPER_LATIN}][^\\W_]*+"
     if small:
         word = f"(?:{word}|(?:{small})(?![^\\W_]))"
-    return re.compile(f"[{_UPPER_LATIN}][^\\W_]*(?:[ \\u00a0\\-–—'’.]{{1,2}}{word})*")
+    return re.compile(f"[{_UPPER_LATIN}][^\\W_]*+(?:[ \\u00a0\\-–—'’.]{{1,2}}+{word})*")
 
 
 def _padded_key(folded: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -88,6 +89,7 @@ _STATE_NOUNS = frozenset(
     ]
 )
 _CURRENCY = frozenset("$€£¥₹")
+_COMPOUND_JOINERS = frozenset("-–—/")
 _SENTENCE_END = frozenset('.!?:;"“”\n\r\t')
 _WORD = re.compile(r"[^\W_]+")
 _SPEECH_VERBS = frozenset(
@@ -302,17 +304,31 @@ def _key_info(gaz: Gazetteer, key: int) -> _KeyInfo:
     return info
 
 
-@dataclass(slots=True)
 class _Span:
-    start: int
-    end: int
-    key: int
-    readings: tuple[_Reading, ...]
-    pair: dict[int, float] = field(default_factory=dict)  #: place -> bonus from "X, Y"
-    penalty: float = 0.0  #: subtracted from town readings (looks like part of a longer name)
-    person: bool = False  #: right after a person's title: no town or region reading
-    organisation: bool = False  #: right before "Street", "Post", "University": no town reading
-    actor: bool = False  #: right before a capitalised word ("Belarusian STV")
+    """One selected match (a plain class with slots: created per mention, so kept cheap)."""
+
+    __slots__ = (
+        "actor",
+        "end",
+        "key",
+        "organisation",
+        "pair",
+        "penalty",
+        "person",
+        "readings",
+        "start",
+    )
+
+    def __init__(self, start: int, end: int, key: int, readings: tuple[_Reading, ...]) -> None:
+        self.start = start
+        self.end = end
+        self.key = key
+        self.readings = readings
+        self.pair: dict[int, float] = {}  #: place -> bonus from "X, Y"
+        self.penalty = 0.0  #: subtracted from town readings (looks like part of a longer name)
+        self.person = False  #: right after a person's title: no town or region reading
+        self.organisation = False  #: right before "Street", "Post", "University": no town
+        self.actor = False  #: right before a capitalised word ("Belarusian STV")
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -322,6 +338,9 @@ def _is_sentence_start(text: str, start: int) -> bool:
     return i < 0 or text[i] in _SENTENCE_END
 
 
+_START_AND_END = operator.itemgetter(0, 1)
+
+
 def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[int]]:
     """Raw matches that pass the case rules, then the leftmost-longest non-overlapping ones.
 
@@ -329,23 +348,27 @@ def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[
     a name the writer also uses as an ordinary word ("the bank", "a market") is suspect.
     """
     bits = gazetteer.key_bits
-    found: list[_Span] = []
+    cache = gazetteer.runtime_cache
+    found: list[tuple[int, int, int, tuple[_Reading, ...]]] = []
     seen_lower: set[int] = set()
     for start, end, key in gazetteer.matches(text):
-        lower_first = text[start].islower()
         key_bits = bits[key]
+        lower_first = text[start].islower()
         if lower_first and not key_bits & 4:
             seen_lower.add(key)
             continue
-        if key_bits & 8 or text[end : end + 1] in _CURRENCY:
-            found.append(_Span(start, end, key, ()))  # a blocker, or "US$", "HK$": money
+        after = text[end : end + 1]
+        if key_bits & 8 or after in _CURRENCY:
+            found.append((start, -end, key, ()))  # a blocker, or "US$", "HK$": money
             continue
-        info = _key_info(gazetteer, key)
+        info = cache.get(key)
+        if info is None:
+            info = _key_info(gazetteer, key)
         if info.plain and not lower_first:
             readings = info.readings
         else:
             upper = text[start:end].isupper()
-            dotted = text[end : end + 1] == "."
+            dotted = after == "."
             readings = tuple(
                 r
                 for r in info.readings
@@ -357,17 +380,18 @@ def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[
                 continue
             if dotted and any(r.flags & ABBREV for r in readings):
                 end += 1  # "La." keeps its full stop
-        if text[end : end + 1] == "." and "." in text[start:end]:
+                after = text[end : end + 1]
+        if after == "." and "." in text[start:end]:
             end += 1  # "U.S." keeps its last full stop
-        found.append(_Span(start, end, key, readings))
-    found.sort(key=lambda s: (s.start, s.start - s.end))
+        found.append((start, -end, key, readings))
+    found.sort(key=_START_AND_END)
     selected: list[_Span] = []
     last_end = -1
-    for span in found:
-        if span.start >= last_end:
-            if span.readings:
-                selected.append(span)
-            last_end = span.end
+    for start, negative_end, key, readings in found:
+        if start >= last_end:
+            if readings:
+                selected.append(_Span(start, -negative_end, key, readings))
+            last_end = -negative_end
     return selected, seen_lower
 
 
@@ -394,9 +418,10 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     titles = gazetteer.person_titles
     heads = gazetteer.non_place_heads
     bits = gazetteer.key_bits
+    cache = gazetteer.runtime_cache
     for span in spans:
         key_bits = bits[span.key]
-        info = _key_info(gazetteer, span.key)
+        info = cache.get(span.key) or _key_info(gazetteer, span.key)
         if not key_bits & 1 and info.countries_only and not info.demonym:
             continue
         start = span.start
@@ -421,9 +446,10 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
                     span.penalty += 0.25  # "Raquel Henry": the tail of a longer name
         end = span.end
         following = ""
-        if text[end : end + 1] in ("-", "–", "—", "/"):
+        after = text[end : end + 1]
+        if after in _COMPOUND_JOINERS:
             span.actor = True  # "Tajik-Afghan": one half of a compound of countries
-        elif text[end : end + 1] == " ":
+        elif after == " ":
             word = _WORD.match(text, end + 1)
             following = word.group(0) if word else ""
         if following[:1].isupper():
@@ -461,6 +487,8 @@ class _Group:
     country_only: bool = False
     #: A demonym right before a capitalised name ("Belarusian STV", "Afghan Taliban").
     names_actor: bool = False
+    #: Candidates as scoring needs them, built on the first round (see _scoring_table).
+    table: list[tuple[float, int, str | None, float, str | None]] | None = None
 
 
 def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
@@ -513,30 +541,53 @@ def _pair_bonuses(text: str, spans: list[_Span], groups: dict[int, _Group]) -> N
 Evidence = tuple[dict[str, float], dict[str, float]]
 
 
+_NO_EVIDENCE: Evidence = ({}, {})  #: shared, never written to
+
+
 def _evidence(groups: Sequence[_Group], resolved: bool) -> tuple[list[Evidence], Evidence]:
     """How much each group says for each country and admin-1 region, and the totals."""
     parts: list[Evidence] = []
     country_total: dict[str, float] = defaultdict(float)
     admin1_total: dict[str, float] = defaultdict(float)
     for group in groups:
+        if resolved:
+            if group.choice is None:
+                parts.append(_NO_EVIDENCE)
+                continue
+            spans = len(group.spans)
+            weight = group.confidence * (spans if spans < 2 else 2) / 1.5
+            reading = group.readings[group.choice]
+            code = reading.country
+            area = reading.admin1
+            if code:
+                country_total[code] += weight
+            if area:
+                admin1_total[area] += weight
+            parts.append(({code: weight} if code else {}, {area: weight} if area else {}))
+            continue
+        candidates = group.candidates
+        if not candidates:
+            parts.append(_NO_EVIDENCE)
+            continue
         countries: dict[str, float] = {}
         regions: dict[str, float] = {}
-        if resolved:
-            if group.choice is not None:
-                weight = group.confidence * min(2, len(group.spans)) / 1.5
-                reading = group.readings[group.choice]
-                if reading.country:
-                    countries[reading.country] = weight
-                if reading.admin1:
-                    regions[reading.admin1] = weight
-        elif group.candidates:
-            best = max(group.candidates.values())
+        readings = group.readings
+        if len(candidates) == 1:
+            for place, best in candidates.items():
+                if best > 0.3:  # above its own floor of max(best - 0.3, 0.3)
+                    reading = readings[place]
+                    if reading.country:
+                        countries[reading.country] = best
+                    if reading.admin1:
+                        regions[reading.admin1] = best
+        else:
+            best = max(candidates.values())
             floor = max(best - 0.3, 0.3)
             codes = set()
             areas = set()
-            for place, prior in group.candidates.items():
+            for place, prior in candidates.items():
                 if prior > floor:
-                    reading = group.readings[place]
+                    reading = readings[place]
                     if reading.country:
                         codes.add(reading.country)
                     if reading.admin1:
@@ -555,6 +606,20 @@ def _evidence(groups: Sequence[_Group], resolved: bool) -> tuple[list[Evidence],
     return parts, (country_total, admin1_total)
 
 
+def _scoring_table(group: _Group) -> list[tuple[float, int, str | None, float, str | None]]:
+    """Per candidate: (prior plus pair bonus, place, country, country weight, admin-1 region or
+    None for a country reading), fixed for both rounds of :func:`_resolve`."""
+    bonus = group.bonus
+    readings = group.readings
+    table = []
+    for place, prior in group.candidates.items():
+        reading = readings[place]
+        score = prior + bonus[place] if bonus and place in bonus else prior
+        area = reading.admin1 if reading.kind != _COUNTRY else None
+        table.append((score, place, reading.country, reading.country_weight, area))
+    return table
+
+
 def _resolve(groups: list[_Group], gaz: Gazetteer, resolved: bool) -> None:
     """Choose each group's reading from its prior and the other groups' evidence."""
     parts, (country_total, admin1_total) = _evidence(groups, resolved)
@@ -564,19 +629,19 @@ def _resolve(groups: list[_Group], gaz: Gazetteer, resolved: bool) -> None:
         for neighbour in neighbours_of.get(region, ()):
             near_total[neighbour] += weight
     for group, (own_countries, own_regions) in zip(groups, parts, strict=True):
+        table = group.table
+        if table is None:
+            table = group.table = _scoring_table(group)
+        if not table:
+            group.choice, group.confidence = None, 0.0
+            continue
         scored: list[tuple[float, int]] = []
-        bonus = group.bonus
-        readings = group.readings
-        for place, prior in group.candidates.items():
-            reading = readings[place]
-            score = prior + bonus[place] if bonus and place in bonus else prior
-            code = reading.country
+        for score, place, code, country_weight, area in table:
             if code and code in country_total:
                 support = country_total[code] - own_countries.get(code, 0.0)
                 if support > 0:
-                    score += reading.country_weight * (support if support < 1.0 else 1.0)
-            area = reading.admin1
-            if area and admin1_total and reading.kind != _COUNTRY:
+                    score += country_weight * (support if support < 1.0 else 1.0)
+            if area and admin1_total:
                 support = admin1_total.get(area, 0.0)
                 near = near_total.get(area, 0.0)
                 if own_regions:
@@ -589,21 +654,29 @@ def _resolve(groups: list[_Group], gaz: Gazetteer, resolved: bool) -> None:
                 if near > 0:
                     score += 0.1 * (near if near < 1.0 else 1.0)
             scored.append((score, place))
-        if not scored:
-            group.choice, group.confidence = None, 0.0
+        if len(scored) == 1:
+            best_score, best = scored[0]
+            group.choice = best
+            group.confidence = group.country_confidence = min(0.99, best_score)
             continue
         scored.sort(reverse=True)
+        readings = group.readings
         best_score, best = scored[0]
-        chosen = group.readings[best]
+        chosen = readings[best]
         confidence = min(0.99, best_score)
         for score, other in scored[1:]:
-            if _same_area(chosen, group.readings[other]):
+            if _same_area(chosen, readings[other]):
                 continue
             if score > best_score - 0.15:
                 confidence -= 0.15 * (1 - (best_score - score) / 0.15)
             break
         group.choice, group.confidence = best, confidence
-        one_country = all(group.readings[p].country == chosen.country for _, p in scored)
+        country = chosen.country
+        one_country = True
+        for _, p in scored:
+            if readings[p].country != country:
+                one_country = False
+                break
         group.country_confidence = min(0.99, best_score) if one_country else confidence
 
 
@@ -733,7 +806,9 @@ def _border_mention(
 
 def _borders(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
     countries = [m for m in mentions if m.kind == "country"]
-    if not countries:
+    if not countries or not (
+        "order" in text or "rontier" in text or "oundar" in text  # a quick test before the regex
+    ):
         return []
     by_end = {m.end: m for m in countries}
     by_start = {m.start: m for m in countries}
@@ -865,15 +940,47 @@ def geoparse(
         group.spans.append(span)
         if span.person or span.penalty >= 0.25:
             group.person_like = True  # one sense per discourse: "Raquel Henry" ... "Henry"
-        group.names_actor = group.names_actor or span.actor
+        if span.actor:
+            group.names_actor = True
     for group in groups.values():
         candidates = group.candidates
+        group_readings = group.readings
+        common = group.common
+        person_like = group.person_like
+        seen: set[tuple[int, bool, bool, float]] = set()
         for span in group.spans:
+            person = span.person
+            if len(group.spans) > 1:
+                # Occurrences that look alike give the same priors: score the readings once.
+                state = (id(span.readings), person, span.organisation, span.penalty)
+                if state in seen:
+                    continue
+                seen.add(state)
             for reading in span.readings:
-                prior = _prior(reading, group, span)
-                if prior > candidates.get(reading.place, -1.0):
-                    candidates[reading.place] = prior
-                    group.readings[reading.place] = reading
+                # _prior, inlined (the hottest loop of resolution); keep the two in step.
+                prior = reading.base
+                kind = reading.kind
+                if kind == _COUNTRY:
+                    if common:
+                        prior -= 0.25
+                        if person_like:
+                            prior -= 0.4
+                    if person:
+                        prior -= 0.4
+                elif kind != _BORDER:
+                    if person or (kind == _CITY and span.organisation):
+                        prior = 0.0
+                    else:
+                        if kind == _CITY:
+                            prior -= span.penalty
+                            if person_like:
+                                prior -= 0.6
+                        if common:
+                            prior -= 0.3
+                place = reading.place
+                if prior > candidates.get(place, -1.0):
+                    candidates[place] = prior
+                    group_readings[place] = reading
     for group in groups.values():
         if len(group.candidates) > 1:  # keep the likeliest few readings
             ranked = sorted(group.candidates.items(), key=lambda item: -item[1])
