@@ -185,3 +185,26 @@ def test_token_protects_writes(tmp_path: Path) -> None:
         )
         assert right.status_code == 201
         assert client.get("/regions", params={"country": "AFG"}).status_code == 200
+
+
+def test_json_lines_with_bad_bytes_or_lines_are_400(api: TestClient) -> None:
+    count = api.get("/health").json()["documents"]
+    ndjson = {"Content-Type": "application/x-ndjson"}
+    bad_bytes = api.post("/documents/batch", content=b'{"text": "caf\xe9"}\n', headers=ndjson)
+    assert bad_bytes.status_code == 400
+    assert "UTF-8" in bad_bytes.json()["detail"]
+    bad_line = api.post("/documents/batch", content=b'{"text": "ok"}\n{oops\n', headers=ndjson)
+    assert bad_line.status_code == 400
+    assert "line 2" in bad_line.json()["detail"]
+    assert api.get("/health").json()["documents"] == count
+
+
+def test_declared_oversize_body_is_refused_before_reading(tmp_path: Path) -> None:
+    for client in make_client(tmp_path, max_document_bytes=1000):
+        response = client.post(
+            "/documents",
+            content=b"{" + b" " * 20_000 + b"}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("application/problem+json")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from geodata.errors import NotFound
 from service.dependencies import get_reader, get_settings, get_store, require_writer
@@ -52,9 +53,38 @@ class DocumentIn(BaseModel):
         return NewDocument(self.text, self.published, self.source, self.url, self.language)
 
 
-def _check_size(body: bytes, limit: int, what: str) -> None:
-    if len(body) > limit:
-        raise PayloadTooLarge(f"{what} is {len(body):,} bytes; the limit is {limit:,}")
+async def _read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` (never buffered whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"{what} is {int(declared):,} bytes; the limit is {limit:,}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"{what} is over the limit of {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+
+
+def _json_lines(body: bytes) -> list[Any]:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidParameter(f"body is not valid UTF-8 (byte {exc.start})") from exc
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InvalidParameter(f"line {number} is not valid JSON ({exc.msg})") from exc
+    return items
 
 
 def _validated(item: Any, position: str, limit: int) -> DocumentIn:
@@ -116,14 +146,11 @@ async def create_document(
     reader: Annotated[Reader, Depends(get_reader)],
     store: Annotated[Store, Depends(get_store)],
 ) -> JSONResponse:
-    body = await request.body()
-    _check_size(body, settings.max_document_bytes + 4096, "the request body")
-    content_type = request.headers.get("content-type", "application/json").split(";")[0]
+    content_type = _content_type(request)
     if content_type not in ("application/json", "text/json"):
         raise UnsupportedMediaType(f"send application/json, not {content_type!r}")
+    body = await _read_body(request, settings.max_document_bytes + 4096, "the request body")
     document = _validated(_parse_json(body), "body", settings.max_document_bytes)
-    from starlette.concurrency import run_in_threadpool
-
     payload, created = await run_in_threadpool(_ingest, reader, store, document)
     return JSONResponse(payload, status_code=201 if created else 200)
 
@@ -156,18 +183,12 @@ async def create_documents(
     reader: Annotated[Reader, Depends(get_reader)],
     store: Annotated[Store, Depends(get_store)],
 ) -> JSONResponse:
-    body = await request.body()
     limit = settings.max_document_bytes * settings.max_batch_documents
-    _check_size(body, limit, "the batch")
-    content_type = request.headers.get("content-type", "application/json").split(";")[0]
+    content_type = _content_type(request)
     if content_type in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
-        items = [
-            _parse_json(line.encode("utf-8"))
-            for line in body.decode("utf-8", errors="strict").splitlines()
-            if line.strip()
-        ]
+        items = _json_lines(await _read_body(request, limit, "the batch"))
     elif content_type in ("application/json", "text/json"):
-        items = _parse_json(body)
+        items = _parse_json(await _read_body(request, limit, "the batch"))
         if not isinstance(items, list):
             raise InvalidParameter("a batch is a JSON array of documents")
     else:
@@ -184,8 +205,6 @@ async def create_documents(
     documents = [
         _validated(item, f"item {i}", settings.max_document_bytes) for i, item in enumerate(items)
     ]
-    from starlette.concurrency import run_in_threadpool
-
     results = []
     created = 0
     for document in documents:
