@@ -27,7 +27,8 @@ LayerName = Literal["admin0", "admin1", "borders"]
 Level = Literal["admin0", "admin1"]
 
 _ADMIN1_PROPERTIES = ("name", "name_en", "country", "iso_3166_2", "type_en", "wikidataid")
-_SCORE_LEVEL = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}
+#: The scoring level of each layer (borders are scored as "border").
+SCORE_LEVEL = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}
 
 
 def _clean(value: Any) -> Any:
@@ -215,7 +216,7 @@ class LayerCatalogue:
                 self._encoded.move_to_end(key)
                 return self._encoded[key]
         layer = self.layers[layer_name]
-        level = _SCORE_LEVEL[layer_name]
+        level = SCORE_LEVEL[layer_name]
         geometries = layer.geometries[detail]
         out = []
         for i, fid in enumerate(layer.ids):

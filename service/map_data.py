@@ -18,15 +18,13 @@ from maps.model import (
     RiskMap,
     ScoredShape,
 )
-from service.layers import LayerCatalogue, LayerName, StaticLayer, bbox_intersects
+from service.layers import SCORE_LEVEL, LayerCatalogue, LayerName, StaticLayer, bbox_intersects
 from service.scores import ScoreBoard, ScoreTable
 
 #: Events quoted in one popup (most recent first); the rest are counted.
 EVENTS_PER_POPUP = 8
 #: Degrees around a country view whose neighbours are drawn as the outline basemap.
 OUTLINE_MARGIN_DEG = 20.0
-
-_SCORE_LEVEL = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}
 
 
 def _text(value: Any) -> str | None:
@@ -75,7 +73,7 @@ def _shapes(
     table: ScoreTable,
     board: ScoreBoard,
 ) -> list[ScoredShape]:
-    level = _SCORE_LEVEL[layer_name]
+    level = SCORE_LEVEL[layer_name]
     kind: Any = level
     shapes = []
     for i in positions:

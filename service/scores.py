@@ -81,32 +81,37 @@ class ScoreBoard:
         self.weights = weights
         self.index = region_index(boundaries)
         self._cache: OrderedDict[tuple[str, dt.date | None, dt.date], ScoreTable] = OrderedDict()
-        self._records: tuple[str, dict[str, dict[str, Any]]] | None = None
+        self._records: tuple[str, dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]
+        self._records = ("", {}, {})
         self._lock = threading.Lock()
+
+    def _load_records(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """Incident reports by id and by event cluster, reloaded when the data changes."""
+        version = self.store.data_version()
+        cached = self._records
+        if cached[0] == version:
+            return cached[1], cached[2]
+        records = {r["id"]: r for r in self.store.incident_records()}
+        by_cluster: dict[str, list[dict[str, Any]]] = {}
+        for record in sorted(records.values(), key=lambda r: r["id"]):
+            by_cluster.setdefault(record["cluster_id"], []).append(record)
+        self._records = (version, records, by_cluster)
+        return records, by_cluster
 
     def incident_records(self) -> dict[str, dict[str, Any]]:
         """Every stored incident report by id, with its document's source (memoised)."""
-        version = self.store.data_version()
-        cached = self._records
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        records = {r["id"]: r for r in self.store.incident_records()}
-        self._records = (version, records)
-        return records
+        return self._load_records()[0]
 
     def evidence(self, event_ids: list[str]) -> list[dict[str, Any]]:
         """For each scored event, every report of it: document, sentence and spans."""
-        records = self.incident_records()
-        by_cluster: dict[str, list[dict[str, Any]]] = {}
-        for record in records.values():
-            by_cluster.setdefault(record["cluster_id"], []).append(record)
+        records, by_cluster = self._load_records()
         out = []
         for event_id in event_ids:
             found = records.get(event_id)
             if found is None:
                 continue
             record = found
-            reports = sorted(by_cluster.get(record["cluster_id"], [record]), key=lambda r: r["id"])
+            reports = by_cluster.get(record["cluster_id"], [record])
             out.append(
                 {
                     "event_id": event_id,

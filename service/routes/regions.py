@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from geodata.errors import NotFound
 from geodata.webgeom import Detail
 from service.dependencies import get_catalogue, get_scoreboard
-from service.layers import LayerCatalogue, LayerName, collection_json, parse_bbox
+from service.layers import SCORE_LEVEL, LayerCatalogue, LayerName, collection_json, parse_bbox
 from service.queries import parse_window
 from service.routes.common import (
     GEOJSON_RESPONSES,
@@ -121,7 +121,7 @@ def _feature_with_evidence(
     if encoded is None:
         raise NotFound(f"no {layer} feature {feature_id!r}")
     feature = json.loads(encoded.json)
-    level = {"admin0": "admin0", "admin1": "admin1", "borders": "border"}[layer]
+    level = SCORE_LEVEL[layer]
     feature["properties"]["evidence"] = board.evidence(table.incident_ids(level, feature_id))
     feature["properties"]["scoring"] = scoring_member(board.weights, table.since, table.until)
     return geojson_response(request, json.dumps(feature, ensure_ascii=False, default=str))
