@@ -1,4 +1,4 @@
-"""Run every benchmark in this folder, one after another, printing their figures."""
+"""Run every benchmark (bench_*.py) and accuracy evaluation (eval_*.py) here, printing figures."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     failed = 0
-    for script in sorted(HERE.glob("bench_*.py")):
+    for script in [*sorted(HERE.glob("bench_*.py")), *sorted(HERE.glob("eval_*.py"))]:
         print(f"\n=== {script.name} ===", flush=True)
         failed += subprocess.call([sys.executable, str(script)]) != 0
     return 1 if failed else 0
