@@ -15,7 +15,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -324,31 +324,12 @@ def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:
 
 def incident_from_row(row: Any) -> Incident:
     """Rebuild an :class:`Incident` from a database row (for dedup and scoring)."""
-    return Incident(
-        id=row["id"],
-        doc_id=row["doc_id"],
-        type=row["type"],
-        sentence=row["sentence"],
-        start=row["start"],
-        end=row["end"],
-        trigger=row["trigger"],
-        trigger_start=row["trigger_start"],
-        trigger_end=row["trigger_end"],
-        locations=tuple(Location(**loc) for loc in row["locations"]),
-        killed=row["killed"],
-        wounded=row["wounded"],
-        hostages=row["hostages"],
-        militants=row["militants"],
-        deadly=bool(row["deadly"]),
-        approximate=bool(row["approximate"]),
-        actors=tuple(row["actors"]),
-        date=row["date"],
-        date_first=row["date_first"],
-        date_last=row["date_last"],
-        date_text=row["date_text"],
-        date_source=row["date_source"],
-        confidence=row["confidence"],
-    )
+    values = {f.name: row[f.name] for f in fields(Incident) if f.name != "quantities"}
+    values["locations"] = tuple(Location(**loc) for loc in row["locations"])
+    values["actors"] = tuple(row["actors"])
+    values["deadly"] = bool(row["deadly"])
+    values["approximate"] = bool(row["approximate"])
+    return Incident(**values)
 
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
