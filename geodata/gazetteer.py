@@ -40,7 +40,7 @@ import shapely
 from geodata.boundaries import Boundaries
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 15
+GAZETTEER_SCHEMA_VERSION = 16
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -101,6 +101,7 @@ class Place:
     admin1: str | None = None
     population: int = 0
     border: str | None = None
+    point: tuple[float, float] | None = None  #: (lon, lat) of a town
 
 
 @dataclass
@@ -140,6 +141,8 @@ class Gazetteer:
     non_place_heads: frozenset[str]
     connectors: tuple[str, ...]  #: lower-case words inside Latin names ("of", "de", "province")
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
+    place_point: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: Per-key data the geoparser derives on first use (never pickled).
     runtime_cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -157,6 +160,7 @@ class Gazetteer:
             self.place_admin1[index],
             self.place_population[index],
             self.place_border.get(index),
+            self.place_point.get(index),
         )
 
     def entries(self, key: int) -> list[tuple[int, int]]:
@@ -511,7 +515,8 @@ def _city_places(
             continue
         pos = len(places)
         population = int(city["population"])
-        places.append(Place("city", city["name"], country, region, population))
+        point = (round(float(city["longitude"]), 5), round(float(city["latitude"]), 5))
+        places.append(Place("city", city["name"], country, region, population, point=point))
         table.add(city["name"], pos)
         alternates: Iterable[str] = city.get("alternatenames") or ()
         if population >= 15000:
@@ -678,6 +683,7 @@ def build_gazetteer(
         person_titles=frozenset(words["person_titles"]),
         non_place_heads=frozenset(words["non_place_heads"]),
         connectors=connectors,
+        place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
     )
     gazetteer.metadata = {
         "schema_version": GAZETTEER_SCHEMA_VERSION,

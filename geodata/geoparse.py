@@ -170,6 +170,8 @@ class Mention:
     region_ids: tuple[str, ...]
     confidence: float
     precision: int
+    #: (lon, lat) for a town, so an incident there can be drawn as a point; None otherwise.
+    point: tuple[float, float] | None = None
 
     def as_dict(self, *, regions: bool = False) -> dict[str, Any]:
         """The record as riskmap's JSON interface writes it (``regions`` adds region_ids)."""
@@ -878,7 +880,9 @@ def _mention_after(
 # ------------------------------------------------------------------------------------ entry
 
 
-def _place_mention(text: str, span: _Span, reading: _Reading, confidence: float) -> Mention:
+def _place_mention(
+    text: str, span: _Span, reading: _Reading, confidence: float, gaz: Gazetteer
+) -> Mention:
     kind = "city" if reading.kind in (_CITY, _COUNTY) else _KIND_NAMES[reading.kind]
     admin1 = reading.admin1
     return Mention(
@@ -892,6 +896,7 @@ def _place_mention(text: str, span: _Span, reading: _Reading, confidence: float)
         (admin1,) if admin1 else (),
         round(confidence, 3),
         _PRECISION_BY_CODE[reading.kind],
+        gaz.place_point.get(reading.place),
     )
 
 
@@ -1034,7 +1039,7 @@ def geoparse(
                 place = max(span.pair, key=lambda p: group.candidates.get(p, 0.0) + span.pair[p])
                 reading = group.readings[place]
                 confidence = min(0.99, group.candidates.get(place, 0.0) + span.pair[place] + 0.3)
-            mentions.append(_place_mention(text, span, reading, confidence))
+            mentions.append(_place_mention(text, span, reading, confidence, gazetteer))
     mentions.sort(key=lambda m: m.start)
     mentions.extend(_borders(text, mentions, gazetteer))
     mentions.sort(key=lambda m: (m.start, -m.end))

@@ -123,6 +123,7 @@ class Location:
     mention_start: int | None = None
     mention_end: int | None = None
     confidence: float = 1.0
+    point: tuple[float, float] | None = None  #: (lon, lat) when the place is a town
 
 
 @dataclass(frozen=True)
@@ -535,6 +536,7 @@ def _location(mention: PlaceMention, reason: str) -> Location:
         mention_start=mention.start,
         mention_end=mention.end,
         confidence=float(mention.confidence),
+        point=getattr(mention, "point", None) if mention.kind == "city" else None,
     )
 
 

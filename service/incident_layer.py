@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import shapely
@@ -13,7 +14,14 @@ from service.scores import ScoreBoard, evidence_of
 
 
 def _geometry(catalogue: LayerCatalogue, locations: list[dict[str, Any]], detail: Detail) -> str:
-    """The places' geometry: one region as is, several as a GeometryCollection."""
+    """The places' geometry: a point per town when every place is one, else the regions
+    (one as is, several as a GeometryCollection)."""
+    points = [loc.get("point") for loc in locations]
+    if points and all(points):
+        coordinates = [[round(float(x), 6) for x in point] for point in points if point]
+        if len(coordinates) == 1:
+            return json.dumps({"type": "Point", "coordinates": coordinates[0]})
+        return json.dumps({"type": "MultiPoint", "coordinates": coordinates})
     parts = [
         g
         for loc in locations

@@ -325,7 +325,10 @@ def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:
 def incident_from_row(row: Any) -> Incident:
     """Rebuild an :class:`Incident` from a database row (for dedup and scoring)."""
     values = {f.name: row[f.name] for f in fields(Incident) if f.name != "quantities"}
-    values["locations"] = tuple(Location(**loc) for loc in row["locations"])
+    values["locations"] = tuple(
+        Location(**{**loc, "point": tuple(loc["point"]) if loc.get("point") else None})
+        for loc in row["locations"]
+    )
     values["actors"] = tuple(row["actors"])
     values["deadly"] = bool(row["deadly"])
     values["approximate"] = bool(row["approximate"])

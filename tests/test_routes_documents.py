@@ -208,3 +208,14 @@ def test_declared_oversize_body_is_refused_before_reading(tmp_path: Path) -> Non
         )
         assert response.status_code == 413
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_incident_in_a_town_is_a_point(api: TestClient) -> None:
+    text = "A bomb exploded at a bus station in Peshawar on Sunday, killing 17 people."
+    doc_id = api.post("/documents", json={"text": text, "published": "2024-11-10"}).json()["id"]
+    features = api.get("/incidents", params={"country": "PAK"}).json()["features"]
+    (feature,) = [f for f in features if f["properties"]["doc_id"] == doc_id]
+    assert feature["geometry"]["type"] == "Point"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert 71.4 < lon < 71.7 and 33.9 < lat < 34.1  # Peshawar
+    assert feature["properties"]["precision"] == 1
