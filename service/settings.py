@@ -73,8 +73,13 @@ class Settings(BaseSettings):
     score_hostage: float = 0.5
     score_militant_presence: float = 2.0
     score_militants_log: float = 0.5
+    score_deadly_unknown_fatalities: float = 1.0
     score_half_life_days: float = 180.0
     score_saturation: float = 200.0
+    #: UCDP precision code -> factor; JSON in the environment, e.g. '{"1": 1.0, "6": 0.5}'.
+    score_precision_factor: dict[int, float] = Field(
+        default_factory=lambda: dict(ScoreWeights().precision_factor)
+    )
     dedup_window_days: int = 7
 
     @property
@@ -90,8 +95,10 @@ class Settings(BaseSettings):
             hostage=self.score_hostage,
             militant_presence=self.score_militant_presence,
             militants_log=self.score_militants_log,
+            deadly_unknown_fatalities=self.score_deadly_unknown_fatalities,
             half_life_days=self.score_half_life_days,
             saturation=self.score_saturation,
+            precision_factor={**ScoreWeights().precision_factor, **self.score_precision_factor},
         )
 
     def dedup_settings(self) -> DedupSettings:

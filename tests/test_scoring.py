@@ -134,3 +134,16 @@ def test_formula_is_described() -> None:
     description = ScoreWeights().describe()
     assert "half_life_days" in description["weights"]  # type: ignore[operator]
     assert "threat_score" in str(description["formula"])
+
+
+def test_every_weight_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.settings import Settings
+
+    monkeypatch.setenv("RISKMAP_SCORE_FATALITY", "5")
+    monkeypatch.setenv("RISKMAP_SCORE_HALF_LIFE_DAYS", "30")
+    monkeypatch.setenv("RISKMAP_SCORE_PRECISION_FACTOR", '{"6": 0.25}')
+    weights = Settings().score_weights()
+    assert weights.fatality == 5 and weights.half_life_days == 30
+    assert weights.precision_factor[6] == 0.25 and weights.precision_factor[1] == 1.0
+    national = make(locations=(Location("country", "AFG", "AFG", 6, "country", "Afghanistan"),))
+    assert event_weight(national, UNTIL, weights) == pytest.approx(0.25)
