@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter
 
@@ -220,11 +220,23 @@ def _scale_bar(
     length_deg = length_km / km_per_deg
     x0 = minx + (maxx - minx) * 0.04
     y0 = miny + (maxy - miny) * 0.05
-    ax.plot([x0, x0 + length_deg], [y0, y0], color="#222", linewidth=2.5, zorder=5)
+    # A white backing keeps the bar readable over any border line drawn beneath it.
+    ax.add_patch(
+        Rectangle(
+            (x0 - (maxx - minx) * 0.01, y0 - (maxy - miny) * 0.02),
+            length_deg + (maxx - minx) * 0.02,
+            (maxy - miny) * 0.065,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=6,
+        )
+    )
+    ax.plot([x0, x0 + length_deg], [y0, y0], color="#222", linewidth=2.5, zorder=7)
     ax.text(
         x0,
         y0 + (maxy - miny) * 0.015,
         f"{length_km:g} km (at {mid_lat:.0f}°)",
         fontsize=7,
-        zorder=5,
+        zorder=7,
     )
