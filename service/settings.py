@@ -65,7 +65,6 @@ class Settings(BaseSettings):
     carto_api_key: str | None = None  # CARTO tiles (basemap=carto) now need a key
     max_document_bytes: int = 1_000_000
     max_batch_documents: int = 500
-    max_page_size: int = 10_000
 
     score_incident: float = 1.0
     score_fatality: float = 3.0
