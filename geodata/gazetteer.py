@@ -40,7 +40,7 @@ import shapely
 from geodata.boundaries import Boundaries
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 16
+GAZETTEER_SCHEMA_VERSION = 17
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -138,6 +138,8 @@ class Gazetteer:
     country_neighbours: dict[str, frozenset[str]]
     country_names: dict[str, str]
     person_titles: frozenset[str]
+    #: Frequent given names: one right before a place name makes it a surname ("Andrew Trapani").
+    given_names: frozenset[str]
     non_place_heads: frozenset[str]
     connectors: tuple[str, ...]  #: lower-case words inside Latin names ("of", "de", "province")
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -681,6 +683,7 @@ def build_gazetteer(
             zip(boundaries.admin0["country"], boundaries.admin0["name"], strict=True)
         ),
         person_titles=frozenset(words["person_titles"]),
+        given_names=frozenset(given_names),
         non_place_heads=frozenset(words["non_place_heads"]),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},

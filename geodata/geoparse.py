@@ -88,6 +88,35 @@ _STATE_NOUNS = frozenset(
         "refugees",
     ]
 )
+#: Words after a name that make it part of a street's name ("Washington Drive", "Kabul Road"):
+#: no town or region is meant, only the street.
+_STREET_HEADS = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "boulevard",
+        "blvd",
+        "drive",
+        "lane",
+        "ln",
+        "parkway",
+        "pkwy",
+        "pike",
+        "turnpike",
+        "expressway",
+        "freeway",
+        "circle",
+        "square",
+        "terrace",
+    ]
+)
+#: A middle or first initial ("Ashley L. Evens", "J.M. Barrie"): what follows is a surname.
+#: Compass letters are left out ("N. Korea", "S. Carolina").
+_INITIALS = re.compile(r"(?:[A-DF-MO-RT-VX-Z]\.|(?:[A-Z]\.){2,3})")
 _CURRENCY = frozenset("$€£¥₹")
 _COMPOUND_JOINERS = frozenset("-–—/")
 _SENTENCE_END = frozenset('.!?:;"“”\n\r\t')
@@ -319,6 +348,8 @@ class _Span:
         "person",
         "readings",
         "start",
+        "street",
+        "surname",
     )
 
     def __init__(self, start: int, end: int, key: int, readings: tuple[_Reading, ...]) -> None:
@@ -330,6 +361,8 @@ class _Span:
         self.penalty = 0.0  #: subtracted from town readings (looks like part of a longer name)
         self.person = False  #: right after a person's title: no town or region reading
         self.organisation = False  #: right before "Street", "Post", "University": no town
+        self.street = False  #: right before "Drive", "Road": a street, no town or region
+        self.surname = False  #: right after a given name, a title or an initial: a person
         self.actor = False  #: right before a capitalised word ("Belarusian STV")
 
 
@@ -434,11 +467,15 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
                 word_start = previous_end  # a "word" longer than 30 characters: not a name
             previous = text[word_start:previous_end]
             dotted = previous.endswith(".")
+            if dotted and previous_end not in span_ends and _INITIALS.fullmatch(previous):
+                span.person = span.surname = True  # "Ashley L. Evens", "J.M. Barrie"
             previous = previous.rstrip(".")
             if previous[:1].isupper() and previous.isalpha():
                 lowered = previous.lower()
-                if lowered in titles:
-                    span.person = True
+                if lowered in titles or (
+                    lowered in gazetteer.given_names and previous_end not in span_ends
+                ):
+                    span.person = span.surname = True  # "Mayor Henry", "Andrew Trapani"
                 elif (
                     not dotted
                     and lowered not in _OPENERS
@@ -456,8 +493,13 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             following = word.group(0) if word else ""
         if following[:1].isupper():
             span.actor = True
-            if following.lower() in heads:
+            head = following.lower()
+            if head in _STREET_HEADS:
+                span.organisation = span.street = True
+            elif head in heads:
                 span.organisation = True
+            elif text[start:end].rstrip(".").lower() in titles:
+                span.person = True  # "Miss Butler County": a title, not "Miss." for Mississippi
             elif key_bits & 16:
                 span.person = True  # "George Smith": a given name before a capitalised word
         elif following in _SPEECH_VERBS:
@@ -484,6 +526,8 @@ class _Group:
     confidence: float = 0.0
     common: bool = False
     person_like: bool = False
+    #: Some occurrence is a person's name ("Andrew Trapani"): a region reading is a namesake.
+    surname: bool = False
     #: How sure the country is when the region is not: "Decatur" is in the USA, but which one?
     country_confidence: float = 0.0
     country_only: bool = False
@@ -507,7 +551,7 @@ def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
         return score
     if kind == _BORDER:
         return score
-    if span.person:
+    if span.person or (span.street and kind == _ADMIN1):
         return 0.0
     if kind == _CITY:
         if span.organisation:
@@ -515,6 +559,8 @@ def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
         score -= span.penalty
         if group.person_like:
             score -= 0.6
+    elif group.surname and not reading.flags & TYPED:
+        score -= 0.4  # "Andrew Trapani" ... "Trapani's film": a surname, not the province
     if group.common:
         score -= 0.3
     return score
@@ -945,6 +991,8 @@ def geoparse(
         group.spans.append(span)
         if span.person or span.penalty >= 0.25:
             group.person_like = True  # one sense per discourse: "Raquel Henry" ... "Henry"
+        if span.surname:
+            group.surname = True
         if span.actor:
             group.names_actor = True
     for group in groups.values():
@@ -952,12 +1000,13 @@ def geoparse(
         group_readings = group.readings
         common = group.common
         person_like = group.person_like
-        seen: set[tuple[int, bool, bool, float]] = set()
+        surname = group.surname
+        seen: set[tuple[int, bool, bool, bool, float]] = set()
         for span in group.spans:
             person = span.person
             if len(group.spans) > 1:
                 # Occurrences that look alike give the same priors: score the readings once.
-                state = (id(span.readings), person, span.organisation, span.penalty)
+                state = (id(span.readings), person, span.organisation, span.street, span.penalty)
                 if state in seen:
                     continue
                 seen.add(state)
@@ -973,13 +1022,19 @@ def geoparse(
                     if person:
                         prior -= 0.4
                 elif kind != _BORDER:
-                    if person or (kind == _CITY and span.organisation):
+                    if (
+                        person
+                        or (kind == _CITY and span.organisation)
+                        or (kind == _ADMIN1 and span.street)
+                    ):
                         prior = 0.0
                     else:
                         if kind == _CITY:
                             prior -= span.penalty
                             if person_like:
                                 prior -= 0.6
+                        elif surname and not reading.flags & TYPED:
+                            prior -= 0.4
                         if common:
                             prior -= 0.3
                 place = reading.place

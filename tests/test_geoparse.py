@@ -90,6 +90,38 @@ def test_person_names_are_not_places(gazetteer: Gazetteer) -> None:
     assert [m for m in geoparse(text, gazetteer) if m.kind == "city"] == []
 
 
+def test_a_surname_that_names_a_province_is_not_the_province(gazetteer: Gazetteer) -> None:
+    text = "Andrew Trapani is a gambling man. Trapani's first film opens in Los Angeles."
+    assert "Trapani" not in _by_surface(geoparse(text, gazetteer))
+    # The same name with no person around it is the Sicilian province.
+    sicily = "Migrants landed in Trapani, Sicily, on Monday."
+    assert _by_surface(geoparse(sicily, gazetteer))["Trapani"].country == "ITA"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A middle initial before a surname (Evens is also a town in Georgia).
+        "Police in Paris, Ill., said Ashley L. Evens, 26, of rural Paris was driving a pickup.",
+        "Rebekah Zoz walked away with the crown of Miss Butler County.",  # a title
+    ],
+)
+def test_initials_and_titles_mark_people(gazetteer: Gazetteer, text: str) -> None:
+    found = _by_surface(geoparse(text, gazetteer))
+    assert "Evens" not in found
+    assert "Miss" not in found
+
+
+def test_a_street_named_after_a_state_is_not_the_state(gazetteer: Gazetteer) -> None:
+    text = "He built the Hampton Hills apartment complexes on Washington Drive in Arlington."
+    found = _by_surface(geoparse(text, gazetteer))
+    assert "Washington" not in found
+    assert found["Arlington"].country == "USA"
+    # A county road still says which county it is in.
+    county = "The crash closed Douglas County Road 4 near Alexandria, Minn."
+    assert "Douglas County" in _by_surface(geoparse(county, gazetteer))
+
+
 def test_document_context_settles_ambiguous_towns(gazetteer: Gazetteer) -> None:
     louisiana = (
         "Alexandria woman charged. Both the Sheriff's Office and Rapides Parish deputies came."
