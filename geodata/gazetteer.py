@@ -141,7 +141,8 @@ class Gazetteer:
     person_titles: frozenset[str]
     #: Frequent given names: one right before a place name makes it a surname ("Andrew Trapani").
     given_names: frozenset[str]
-    non_place_heads: frozenset[str]
+    non_place_heads: frozenset[str]  #: "Post", "University": an organisation, no town
+    street_heads: frozenset[str]  #: "Drive", "Road": a street, no town and no region
     connectors: tuple[str, ...]  #: lower-case words inside Latin names ("of", "de", "province")
     metadata: dict[str, Any] = field(default_factory=dict)
     #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
@@ -705,6 +706,7 @@ def build_gazetteer(
         person_titles=frozenset(words["person_titles"]),
         given_names=frozenset(given_names),
         non_place_heads=frozenset(words["non_place_heads"]),
+        street_heads=frozenset(words["street_heads"]),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
     )

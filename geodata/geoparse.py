@@ -88,32 +88,6 @@ _STATE_NOUNS = frozenset(
         "refugees",
     ]
 )
-#: Words after a name that make it part of a street's name ("Washington Drive", "Kabul Road"):
-#: no town or region is meant, only the street.
-_STREET_HEADS = frozenset(
-    [
-        "street",
-        "st",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "boulevard",
-        "blvd",
-        "drive",
-        "lane",
-        "ln",
-        "parkway",
-        "pkwy",
-        "pike",
-        "turnpike",
-        "expressway",
-        "freeway",
-        "circle",
-        "square",
-        "terrace",
-    ]
-)
 #: A middle or first initial ("Ashley L. Evens", "J.M. Barrie"): what follows is a surname.
 #: Compass letters are left out ("N. Korea", "S. Carolina").
 _INITIALS = re.compile(r"(?:[A-DF-MO-RT-VX-Z]\.|(?:[A-Z]\.){2,3})")
@@ -359,7 +333,7 @@ class _Span:
         self.readings = readings
         self.pair: dict[int, float] = {}  #: place -> bonus from "X, Y"
         self.penalty = 0.0  #: subtracted from town readings (looks like part of a longer name)
-        self.person = False  #: right after a person's title: no town or region reading
+        self.person = False  #: a person's name (title, given name or initial): no town, region
         self.organisation = False  #: right before "Street", "Post", "University": no town
         self.street = False  #: right before "Drive", "Road": a street, no town or region
         self.surname = False  #: right after a given name, a title or an initial: a person
@@ -452,6 +426,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     span_ends = {s.end for s in spans}
     titles = gazetteer.person_titles
     heads = gazetteer.non_place_heads
+    streets = gazetteer.street_heads
+    given_names = gazetteer.given_names
     bits = gazetteer.key_bits
     cache = gazetteer.runtime_cache
     for span in spans:
@@ -472,9 +448,7 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             previous = previous.rstrip(".")
             if previous[:1].isupper() and previous.isalpha():
                 lowered = previous.lower()
-                if lowered in titles or (
-                    lowered in gazetteer.given_names and previous_end not in span_ends
-                ):
+                if lowered in titles or (lowered in given_names and previous_end not in span_ends):
                     span.person = span.surname = True  # "Mayor Henry", "Andrew Trapani"
                 elif (
                     not dotted
@@ -494,7 +468,7 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
         if following[:1].isupper():
             span.actor = True
             head = following.lower()
-            if head in _STREET_HEADS:
+            if head in streets:
                 span.organisation = span.street = True
             elif head in heads:
                 span.organisation = True
