@@ -1,11 +1,21 @@
 # syntax=docker/dockerfile:1
 # Same steps as `make run`: npm ci for the pinned data/asset packages, install the Python
-# package, build the boundary cache (and gazetteer), ingest the samples, serve. Multi-stage so Node never reaches the runtime image.
+# package and its compiled geoparser core, build the boundary cache (and gazetteer), ingest the
+# samples, serve. Multi-stage so Node and the Rust toolchain never reach the runtime image.
 
 FROM node:20-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+
+# The geoparser's compiled core: cargo and Debian's PyO3 crate, only in this stage.
+FROM python:3.11-slim-bookworm AS core
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends cargo librust-pyo3-dev gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY geodata/core ./
+RUN pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,6 +40,8 @@ COPY service service
 COPY samples samples
 COPY docs docs
 RUN pip install --no-deps .
+COPY --from=core /wheels /wheels
+RUN pip install --no-deps /wheels/*.whl && rm -rf /wheels
 COPY --from=assets /app/node_modules /app/node_modules
 
 USER riskmap

@@ -9,9 +9,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint typecheck pytest chromium bench data clean
+.PHONY: setup run test lint typecheck pytest chromium rust bench data clean
 
-setup: $(VENV)/.installed node_modules/.installed data
+setup: $(VENV)/.installed $(VENV)/.core node_modules/.installed data
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
+# The geoparser's compiled core (geodata/core, Rust) builds against Debian's PyO3 crate; cargo reads
+# crates from Debian's directory (geodata/core/.cargo/config.toml), never from a registry.
+$(VENV)/.core: $(VENV)/.installed geodata/core/Cargo.toml geodata/core/Cargo.lock geodata/core/pyproject.toml geodata/core/src/lib.rs geodata/core/riskmap_geocore.pyi | rust
+	$(BIN)/python -m pip install --quiet ./geodata/core
+	touch $@
+
+rust:
+	@(command -v cargo >/dev/null && ls -d /usr/share/cargo/registry/pyo3-0.17.* >/dev/null 2>&1) \
+		|| (apt-get update && apt-get install -y cargo librust-pyo3-dev)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-data: $(VENV)/.installed node_modules/.installed
+data: $(VENV)/.installed $(VENV)/.core node_modules/.installed
 	$(BIN)/riskmap data build
 
 run: setup
@@ -50,4 +60,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache geodata/core/target

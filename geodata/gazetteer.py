@@ -220,12 +220,22 @@ class Gazetteer:
                     continue
                 begin = text_starts[2 * index] + offset
                 found.append((begin, begin + length, key))
-        if _OTHER_SCRIPT.search(text):
-            folded = " " + lower_same_length(fold(text)) + " "
-            for last, key in self.automaton_other.iter(folded):
-                length = lengths[key]
-                start = last - length - 1 if not bits[key] & 2 else last - length
-                found.append((start, start + length, key))
+        found.extend(self.other_script_matches(text))
+        return found
+
+    def other_script_matches(self, text: str) -> list[tuple[int, int, int]]:
+        """The (start, end, key) of names in scripts other than Latin (Cyrillic, Arabic, CJK...):
+        matched over the whole text, and only when it has letters of such scripts."""
+        if not _OTHER_SCRIPT.search(text):
+            return []
+        lengths = self.key_length
+        bits = self.key_bits
+        found: list[tuple[int, int, int]] = []
+        folded = " " + lower_same_length(fold(text)) + " "
+        for last, key in self.automaton_other.iter(folded):
+            length = lengths[key]
+            start = last - length - 1 if not bits[key] & 2 else last - length
+            found.append((start, start + length, key))
         return found
 
     def _segments(self) -> re.Pattern[str]:

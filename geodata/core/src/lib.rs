@@ -1,0 +1,1307 @@
+//! riskmap's compiled geoparser core.
+//!
+//! The same algorithm as `geodata/geoparse.py` (match, case rules, leftmost-longest selection,
+//! document-context resolution, the reporting bar), step for step and in the same order, so
+//! that both give the same mentions; `tests/test_geocore.py` checks that on every text it has.
+//! Python stays the reference and keeps the rare paths: names in scripts other than Latin are
+//! matched there and passed in, and border phrases are found there from the mentions returned.
+//!
+//! Offsets are in characters (Python's `str` indices), not bytes: the text is decoded into a
+//! `Vec<char>` once per call.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::types::{PyList, PyString, PyTuple, PyType};
+use pyo3::prelude::*;
+
+const COUNTRY: u8 = 0;
+const ADMIN1: u8 = 1;
+const COUNTY: u8 = 2;
+const CITY: u8 = 3;
+const BORDER: u8 = 4;
+
+const DEMONYM: u8 = 1;
+const VARIANT: u8 = 2;
+const TYPED: u8 = 4;
+const POSTAL: u8 = 8;
+const ABBREV: u8 = 16;
+const ACRONYM: u8 = 32;
+const LOWER_OK: u8 = 64;
+
+const NO_KEY: u32 = u32::MAX;
+const MAX_CANDIDATES: usize = 8;
+const MAX_PRIOR_GAP: f64 = 0.4;
+const MAX_EVIDENCE_AREAS: usize = 3;
+const COUNTRY_ONLY_MIN_CONFIDENCE: f64 = 0.7;
+
+/// One place a key can mean, with its prior before anything the document says.
+struct Reading {
+    place: u32,
+    flags: u8,
+    base: f64,
+    kind: u8,
+    country: i32,
+    admin1: i32,
+    country_weight: f64,
+}
+
+struct Span {
+    start: usize,
+    end: usize,
+    key: u32,
+    readings: Vec<u32>,
+    pair: Vec<(u32, f64)>,
+    penalty: f64,
+    person: bool,
+    organisation: bool,
+    street: bool,
+    surname: bool,
+    actor: bool,
+}
+
+#[derive(Default)]
+struct Group {
+    spans: Vec<usize>,
+    candidates: Vec<(u32, f64)>,
+    readings: FastMap<u32, u32>,
+    bonus: Vec<(u32, f64)>,
+    choice: Option<u32>,
+    confidence: f64,
+    common: bool,
+    person_like: bool,
+    surname: bool,
+    country_confidence: f64,
+    country_only: bool,
+    names_actor: bool,
+    table: Option<Vec<(f64, u32, i32, f64, i32)>>,
+}
+
+type Weights = Vec<(i32, f64)>;
+
+fn weight_of(map: &[(i32, f64)], key: i32) -> Option<f64> {
+    map.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
+}
+
+fn add_weight(map: &mut Weights, key: i32, weight: f64) {
+    match map.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => entry.1 += weight,
+        None => map.push((key, weight)),
+    }
+}
+
+fn candidate(candidates: &[(u32, f64)], place: u32) -> Option<f64> {
+    candidates.iter().find(|(p, _)| *p == place).map(|(_, v)| *v)
+}
+
+/// Python's `round(x, 3)`: the decimal string is correctly rounded, and no double lies exactly
+/// half-way between two multiples of 0.001 (2000 has the factor 125), so there are no ties.
+fn round3(x: f64) -> f64 {
+    format!("{:.3}", x).parse().unwrap_or(x)
+}
+
+fn capped(x: f64) -> f64 {
+    if x < 1.0 {
+        x
+    } else {
+        1.0
+    }
+}
+
+fn is_upper_start(c: char) -> bool {
+    matches!(c, 'A'..='Z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{DE}' | '\u{100}'..='\u{24F}')
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '-' | '–' | '—' | '\'' | '’' | '.')
+}
+
+/// `_OTHER_SCRIPT` in gazetteer.py: Greek to Hangul, whose names Python matches.
+fn is_other_script(c: char) -> bool {
+    matches!(c, '\u{370}'..='\u{1fff}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
+}
+
+fn is_alnum(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Python's `c.lower()` where that is one character, else `c` (`lower_same_length`).
+fn lower_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lowered = c.to_lowercase();
+    match (lowered.next(), lowered.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
+}
+
+fn py_lower(chars: &[char]) -> String {
+    chars.iter().collect::<String>().to_lowercase()
+}
+
+/// Python's `str.isupper()`: some cased character and no lower-case one.
+fn is_upper_str(chars: &[char]) -> bool {
+    let mut cased = false;
+    for &c in chars {
+        if c.is_lowercase() {
+            return false;
+        }
+        if c.is_uppercase() {
+            cased = true;
+        }
+    }
+    cased
+}
+
+/// Python's `str.islower()`.
+fn is_lower_str(chars: &[char]) -> bool {
+    let mut cased = false;
+    for &c in chars {
+        if c.is_uppercase() {
+            return false;
+        }
+        if c.is_lowercase() {
+            cased = true;
+        }
+    }
+    cased
+}
+
+fn is_alpha_str(chars: &[char]) -> bool {
+    !chars.is_empty() && chars.iter().all(|c| c.is_alphabetic())
+}
+
+fn is_sentence_start(chars: &[char], start: usize) -> bool {
+    let mut i = start;
+    while i > 0 && matches!(chars[i - 1], ' ' | '\u{a0}') {
+        i -= 1;
+    }
+    i == 0 || matches!(chars[i - 1], '.' | '!' | '?' | ':' | ';' | '"' | '“' | '”' | '\n' | '\r' | '\t')
+}
+
+/// `(?:[A-DF-MO-RT-VX-Z]\.|(?:[A-Z]\.){2,3})` as a full match: a person's initials.
+fn is_initials(word: &[char]) -> bool {
+    let pairs_ok = word.len() % 2 == 0
+        && word.chunks(2).all(|pair| pair[0].is_ascii_uppercase() && pair[1] == '.');
+    match word.len() {
+        2 => pairs_ok && !matches!(word[0], 'E' | 'N' | 'S' | 'W'),
+        4 | 6 => pairs_ok,
+        _ => false,
+    }
+}
+
+fn strip_trailing_dots(chars: &[char]) -> &[char] {
+    let mut end = chars.len();
+    while end > 0 && chars[end - 1] == '.' {
+        end -= 1;
+    }
+    &chars[..end]
+}
+
+/// FNV-1a: short keys, many lookups; the standard SipHash costs more than the probe.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
+
+#[pyclass(module = "riskmap_geocore")]
+struct Core {
+    /// Folded Latin-script names ("kabul", "st  louis") -> key. Every name starts and ends on a
+    /// word boundary, so looking up each run of whole words of a segment finds what an
+    /// Aho-Corasick pass over the padded segment finds, overlaps included.
+    /// Each name's leading whole words ("new", "new york" for "new york city") are entries too,
+    /// with no key (`NO_KEY`): a run of words is extended only while it can still grow into a
+    /// name. The flag says whether some longer name starts with the entry.
+    names: FastMap<Box<str>, (u32, bool)>,
+    /// The most words a name has: longer runs need no lookup.
+    max_words: usize,
+    key_bits: Vec<u8>,
+    key_start: Vec<u32>,
+    readings: Vec<Reading>,
+    neighbours: Vec<Vec<i32>>,
+    /// Connectors made of letters and digits only: the alphanumeric run after the separators
+    /// must equal one (the regex's `(?![^\W_])` lookahead).
+    connector_words: FastSet<String>,
+    /// Any other connectors, tried in the regex's order (longest first).
+    connectors: Vec<Vec<char>>,
+    titles: FastSet<String>,
+    given_names: FastSet<String>,
+    heads: FastSet<String>,
+    streets: FastSet<String>,
+    openers: FastSet<String>,
+    /// Per (place, mode): the parts of a mention that depend on the place alone, made once by
+    /// the caller's `template_of` (see `parse_mentions`).
+    templates: Mutex<FastMap<(u32, u8), PyObject>>,
+    speech_verbs: FastSet<String>,
+    state_nouns: FastSet<String>,
+}
+
+fn base_prior(kind: u8, flags: u8, population: i64) -> f64 {
+    if kind == COUNTRY {
+        let own = if flags & DEMONYM != 0 { 0.85 } else { 1.1 };
+        return own - if flags & VARIANT != 0 { 0.05 } else { 0.0 };
+    }
+    if kind == BORDER {
+        return 0.95;
+    }
+    let score = if kind == ADMIN1 {
+        if flags & (POSTAL | ABBREV) != 0 {
+            0.5
+        } else if flags & TYPED != 0 {
+            0.97
+        } else {
+            0.85
+        }
+    } else if kind == COUNTY {
+        0.9
+    } else {
+        let prior = 0.3 + 0.09 * ((population + 10) as f64).log10();
+        if prior < 0.92 {
+            prior
+        } else {
+            0.92
+        }
+    };
+    score - if flags & VARIANT != 0 { 0.07 } else { 0.0 }
+}
+
+fn country_weight(kind: u8, population: i64) -> f64 {
+    if kind != CITY {
+        return 0.3;
+    }
+    let size = ((population + 1) as f64).log10();
+    let scaled = (size - 3.0) / 3.0;
+    let clipped = if scaled > 0.0 { scaled } else { 0.0 };
+    0.3 * if clipped < 1.0 { clipped } else { 1.0 }
+}
+
+fn word_set(words: Vec<String>) -> FastSet<String> {
+    words.into_iter().collect()
+}
+
+#[pymethods]
+impl Core {
+    /// Build the core from the gazetteer's flat columns (see `geodata.geoparse._core_for`).
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        patterns: Vec<(String, u32)>,
+        key_length: Vec<u32>,
+        key_bits: Vec<u8>,
+        entry_start: Vec<u32>,
+        entry_place: Vec<u32>,
+        entry_flags: Vec<u8>,
+        place_kind: Vec<u8>,
+        place_country: Vec<i32>,
+        place_admin1: Vec<i32>,
+        place_population: Vec<i64>,
+        neighbours: Vec<Vec<i32>>,
+        connectors: Vec<String>,
+        words: HashMap<String, Vec<String>>,
+    ) -> PyResult<Self> {
+        if entry_place.len() != entry_flags.len() || key_length.len() != key_bits.len() {
+            return Err(PyValueError::new_err("gazetteer columns differ in length"));
+        }
+        let mut readings = Vec::with_capacity(entry_place.len());
+        for (&place, &flags) in entry_place.iter().zip(entry_flags.iter()) {
+            let index = place as usize;
+            let (kind, population) = (place_kind[index], place_population[index]);
+            readings.push(Reading {
+                place,
+                flags,
+                base: base_prior(kind, flags, population),
+                kind,
+                country: place_country[index],
+                admin1: place_admin1[index],
+                country_weight: country_weight(kind, population),
+            });
+        }
+        let mut names: FastMap<Box<str>, (u32, bool)> = FastMap::default();
+        names.reserve(patterns.len() * 3 / 2);
+        let mut max_words = 0;
+        for (pattern, key) in patterns {
+            if key_bits.get(key as usize).map_or(true, |bits| bits & 2 != 0) {
+                return Err(PyValueError::new_err("Latin-script names are padded keys"));
+            }
+            let name = pattern.strip_prefix(' ').and_then(|p| p.strip_suffix(' ')).unwrap_or(&pattern);
+            let mut words = 0;
+            for (i, c) in name.char_indices() {
+                // a word ends before each space that follows a non-space
+                if c == ' ' && i > 0 && !name[..i].ends_with(' ') {
+                    names.entry(name[..i].into()).or_insert((NO_KEY, true)).1 = true;
+                    words += 1;
+                }
+            }
+            max_words = max_words.max(words + 1);
+            names.entry(name.into()).or_insert((NO_KEY, false)).0 = key;
+        }
+        // The regex's alternation order: longest first, ties in the given order.
+        let (plain, mut small): (Vec<String>, Vec<String>) = connectors
+            .into_iter()
+            .partition(|w| !w.is_empty() && w.chars().all(is_alnum));
+        small.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        let small: Vec<Vec<char>> = small.iter().map(|w| w.chars().collect()).collect();
+        let mut words = words;
+        let mut take = |name: &str| word_set(words.remove(name).unwrap_or_default());
+        Ok(Core {
+            names,
+            max_words,
+            key_bits,
+            key_start: entry_start,
+            readings,
+            neighbours,
+            connector_words: word_set(plain),
+            connectors: small,
+            titles: take("titles"),
+            given_names: take("given_names"),
+            heads: take("heads"),
+            streets: take("streets"),
+            openers: take("openers"),
+            templates: Mutex::new(FastMap::default()),
+            speech_verbs: take("speech_verbs"),
+            state_nouns: take("state_nouns"),
+        })
+    }
+
+    /// Mentions of `text` as `(start, end, place, confidence, mode)`: mode 0 a place, 1 a town
+    /// name reported at country level only, 2 a named line (a border).
+    ///
+    /// `other` holds the `(start, end, key)` matches of names in other scripts, found in Python.
+    /// Returns None when `other` is None and the text has letters of other scripts: the
+    /// caller then matches those names and calls again.
+    fn parse(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        other: Option<Vec<(usize, usize, u32)>>,
+        min_confidence: f64,
+    ) -> Option<Vec<(usize, usize, u32, f64, u8)>> {
+        py.allow_threads(|| {
+            let chars: Vec<char> = text.chars().collect();
+            let other = match other {
+                Some(other) => other,
+                None if chars.iter().any(|&c| is_other_script(c)) => return None,
+                None => Vec::new(),
+            };
+            Some(self.mentions(text, &chars, other, min_confidence))
+        })
+    }
+
+    /// Like `parse`, but returns the mentions themselves: instances of `mention_type` (a named
+    /// tuple of 11 fields: start, end, surface, kind, country, admin1, border, region_ids,
+    /// confidence, precision, point). `template_of(place, mode)` gives the 7 place fields
+    /// (kind, country, admin1, border, region_ids, precision, point) or None to drop the row;
+    /// it is called once per place and mode.
+    #[allow(clippy::too_many_arguments)]
+    fn parse_mentions(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        other: Option<Vec<(usize, usize, u32)>>,
+        min_confidence: f64,
+        mention_type: &PyType,
+        template_of: &PyAny,
+    ) -> PyResult<Option<PyObject>> {
+        let rows = match self.parse(py, text, other, min_confidence) {
+            Some(rows) => rows,
+            None => return Ok(None),
+        };
+        let list = PyList::empty(py);
+        if rows.is_empty() {
+            return Ok(Some(list.into()));
+        }
+        // Offsets are characters; slicing the UTF-8 text needs bytes.
+        let byte_of: Vec<usize> = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
+        };
+        let byte = |i: usize| if byte_of.is_empty() { i } else { byte_of[i] };
+        let mut templates = self
+            .templates
+            .lock()
+            .map_err(|_| PyValueError::new_err("template cache poisoned"))?;
+        for (start, end, place, confidence, mode) in rows {
+            let template = match templates.get(&(place, mode)) {
+                Some(template) => template.clone_ref(py),
+                None => {
+                    let made: PyObject = template_of.call1((place, mode))?.into();
+                    templates.insert((place, mode), made.clone_ref(py));
+                    made
+                }
+            };
+            if template.is_none(py) {
+                continue;
+            }
+            let parts: &PyTuple = template.as_ref(py).downcast()?;
+            if parts.len() != 7 {
+                return Err(PyValueError::new_err("a mention template has 7 fields"));
+            }
+            let surface: PyObject = PyString::new(py, &text[byte(start)..byte(end)]).into();
+            let items: [PyObject; 11] = [
+                start.into_py(py),
+                end.into_py(py),
+                surface,
+                parts.get_item(0)?.into(),
+                parts.get_item(1)?.into(),
+                parts.get_item(2)?.into(),
+                parts.get_item(3)?.into(),
+                parts.get_item(4)?.into(),
+                confidence.into_py(py),
+                parts.get_item(5)?.into(),
+                parts.get_item(6)?.into(),
+            ];
+            // What tuple.__new__(mention_type, items) does for a tuple subclass, without the
+            // intermediate tuple: allocate the instance and move the items in.
+            let mention = unsafe {
+                let object = pyo3::ffi::PyType_GenericAlloc(mention_type.as_type_ptr(), 11);
+                if object.is_null() {
+                    return Err(PyErr::fetch(py));
+                }
+                let mention = PyObject::from_owned_ptr(py, object);
+                for (i, item) in items.into_iter().enumerate() {
+                    if pyo3::ffi::PyTuple_SetItem(object, i as isize, item.into_ptr()) != 0 {
+                        return Err(PyErr::fetch(py));
+                    }
+                }
+                mention
+            };
+            list.append(mention)?;
+        }
+        Ok(Some(list.into()))
+    }
+}
+
+impl Core {
+    fn entries(&self, key: u32) -> std::ops::Range<usize> {
+        self.key_start[key as usize] as usize..self.key_start[key as usize + 1] as usize
+    }
+
+    fn countries_only(&self, key: u32) -> bool {
+        self.entries(key).all(|r| self.readings[r].kind == COUNTRY)
+    }
+
+    fn has_demonym(&self, key: u32) -> bool {
+        self.entries(key).any(|r| self.readings[r].flags & DEMONYM != 0)
+    }
+
+    /// Runs of capitalised words and connectors: the segment regex of `Gazetteer.matches`.
+    fn segments(&self, chars: &[char]) -> Vec<(usize, usize)> {
+        let n = chars.len();
+        let word_end = |mut i: usize| {
+            while i < n && is_alnum(chars[i]) {
+                i += 1;
+            }
+            i
+        };
+        let mut found = Vec::new();
+        let mut p = 0;
+        while p < n {
+            if !is_upper_start(chars[p]) {
+                p += 1;
+                continue;
+            }
+            let start = p;
+            let mut pos = word_end(p + 1);
+            loop {
+                let mut q = pos;
+                while q < n && q - pos < 2 && is_separator(chars[q]) {
+                    q += 1;
+                }
+                if q == pos || q >= n {
+                    break;
+                }
+                if is_upper_start(chars[q]) {
+                    pos = word_end(q + 1);
+                    continue;
+                }
+                let run_end = word_end(q);
+                if run_end > q {
+                    let run: String = chars[q..run_end].iter().collect();
+                    if self.connector_words.contains(&run) {
+                        pos = run_end;
+                        continue;
+                    }
+                }
+                let small = self.connectors.iter().find(|w| {
+                    let end = q + w.len();
+                    end <= n && chars[q..end] == w[..] && (end == n || !is_alnum(chars[end]))
+                });
+                match small {
+                    Some(w) => pos = q + w.len(),
+                    None => break,
+                }
+            }
+            found.push((start, pos));
+            p = pos;
+        }
+        found
+    }
+
+    /// Every (start, end, key) of a Latin-script name inside a segment: each run of whole words
+    /// of the folded segment (lower case, separators as spaces) looked up as a name.
+    fn latin_matches(&self, chars: &[char]) -> Vec<(usize, usize, u32)> {
+        let mut found = Vec::new();
+        let mut folded = String::new();
+        let mut byte_at: Vec<usize> = Vec::new(); // byte offset of each char of the segment
+        let mut starts: Vec<usize> = Vec::new(); // word starts, in chars
+        let mut ends: Vec<usize> = Vec::new(); // word ends, in chars
+        for (seg_start, seg_end) in self.segments(chars) {
+            folded.clear();
+            byte_at.clear();
+            starts.clear();
+            ends.clear();
+            let piece = &chars[seg_start..seg_end];
+            for (i, &c) in piece.iter().enumerate() {
+                byte_at.push(folded.len());
+                let space = is_separator(c);
+                folded.push(if space { ' ' } else { lower_char(c) });
+                if !space && (i == 0 || is_separator(piece[i - 1])) {
+                    starts.push(i);
+                }
+                if !space && (i + 1 == piece.len() || is_separator(piece[i + 1])) {
+                    ends.push(i + 1);
+                }
+            }
+            byte_at.push(folded.len());
+            for (w, &first) in starts.iter().enumerate() {
+                for &last in ends.iter().skip(w).take(self.max_words) {
+                    match self.names.get(&folded[byte_at[first]..byte_at[last]]) {
+                        Some(&(key, longer)) => {
+                            if key != NO_KEY {
+                                found.push((seg_start + first, seg_start + last, key));
+                            }
+                            if !longer {
+                                break;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn candidate_spans(
+        &self,
+        chars: &[char],
+        matches: Vec<(usize, usize, u32)>,
+    ) -> (Vec<Span>, FastSet<u32>) {
+        let mut found: Vec<(usize, usize, u32, Option<Vec<u32>>)> = Vec::new();
+        let mut seen_lower = FastSet::default();
+        for (start, end, key) in matches {
+            let mut end = end;
+            let bits = self.key_bits[key as usize];
+            let lower_first = chars[start].is_lowercase();
+            if lower_first && bits & 4 == 0 {
+                seen_lower.insert(key);
+                continue;
+            }
+            let mut after = chars.get(end).copied();
+            if bits & 8 != 0 || matches!(after, Some('$' | '€' | '£' | '¥' | '₹')) {
+                found.push((start, end, key, None)); // a blocker, or money ("US$")
+                continue;
+            }
+            let readings: Vec<u32> = if bits & 32 != 0 && !lower_first {
+                self.entries(key).map(|r| r as u32).collect()
+            } else {
+                let upper = is_upper_str(&chars[start..end]);
+                let dotted = after == Some('.');
+                let kept: Vec<u32> = self
+                    .entries(key)
+                    .filter(|&r| {
+                        let flags = self.readings[r].flags;
+                        (upper || flags & ACRONYM == 0)
+                            && (!lower_first || flags & LOWER_OK != 0)
+                            && (dotted || flags & ABBREV == 0)
+                    })
+                    .map(|r| r as u32)
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                if dotted && kept.iter().any(|&r| self.readings[r as usize].flags & ABBREV != 0) {
+                    end += 1; // "La." keeps its full stop
+                    after = chars.get(end).copied();
+                }
+                kept
+            };
+            if after == Some('.') && chars[start..end].contains(&'.') {
+                end += 1; // "U.S." keeps its last full stop
+            }
+            found.push((start, end, key, Some(readings)));
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut selected = Vec::new();
+        let mut last_end = 0;
+        let mut any = false;
+        for (start, end, key, readings) in found {
+            if !any || start >= last_end {
+                if let Some(readings) = readings {
+                    selected.push(Span {
+                        start,
+                        end,
+                        key,
+                        readings,
+                        pair: Vec::new(),
+                        penalty: 0.0,
+                        person: false,
+                        organisation: false,
+                        street: false,
+                        surname: false,
+                        actor: false,
+                    });
+                }
+                last_end = end;
+                any = true;
+            }
+        }
+        (selected, seen_lower)
+    }
+
+    /// One sense per discourse: the name also occurs in lower case as a word of its own
+    /// (searched in the UTF-8 text: a byte match of valid UTF-8 is a character match).
+    fn used_as_word(&self, text: &str, chars: &[char], span: &Span) -> bool {
+        let surface = &chars[span.start..span.end];
+        if surface.contains(&' ')
+            || surface.len() < 2
+            || !is_lower_str(&surface[1..])
+            || self.countries_only(span.key)
+        {
+            return false;
+        }
+        let lowered = py_lower(surface);
+        if lowered.is_empty() {
+            return false;
+        }
+        if !text.contains(lowered.as_str()) {
+            return false; // the common case, and `contains` has a fast vectorised path
+        }
+        let mut from = 0;
+        while let Some(found) = text[from..].find(&lowered) {
+            let index = from + found;
+            let before = text[..index].chars().next_back();
+            let after = text[index + lowered.len()..].chars().next();
+            if !before.map_or(false, is_alnum) && !after.map_or(false, is_alnum) {
+                return true;
+            }
+            from = index + text[index..].chars().next().map_or(1, char::len_utf8);
+        }
+        false
+    }
+
+    fn mark_context(&self, chars: &[char], spans: &mut [Span]) {
+        let span_ends: FastSet<usize> = spans.iter().map(|s| s.end).collect();
+        for span in spans.iter_mut() {
+            let bits = self.key_bits[span.key as usize];
+            if bits & 1 == 0 && self.countries_only(span.key) && !self.has_demonym(span.key) {
+                continue;
+            }
+            let start = span.start;
+            if start > 1 && chars[start - 1] == ' ' && chars[start - 2] != ' ' {
+                let previous_end = start - 1;
+                let low = start.saturating_sub(30);
+                let mut word_start = chars[low..previous_end]
+                    .iter()
+                    .rposition(|&c| c == ' ')
+                    .map_or(0, |i| low + i + 1);
+                if word_start == 0 && start > 30 {
+                    word_start = previous_end; // a "word" longer than 30 characters: not a name
+                }
+                let raw = &chars[word_start..previous_end];
+                let dotted = raw.last() == Some(&'.');
+                if dotted && !span_ends.contains(&previous_end) && is_initials(raw) {
+                    span.person = true;
+                    span.surname = true;
+                }
+                let previous = strip_trailing_dots(raw);
+                if !previous.is_empty() && previous[0].is_uppercase() && is_alpha_str(previous) {
+                    let lowered = py_lower(previous);
+                    if self.titles.contains(&lowered)
+                        || (self.given_names.contains(&lowered)
+                            && !span_ends.contains(&previous_end))
+                    {
+                        span.person = true;
+                        span.surname = true;
+                    } else if !dotted
+                        && !self.openers.contains(&lowered)
+                        && !span_ends.contains(&previous_end)
+                        && !is_sentence_start(chars, word_start)
+                    {
+                        span.penalty += 0.25;
+                    }
+                }
+            }
+            let end = span.end;
+            let mut following: &[char] = &[];
+            match chars.get(end) {
+                Some('-' | '–' | '—' | '/') => span.actor = true,
+                Some(' ') => {
+                    let begin = end + 1;
+                    let mut stop = begin;
+                    while stop < chars.len() && is_alnum(chars[stop]) {
+                        stop += 1;
+                    }
+                    following = &chars[begin..stop];
+                }
+                _ => {}
+            }
+            if !following.is_empty() && following[0].is_uppercase() {
+                span.actor = true;
+                let head = py_lower(following);
+                if self.streets.contains(&head) {
+                    span.organisation = true;
+                    span.street = true;
+                } else if self.heads.contains(&head) {
+                    span.organisation = true;
+                } else if self.titles.contains(&py_lower(strip_trailing_dots(&chars[start..end]))) {
+                    span.person = true;
+                } else if bits & 16 != 0 {
+                    span.person = true;
+                }
+            } else {
+                let word: String = following.iter().collect();
+                if self.speech_verbs.contains(&word) {
+                    span.penalty += 0.3;
+                } else if self.state_nouns.contains(&word) {
+                    span.actor = true;
+                }
+            }
+            if bits & 1 != 0 && is_sentence_start(chars, start) {
+                span.penalty += 0.2;
+            }
+        }
+    }
+
+    fn prior(&self, reading: &Reading, group: &Group, span: &Span) -> f64 {
+        let mut score = reading.base;
+        let kind = reading.kind;
+        if kind == COUNTRY {
+            if group.common {
+                score -= 0.25;
+                if group.person_like {
+                    score -= 0.4;
+                }
+            }
+            if span.person {
+                score -= 0.4;
+            }
+            return score;
+        }
+        if kind == BORDER {
+            return score;
+        }
+        if span.person || (kind == CITY && span.organisation) || (kind == ADMIN1 && span.street) {
+            return 0.0;
+        }
+        if kind == CITY {
+            score -= span.penalty;
+            if group.person_like {
+                score -= 0.6;
+            }
+        } else if group.surname && reading.flags & TYPED == 0 {
+            score -= 0.4;
+        }
+        if group.common {
+            score -= 0.3;
+        }
+        score
+    }
+
+    fn reading_of(&self, group: &Group, place: u32) -> &Reading {
+        &self.readings[group.readings[&place] as usize]
+    }
+
+    fn same_area(a: &Reading, b: &Reading) -> bool {
+        a.country == b.country && (a.admin1 < 0 || b.admin1 < 0 || a.admin1 == b.admin1)
+    }
+
+    fn evidence(&self, groups: &[Group], resolved: bool) -> (Vec<(Weights, Weights)>, Weights, Weights) {
+        let mut parts = Vec::with_capacity(groups.len());
+        let mut country_total: Weights = Vec::new();
+        let mut admin1_total: Weights = Vec::new();
+        for group in groups {
+            let mut countries: Weights = Vec::new();
+            let mut regions: Weights = Vec::new();
+            if resolved {
+                if let Some(choice) = group.choice {
+                    let spans = group.spans.len().min(2) as f64;
+                    let weight = group.confidence * spans / 1.5;
+                    let reading = self.reading_of(group, choice);
+                    if reading.country >= 0 {
+                        add_weight(&mut country_total, reading.country, weight);
+                        countries.push((reading.country, weight));
+                    }
+                    if reading.admin1 >= 0 {
+                        add_weight(&mut admin1_total, reading.admin1, weight);
+                        regions.push((reading.admin1, weight));
+                    }
+                }
+                parts.push((countries, regions));
+                continue;
+            }
+            let candidates = &group.candidates;
+            if candidates.len() == 1 {
+                let (place, best) = candidates[0];
+                if best > 0.3 {
+                    let reading = self.reading_of(group, place);
+                    if reading.country >= 0 {
+                        countries.push((reading.country, best));
+                    }
+                    if reading.admin1 >= 0 {
+                        regions.push((reading.admin1, best));
+                    }
+                }
+            } else if !candidates.is_empty() {
+                let best = candidates.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max);
+                let floor = if best - 0.3 > 0.3 { best - 0.3 } else { 0.3 };
+                let mut codes: Vec<i32> = Vec::new();
+                let mut areas: Vec<i32> = Vec::new();
+                for &(place, prior) in candidates {
+                    if prior > floor {
+                        let reading = self.reading_of(group, place);
+                        if reading.country >= 0 && !codes.contains(&reading.country) {
+                            codes.push(reading.country);
+                        }
+                        if reading.admin1 >= 0 && !areas.contains(&reading.admin1) {
+                            areas.push(reading.admin1);
+                        }
+                    }
+                }
+                if codes.len() <= MAX_EVIDENCE_AREAS {
+                    for &code in &codes {
+                        countries.push((code, best / codes.len() as f64));
+                    }
+                }
+                if areas.len() <= MAX_EVIDENCE_AREAS {
+                    for &area in &areas {
+                        regions.push((area, best / areas.len() as f64));
+                    }
+                }
+            }
+            for &(code, weight) in &countries {
+                add_weight(&mut country_total, code, weight);
+            }
+            for &(area, weight) in &regions {
+                add_weight(&mut admin1_total, area, weight);
+            }
+            parts.push((countries, regions));
+        }
+        (parts, country_total, admin1_total)
+    }
+
+    fn neighbours_of(&self, region: i32) -> &[i32] {
+        self.neighbours.get(region as usize).map_or(&[], |n| n.as_slice())
+    }
+
+    fn resolve(&self, groups: &mut [Group], resolved: bool) {
+        let (parts, country_total, admin1_total) = self.evidence(groups, resolved);
+        let mut near_total: FastMap<i32, f64> = FastMap::default();
+        for &(region, weight) in &admin1_total {
+            for &neighbour in self.neighbours_of(region) {
+                *near_total.entry(neighbour).or_insert(0.0) += weight;
+            }
+        }
+        for (group, (own_countries, own_regions)) in groups.iter_mut().zip(parts.iter()) {
+            if group.table.is_none() {
+                let mut table = Vec::with_capacity(group.candidates.len());
+                for &(place, prior) in &group.candidates {
+                    let reading = self.reading_of(group, place);
+                    let score = match candidate(&group.bonus, place) {
+                        Some(bonus) => prior + bonus,
+                        None => prior,
+                    };
+                    let area = if reading.kind != COUNTRY { reading.admin1 } else { -1 };
+                    table.push((score, place, reading.country, reading.country_weight, area));
+                }
+                group.table = Some(table);
+            }
+            let table = group.table.as_ref().expect("built above");
+            if table.is_empty() {
+                group.choice = None;
+                group.confidence = 0.0;
+                continue;
+            }
+            let mut scored: Vec<(f64, u32)> = Vec::with_capacity(table.len());
+            for &(base, place, code, weight, area) in table {
+                let mut score = base;
+                if code >= 0 {
+                    if let Some(total) = weight_of(&country_total, code) {
+                        let support = total - weight_of(own_countries, code).unwrap_or(0.0);
+                        if support > 0.0 {
+                            score += weight * capped(support);
+                        }
+                    }
+                }
+                if area >= 0 && !admin1_total.is_empty() {
+                    let mut support = weight_of(&admin1_total, area).unwrap_or(0.0);
+                    let mut near = near_total.get(&area).copied().unwrap_or(0.0);
+                    if !own_regions.is_empty() {
+                        support -= weight_of(own_regions, area).unwrap_or(0.0);
+                        if near != 0.0 {
+                            let neighbours = self.neighbours_of(area);
+                            let mut own_near = 0.0;
+                            for &(region, w) in own_regions {
+                                if neighbours.contains(&region) {
+                                    own_near += w;
+                                }
+                            }
+                            near -= own_near;
+                        }
+                    }
+                    if support > 0.0 {
+                        score += 0.4 * capped(support);
+                    }
+                    if near > 0.0 {
+                        score += 0.1 * capped(near);
+                    }
+                }
+                scored.push((score, place));
+            }
+            let top = |s: f64| if s < 0.99 { s } else { 0.99 };
+            if scored.len() == 1 {
+                let (best_score, best) = scored[0];
+                group.choice = Some(best);
+                group.confidence = top(best_score);
+                group.country_confidence = group.confidence;
+                continue;
+            }
+            scored.sort_by(|a, b| b.0.partial_cmp(&a.0).expect("no NaN").then(b.1.cmp(&a.1)));
+            let (best_score, best) = scored[0];
+            let chosen = self.reading_of(group, best);
+            let mut confidence = top(best_score);
+            for &(score, other) in &scored[1..] {
+                if Self::same_area(chosen, self.reading_of(group, other)) {
+                    continue;
+                }
+                if score > best_score - 0.15 {
+                    confidence -= 0.15 * (1.0 - (best_score - score) / 0.15);
+                }
+                break;
+            }
+            let one_country =
+                scored.iter().all(|&(_, p)| self.reading_of(group, p).country == chosen.country);
+            group.choice = Some(best);
+            group.confidence = confidence;
+            group.country_confidence = if one_country { top(best_score) } else { confidence };
+        }
+    }
+
+    fn ambiguous(&self, group: &Group) -> bool {
+        let choice = match group.choice {
+            Some(choice) => choice,
+            None => return false,
+        };
+        let chosen = self.reading_of(group, choice);
+        let floor = candidate(&group.candidates, choice).unwrap_or(0.0) - 0.2;
+        group
+            .candidates
+            .iter()
+            .any(|&(place, prior)| prior >= floor && !Self::same_area(chosen, self.reading_of(group, place)))
+    }
+
+    fn chosen_country(&self, group: &Group) -> Option<i32> {
+        let choice = group.choice?;
+        let code = self.reading_of(group, choice).country;
+        (code >= 0).then_some(code)
+    }
+
+    fn country_counts<'a>(&self, groups: impl Iterator<Item = &'a Group>) -> FastMap<i32, usize> {
+        let mut counts = FastMap::default();
+        for group in groups {
+            if let Some(code) = self.chosen_country(group) {
+                *counts.entry(code).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// Indices of the groups to report, in the order `_supported` reports them.
+    fn supported(&self, groups: &mut [Group], min_confidence: f64) -> Vec<usize> {
+        let kept: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].choice.is_some() && groups[i].confidence >= min_confidence)
+            .collect();
+        let counts = self.country_counts(kept.iter().map(|&i| &groups[i]));
+        let weak_demonym = |group: &Group| {
+            let choice = match group.choice {
+                Some(choice) => choice,
+                None => return false,
+            };
+            let reading = self.reading_of(group, choice);
+            reading.flags & DEMONYM != 0
+                && counts.get(&reading.country).copied().unwrap_or(0) <= 1
+                && !group.names_actor
+                && group.spans.len() < 2
+        };
+        let kept_places: Vec<usize> = kept.iter().copied().filter(|&i| !weak_demonym(&groups[i])).collect();
+        let counts = self.country_counts(kept_places.iter().map(|&i| &groups[i]));
+        let elsewhere = counts.len() > 1;
+        let mut out = Vec::new();
+        for &i in &kept_places {
+            let group = &groups[i];
+            let choice = match group.choice {
+                Some(choice) => choice,
+                None => continue,
+            };
+            let reading = self.reading_of(group, choice);
+            let mut bar = match reading.kind {
+                CITY | COUNTY => Some(0.8),
+                ADMIN1 => Some(0.95),
+                _ => None,
+            };
+            if let Some(value) = bar {
+                if !group.common && !self.ambiguous(group) {
+                    bar = Some(if value < 0.8 { value } else { 0.8 });
+                }
+            }
+            let code = reading.country;
+            let lone = code >= 0 && counts.get(&code).copied().unwrap_or(0) <= 1 && elsewhere;
+            if let Some(value) = bar {
+                if lone && group.confidence < value {
+                    continue;
+                }
+            }
+            out.push(i);
+        }
+        let floor = if min_confidence > COUNTRY_ONLY_MIN_CONFIDENCE {
+            min_confidence
+        } else {
+            COUNTRY_ONLY_MIN_CONFIDENCE
+        };
+        for i in 0..groups.len() {
+            let group = &groups[i];
+            if kept.contains(&i) || group.choice.is_none() || group.common || group.person_like {
+                continue;
+            }
+            if group.country_confidence >= floor {
+                groups[i].country_only = true;
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    fn mentions(
+        &self,
+        text: &str,
+        chars: &[char],
+        other: Vec<(usize, usize, u32)>,
+        min_confidence: f64,
+    ) -> Vec<(usize, usize, u32, f64, u8)> {
+        let mut matches = self.latin_matches(chars);
+        matches.extend(other.into_iter().filter(|&(s, e, _)| s < e && e <= chars.len()));
+        let (mut spans, seen_lower) = self.candidate_spans(&chars, matches);
+        if spans.is_empty() {
+            return Vec::new();
+        }
+        self.mark_context(&chars, &mut spans);
+
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of_key: FastMap<u32, usize> = FastMap::default();
+        let mut group_of_span = Vec::with_capacity(spans.len());
+        for (index, span) in spans.iter().enumerate() {
+            let g = match group_of_key.get(&span.key) {
+                Some(&g) => g,
+                None => {
+                    let common = self.key_bits[span.key as usize] & 1 != 0
+                        || seen_lower.contains(&span.key)
+                        || self.used_as_word(text, chars, span);
+                    groups.push(Group { common, ..Group::default() });
+                    group_of_key.insert(span.key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[g];
+            group.spans.push(index);
+            if span.person || span.penalty >= 0.25 {
+                group.person_like = true;
+            }
+            if span.surname {
+                group.surname = true;
+            }
+            if span.actor {
+                group.names_actor = true;
+            }
+            group_of_span.push(g);
+        }
+        for group in groups.iter_mut() {
+            let mut candidates: Vec<(u32, f64)> = Vec::new();
+            // place -> (index in candidates, reading): dict semantics, insertion order kept
+            let mut readings: FastMap<u32, u32> = FastMap::default();
+            let mut index: FastMap<u32, usize> = FastMap::default();
+            for &s in &group.spans {
+                let span = &spans[s];
+                for &r in &span.readings {
+                    let reading = &self.readings[r as usize];
+                    let prior = self.prior(reading, group, span);
+                    match index.get(&reading.place) {
+                        Some(&i) => {
+                            if prior > candidates[i].1 {
+                                candidates[i].1 = prior;
+                                readings.insert(reading.place, r);
+                            }
+                        }
+                        None => {
+                            if prior > -1.0 {
+                                index.insert(reading.place, candidates.len());
+                                candidates.push((reading.place, prior));
+                                readings.insert(reading.place, r);
+                            }
+                        }
+                    }
+                }
+            }
+            if candidates.len() > 1 {
+                candidates.sort_by(|a, b| b.1.partial_cmp(&a.1).expect("no NaN"));
+                let floor = candidates[0].1 - MAX_PRIOR_GAP;
+                candidates.truncate(MAX_CANDIDATES);
+                candidates.retain(|&(_, v)| v >= floor);
+            }
+            group.candidates = candidates;
+            group.readings = readings;
+        }
+        self.pair_bonuses(&chars, &mut spans, &group_of_span, &mut groups);
+        for group in groups.iter_mut() {
+            let first = &spans[group.spans[0]];
+            let mut added = Vec::new();
+            for &(place, _) in &group.bonus {
+                if candidate(&group.candidates, place).is_none() {
+                    if let Some(&r) = group.readings.get(&place) {
+                        added.push((place, self.prior(&self.readings[r as usize], group, first)));
+                    }
+                }
+            }
+            group.candidates.extend(added);
+        }
+        self.resolve(&mut groups, false);
+        self.resolve(&mut groups, true);
+
+        let mut out = Vec::new();
+        for g in self.supported(&mut groups, min_confidence) {
+            let group = &groups[g];
+            let choice = match group.choice {
+                Some(choice) => choice,
+                None => continue,
+            };
+            let chosen = self.reading_of(group, choice);
+            if chosen.kind == BORDER {
+                for &s in &group.spans {
+                    out.push((spans[s].start, spans[s].end, choice, group.confidence, 2));
+                }
+                continue;
+            }
+            if group.country_only {
+                for &s in &group.spans {
+                    out.push((spans[s].start, spans[s].end, choice, group.country_confidence, 1));
+                }
+                continue;
+            }
+            for &s in &group.spans {
+                let span = &spans[s];
+                let (mut place, mut confidence) = (choice, group.confidence);
+                if !span.pair.is_empty() && !span.pair.iter().any(|(p, _)| *p == choice) {
+                    // "Alexandria, Va." after "Alexandria, La.": this occurrence's own partner
+                    let mut best: Option<(u32, f64)> = None;
+                    for &(p, bonus) in &span.pair {
+                        let value = candidate(&group.candidates, p).unwrap_or(0.0) + bonus;
+                        if best.map_or(true, |(_, v)| value > v) {
+                            best = Some((p, value));
+                        }
+                    }
+                    let (p, _) = best.expect("pair is not empty");
+                    let bonus = span.pair.iter().find(|(q, _)| *q == p).expect("in pair").1;
+                    let value = candidate(&group.candidates, p).unwrap_or(0.0) + bonus + 0.3;
+                    place = p;
+                    confidence = if value < 0.99 { value } else { 0.99 };
+                }
+                out.push((span.start, span.end, place, confidence, 0));
+            }
+        }
+        out.sort_by_key(|m| m.0);
+        for row in out.iter_mut() {
+            row.3 = round3(row.3);
+        }
+        out
+    }
+
+    fn pair_bonuses(
+        &self,
+        chars: &[char],
+        spans: &mut [Span],
+        group_of_span: &[usize],
+        groups: &mut [Group],
+    ) {
+        for left in 0..spans.len().saturating_sub(1) {
+            let right = left + 1;
+            let gap = &chars[spans[left].end..spans[right].start];
+            let is_gap = |s: &str| gap.iter().copied().eq(s.chars());
+            if !(is_gap(", ") || is_gap(",") || is_gap(" in ") || is_gap(", in ")) {
+                continue;
+            }
+            let mut bonuses: Vec<(u32, u32)> = Vec::new();
+            for &r in &spans[left].readings {
+                let reading = &self.readings[r as usize];
+                for &o in &spans[right].readings {
+                    let other = &self.readings[o as usize];
+                    if (other.kind == ADMIN1 && reading.admin1 == other.admin1)
+                        || (other.kind == COUNTRY && reading.country == other.country)
+                    {
+                        bonuses.push((reading.place, other.place));
+                    }
+                }
+            }
+            for (left_place, right_place) in bonuses {
+                raise(&mut groups[group_of_span[left]].bonus, left_place, 0.5);
+                raise(&mut groups[group_of_span[right]].bonus, right_place, 0.45);
+                set(&mut spans[left].pair, left_place, 0.5);
+                set(&mut spans[right].pair, right_place, 0.45);
+            }
+        }
+    }
+}
+
+fn raise(map: &mut Vec<(u32, f64)>, key: u32, value: f64) {
+    match map.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => {
+            if value > entry.1 {
+                entry.1 = value;
+            }
+        }
+        None => map.push((key, if value > 0.0 { value } else { 0.0 })),
+    }
+}
+
+fn set(map: &mut Vec<(u32, f64)>, key: u32, value: f64) {
+    match map.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => entry.1 = value,
+        None => map.push((key, value)),
+    }
+}
+
+#[pymodule]
+fn riskmap_geocore(_py: Python<'_>, module: &PyModule) -> PyResult<()> {
+    module.add_class::<Core>()?;
+    Ok(())
+}

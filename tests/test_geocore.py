@@ -1,0 +1,153 @@
+"""The compiled geoparser core (geodata/core, Rust) against the Python reference.
+
+The core is an optimisation, not a second opinion: on every text both must give the same
+mentions, field for field. These tests compare them on the project's samples, the seed articles,
+the evaluation corpora (when ../shared is there) and generated text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from geoparse_support import gazetteer_or_skip, shared_dir
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import geodata.geoparse as geoparse_module
+from geodata.gazetteer import Gazetteer
+from geodata.geoparse import compiled_core_available, geoparse
+
+pytestmark = pytest.mark.skipif(
+    not compiled_core_available(),
+    reason="the compiled core is not installed (make setup builds it: pip install ./geodata/core)",
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return gazetteer_or_skip()
+
+
+def _assert_same(text: str, gazetteer: Gazetteer) -> None:
+    reference = geoparse(text, gazetteer, compiled=False)
+    compiled = geoparse(text, gazetteer, compiled=True)
+    assert compiled == reference, text[:200]
+
+
+def test_samples_and_seeds_give_the_same_mentions(gazetteer: Gazetteer) -> None:
+    texts = [path.read_text() for path in sorted((ROOT / "samples").iterdir())]
+    seeds = shared_dir() / "seeds"
+    texts += [path.read_text() for path in sorted(seeds.glob("*.txt"))]
+    assert texts
+    for text in texts:
+        _assert_same(text, gazetteer)
+
+
+def test_evaluation_corpora_give_the_same_mentions(gazetteer: Gazetteer) -> None:
+    files = sorted((shared_dir() / "eval").glob("*.jsonl"))
+    if not files:
+        pytest.skip(f"no evaluation corpora in {shared_dir() / 'eval'} (set RISKMAP_SHARED_DIR)")
+    texts = [json.loads(line)["text"] for path in files for line in path.open()]
+    different = [
+        text[:80]
+        for text in texts
+        if geoparse(text, gazetteer, compiled=True) != geoparse(text, gazetteer, compiled=False)
+    ]
+    assert different == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fighters crossed the Tajik-Afghan border into Badakhshan near the border with Tajikistan.",
+        "KABUL, Afghanistan (AP) — Bombings in Kabul and Kandahar killed 12.",
+        "The plant in Alexandria, La., closed; another in Alexandria, Va., stays open.",
+        "Бадахшан и بدخشان: Badakhshan in three scripts, and 东京 too.",
+        "Andrew Trapani met Miss Butler County on Washington Drive in the U.S.",
+        "\ud800Kabul\udfff",  # lone surrogates: no UTF-8 form, so the reference answers alone
+        "",
+    ],
+)
+def test_hard_cases_give_the_same_mentions(gazetteer: Gazetteer, text: str) -> None:
+    _assert_same(text, gazetteer)
+
+
+_WORDS = st.sampled_from(
+    [
+        "Kabul",
+        "KABUL",
+        "Kandahar",
+        "Afghanistan's",
+        "Afghan",
+        "Tajik",
+        "Paris",
+        "Georgia",
+        "Washington",
+        "Jordan",
+        "Alexandria",
+        "La.",
+        "U.S.",
+        "New York City",
+        "Province",
+        "province",
+        "of",
+        "the",
+        "in",
+        "border",
+        "Border",
+        "Miss",
+        "Andrew",
+        "Drive",
+        "said",
+        "forces",
+        "bank",
+        "Bank",
+        "São Paulo",
+        "Zürich",
+        "Côte d'Ivoire",
+        "Bosnia and Herzegovina",
+    ]
+)
+_GLUE = st.sampled_from([" ", " ", ", ", ". ", "-", "–", "'s ", " in ", "\n", "  ", "$", "/"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_WORDS, _GLUE), max_size=16))
+def test_generated_news_like_text_gives_the_same_mentions(
+    gazetteer: Gazetteer, parts: list[tuple[str, str]]
+) -> None:
+    _assert_same("".join(word + glue for word, glue in parts), gazetteer)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.characters(codec=None, exclude_categories=()), max_size=200))
+def test_any_text_gives_valid_mentions_from_the_core(gazetteer: Gazetteer, text: str) -> None:
+    for mention in geoparse(text, gazetteer, compiled=True):
+        assert text[mention.start : mention.end] == mention.surface
+        assert 0.0 <= mention.confidence <= 1.0
+
+
+def test_the_core_is_what_geoparse_uses(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def reference_not_wanted(*args: object) -> None:
+        raise AssertionError("the Python reference ran although the core is installed")
+
+    monkeypatch.setattr(geoparse_module, "_python_mentions", reference_not_wanted)
+    assert [m.surface for m in geoparse("Bombings in Kabul and Kandahar.", gazetteer)] == [
+        "Kabul",
+        "Kandahar",
+    ]
+
+
+def test_asking_for_a_missing_core_is_an_error(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(geoparse_module, "riskmap_geocore", None)
+    with pytest.raises(RuntimeError, match="not installed"):
+        geoparse("Kabul", gazetteer, compiled=True)
+    assert [m.surface for m in geoparse("Kabul", gazetteer)] == ["Kabul"]  # the reference
