@@ -7,6 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from geodata.geoparse import compiled_core_available
+
 GEOJSON = "application/geo+json"
 
 
@@ -17,6 +19,7 @@ def test_health_reports_loaded_boundaries(client: TestClient) -> None:
     assert body["status"] == "ok"
     assert body["boundaries"]["admin1"] > 4500
     assert body["boundaries"]["borders"] > 300
+    assert body["geoparser"] == ("compiled" if compiled_core_available() else "python")
 
 
 def test_regions_of_one_country(client: TestClient) -> None:

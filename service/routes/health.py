@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from geodata.boundaries import Boundaries
+from geodata.geoparse import compiled_core_available
 from service.dependencies import get_boundaries, get_store
 from service.storage import Store
 
@@ -22,6 +23,8 @@ def health(
     return {
         "status": "ok",
         **store.counts(),
+        # Which geoparser reads new documents: the compiled core, or the Python reference.
+        "geoparser": "compiled" if compiled_core_available() else "python",
         "boundaries": {
             "source": source.get("name"),
             "version": source.get("version"),
