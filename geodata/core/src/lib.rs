@@ -82,7 +82,8 @@ struct Group {
 
 type Weights = Vec<(i32, f64)>;
 
-fn weight_of(map: &[(i32, f64)], key: i32) -> Option<f64> {
+/// The value of `key` in a small insertion-ordered map (a Python dict's order, kept by a Vec).
+fn weight_of<K: PartialEq + Copy>(map: &[(K, f64)], key: K) -> Option<f64> {
     map.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
 }
 
@@ -91,10 +92,6 @@ fn add_weight(map: &mut Weights, key: i32, weight: f64) {
         Some(entry) => entry.1 += weight,
         None => map.push((key, weight)),
     }
-}
-
-fn candidate(candidates: &[(u32, f64)], place: u32) -> Option<f64> {
-    candidates.iter().find(|(p, _)| *p == place).map(|(_, v)| *v)
 }
 
 /// Python's `round(x, 3)`: the decimal string is correctly rounded, and no double lies exactly
@@ -929,7 +926,7 @@ impl Core {
                 let mut table = Vec::with_capacity(group.candidates.len());
                 for &(place, prior) in &group.candidates {
                     let reading = self.reading_of(group, place);
-                    let score = match candidate(&group.bonus, place) {
+                    let score = match weight_of(&group.bonus, place) {
                         Some(bonus) => prior + bonus,
                         None => prior,
                     };
@@ -1015,7 +1012,7 @@ impl Core {
             None => return false,
         };
         let chosen = self.reading_of(group, choice);
-        let floor = candidate(&group.candidates, choice).unwrap_or(0.0) - 0.2;
+        let floor = weight_of(&group.candidates, choice).unwrap_or(0.0) - 0.2;
         group
             .candidates
             .iter()
@@ -1187,7 +1184,7 @@ impl Core {
             let first = &spans[group.spans[0]];
             let mut added = Vec::new();
             for &(place, _) in &group.bonus {
-                if candidate(&group.candidates, place).is_none() {
+                if weight_of(&group.candidates, place).is_none() {
                     if let Some(&r) = group.readings.get(&place) {
                         added.push((place, self.prior(&self.readings[r as usize], group, first)));
                     }
@@ -1225,14 +1222,14 @@ impl Core {
                     // "Alexandria, Va." after "Alexandria, La.": this occurrence's own partner
                     let mut best: Option<(u32, f64)> = None;
                     for &(p, bonus) in &span.pair {
-                        let value = candidate(&group.candidates, p).unwrap_or(0.0) + bonus;
+                        let value = weight_of(&group.candidates, p).unwrap_or(0.0) + bonus;
                         if best.map_or(true, |(_, v)| value > v) {
                             best = Some((p, value));
                         }
                     }
                     let (p, _) = best.expect("pair is not empty");
                     let bonus = span.pair.iter().find(|(q, _)| *q == p).expect("in pair").1;
-                    let value = candidate(&group.candidates, p).unwrap_or(0.0) + bonus + 0.3;
+                    let value = weight_of(&group.candidates, p).unwrap_or(0.0) + bonus + 0.3;
                     place = p;
                     confidence = if value < 0.99 { value } else { 0.99 };
                 }
