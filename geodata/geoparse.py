@@ -35,6 +35,7 @@ import itertools
 import math
 import operator
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1028,6 +1029,18 @@ def _core_for(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ...]
     built = gaz.runtime_cache.get(_CORE_SLOT)
     if built is not None:
         return built  # type: ignore[no-any-return]
+    with _CORE_BUILD_LOCK:  # threads that start together build it once, not once each
+        built = gaz.runtime_cache.get(_CORE_SLOT)
+        if built is None:
+            built = gaz.runtime_cache[_CORE_SLOT] = _build_core(gaz)
+        return built  # type: ignore[no-any-return]
+
+
+_CORE_BUILD_LOCK = threading.Lock()
+
+
+def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ...] | None]]:
+    """Hand the gazetteer's columns to the compiled core, with countries and regions as ints."""
     countries: dict[str, int] = {}
     regions: dict[str, int] = {}
 
@@ -1067,8 +1080,7 @@ def _core_for(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ...]
             "state_nouns": sorted(_STATE_NOUNS),
         },
     )
-    built = gaz.runtime_cache[_CORE_SLOT] = (core, _template_maker(gaz))
-    return built
+    return core, _template_maker(gaz)
 
 
 def _compiled_mentions(

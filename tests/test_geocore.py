@@ -151,3 +151,31 @@ def test_asking_for_a_missing_core_is_an_error(
     with pytest.raises(RuntimeError, match="not installed"):
         geoparse("Kabul", gazetteer, compiled=True)
     assert [m.surface for m in geoparse("Kabul", gazetteer)] == ["Kabul"]  # the reference
+
+
+def test_threads_share_one_core_without_deadlock(gazetteer: Gazetteer) -> None:
+    import sys
+    import threading
+
+    texts = [path.read_text() for path in sorted((ROOT / "samples").iterdir())] * 4
+    expected = [geoparse(text, gazetteer, compiled=False) for text in texts]
+    # A fresh core, so its first mentions call back into Python for their place fields while
+    # other threads parse: the template cache must not be held across those calls.
+    gazetteer.runtime_cache.pop(geoparse_module._CORE_SLOT, None)
+    results: dict[int, object] = {}
+
+    def parse(index: int) -> None:
+        results[index] = geoparse(texts[index], gazetteer, compiled=True)
+
+    threads = [threading.Thread(target=parse, args=(i,), daemon=True) for i in range(len(texts))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)  # hand the GIL over often
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not any(thread.is_alive() for thread in threads), "a parse thread hangs"
+    assert [results[i] for i in range(len(texts))] == expected

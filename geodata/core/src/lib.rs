@@ -435,16 +435,24 @@ impl Core {
             text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
         };
         let byte = |i: usize| if byte_of.is_empty() { i } else { byte_of[i] };
-        let mut templates = self
-            .templates
-            .lock()
-            .map_err(|_| PyValueError::new_err("template cache poisoned"))?;
+        // The lock is never held across a call into Python: Python code can hand the GIL to
+        // another thread, which could then wait on this lock while holding the GIL.
+        let cached = |place: u32, mode: u8| -> PyResult<Option<PyObject>> {
+            let templates = self
+                .templates
+                .lock()
+                .map_err(|_| PyValueError::new_err("template cache poisoned"))?;
+            Ok(templates.get(&(place, mode)).map(|template| template.clone_ref(py)))
+        };
         for (start, end, place, confidence, mode) in rows {
-            let template = match templates.get(&(place, mode)) {
-                Some(template) => template.clone_ref(py),
+            let template = match cached(place, mode)? {
+                Some(template) => template,
                 None => {
                     let made: PyObject = template_of.call1((place, mode))?.into();
-                    templates.insert((place, mode), made.clone_ref(py));
+                    self.templates
+                        .lock()
+                        .map_err(|_| PyValueError::new_err("template cache poisoned"))?
+                        .insert((place, mode), made.clone_ref(py));
                     made
                 }
             };
