@@ -141,30 +141,20 @@ fn py_lower(chars: &[char]) -> String {
     chars.iter().collect::<String>().to_lowercase()
 }
 
-/// Python's `str.isupper()`: some cased character and no lower-case one.
-fn is_upper_str(chars: &[char]) -> bool {
+/// Python's `str.isupper()` (`upper`) or `str.islower()`: some cased character, and none of
+/// the other case.
+fn is_cased_str(chars: &[char], upper: bool) -> bool {
     let mut cased = false;
     for &c in chars {
-        if c.is_lowercase() {
+        let (same, other) = if upper {
+            (c.is_uppercase(), c.is_lowercase())
+        } else {
+            (c.is_lowercase(), c.is_uppercase())
+        };
+        if other {
             return false;
         }
-        if c.is_uppercase() {
-            cased = true;
-        }
-    }
-    cased
-}
-
-/// Python's `str.islower()`.
-fn is_lower_str(chars: &[char]) -> bool {
-    let mut cased = false;
-    for &c in chars {
-        if c.is_uppercase() {
-            return false;
-        }
-        if c.is_lowercase() {
-            cased = true;
-        }
+        cased |= same;
     }
     cased
 }
@@ -632,7 +622,7 @@ impl Core {
             let readings: Vec<u32> = if bits & 32 != 0 && !lower_first {
                 self.entries(key).map(|r| r as u32).collect()
             } else {
-                let upper = is_upper_str(&chars[start..end]);
+                let upper = is_cased_str(&chars[start..end], true);
                 let dotted = after == Some('.');
                 let kept: Vec<u32> = self
                     .entries(key)
@@ -692,7 +682,7 @@ impl Core {
         let surface = &chars[span.start..span.end];
         if surface.contains(&' ')
             || surface.len() < 2
-            || !is_lower_str(&surface[1..])
+            || !is_cased_str(&surface[1..], false)
             || self.countries_only(span.key)
         {
             return false;
