@@ -16,6 +16,7 @@ Each location carries the rung it came from (``reason``) and UCDP's precision co
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -218,21 +219,22 @@ def extract_incidents(
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor
     incidents: list[Incident] = []
+    # Sorted positions, looked up per sentence by binary search: linear in the text overall.
+    located_starts = [m.start for m in located]
+    actor_starts = [start for start, _, _ in actor_spans]
     for sentence_index, sentence in enumerate(sentences):
-        if not any(sentence.start <= p < sentence.end for p in trigger_positions):
+        if not _any_between(trigger_positions, sentence.start, sentence.end):
             continue
         seen_types = {incident.type for incident in incidents}
-        actors = tuple(
-            dict.fromkeys(
-                name for start, _, name in actor_spans if sentence.start <= start < sentence.end
-            )
-        )
+        first, last = _between(actor_starts, sentence.start, sentence.end)
+        actors = tuple(dict.fromkeys(name for _, _, name in actor_spans[first:last]))
+        first, last = _between(located_starts, sentence.start, sentence.end)
         incidents.extend(
             _sentence_incidents(
                 doc_id,
                 sentence_index,
                 sentence,
-                located,
+                located[first:last],
                 focus,
                 reference,
                 published,
@@ -243,6 +245,16 @@ def extract_incidents(
         )
     incidents = _drop_headline_repeats(text, sentences, incidents)
     return DocumentReading(doc_id, tuple(incidents), tuple(roles), focus)
+
+
+def _between(positions: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Index range of the sorted ``positions`` that fall in ``[start, end)``."""
+    return bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)
+
+
+def _any_between(positions: Sequence[int], start: int, end: int) -> bool:
+    first, last = _between(positions, start, end)
+    return last > first
 
 
 def _is_headline(text: str, sentence: Span) -> bool:

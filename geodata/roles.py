@@ -9,6 +9,7 @@ one role with the reason, decided from the words around it; anything else is a c
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -95,16 +96,25 @@ def focus_country(mentions: Sequence[PlaceMention]) -> str | None:
     return min(counts, key=lambda c: (-counts[c], first_seen[c]))
 
 
+#: Characters of context read on each side of a mention. Every role cue is a few words long;
+#: a bounded window keeps the cost per mention constant, so one endless sentence full of
+#: place names costs time linear in its length, not quadratic.
+CONTEXT_CHARS = 200
+
+
 def assign_roles(
     text: str, mentions: Sequence[PlaceMention], sentences: Sequence[Span]
 ) -> list[MentionRole]:
     """One role per mention (same order), decided from the words around each one."""
     focus = focus_country(mentions)
+    starts = [s.start for s in sentences]
     roles: list[MentionRole] = []
     for index, mention in enumerate(mentions):
-        sentence = _sentence_of(mention, sentences)
-        before = text[sentence.start : mention.start] if sentence else text[: mention.start]
-        after = text[mention.end : (sentence.end if sentence else len(text))]
+        sentence = _sentence_of(mention, sentences, starts)
+        first = sentence.start if sentence else 0
+        last = sentence.end if sentence else len(text)
+        before = text[max(first, mention.start - CONTEXT_CHARS) : mention.start]
+        after = text[mention.end : min(last, mention.end + CONTEXT_CHARS)]
         roles.append(_role_of(mention, before, after, focus))
         # "a meeting in Astana, Kazakhstan": the country after a venue is part of the address.
         if (
@@ -138,8 +148,11 @@ def _is_adjective(mention: PlaceMention) -> bool:
     return bool(re.search(r"(?:ian|an|ese|i|ish|ic|ch)$", mention.surface))
 
 
-def _sentence_of(mention: PlaceMention, sentences: Sequence[Span]) -> Span | None:
-    for sentence in sentences:
-        if sentence.start <= mention.start < sentence.end:
-            return sentence
+def _sentence_of(
+    mention: PlaceMention, sentences: Sequence[Span], starts: Sequence[int]
+) -> Span | None:
+    """The sentence holding the mention, by binary search over the sorted sentence starts."""
+    index = bisect.bisect_right(starts, mention.start) - 1
+    if index >= 0 and sentences[index].start <= mention.start < sentences[index].end:
+        return sentences[index]
     return None

@@ -1,0 +1,64 @@
+"""Reading stays linear in the text length (issue 10): the work per mention and per sentence
+is bounded, whatever the length of the sentence or the document.
+
+No timings here (bench/bench_doubling.py prints those): the tests check the mechanism, i.e. that
+each mention's role is decided from a bounded window and each sentence is handed only its own
+mentions, which is what made ``"Kabul " * 4000`` take 16 s before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pytest
+
+from geodata import incidents as incidents_module
+from geodata import roles as roles_module
+from geodata.incidents import extract_incidents
+from geodata.roles import CONTEXT_CHARS, assign_roles
+from geodata.text import split_sentences
+from tests.placeholders import fake_mentions
+
+DAY = date(2026, 11, 28)
+
+
+def test_each_role_reads_a_bounded_window_of_one_endless_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "a raid in Kabul, " * 3000  # about 50 KB, no full stop
+    windows: list[int] = []
+    original = roles_module._role_of
+
+    def spy(mention: Any, before: str, after: str, focus: str | None) -> Any:
+        windows.append(len(before) + len(after))
+        return original(mention, before, after, focus)
+
+    monkeypatch.setattr(roles_module, "_role_of", spy)
+    mentions = fake_mentions(text)
+    roles = assign_roles(text, mentions, split_sentences(text))
+    assert len(roles) == len(mentions) == 3000
+    assert max(windows) <= 2 * CONTEXT_CHARS
+
+
+def test_a_role_cue_inside_the_window_still_counts() -> None:
+    text = "Officials will hold a meeting in Kabul next week. " + "a raid in Kandahar, " * 500
+    mentions = fake_mentions(text)
+    roles = assign_roles(text, mentions, split_sentences(text))
+    assert roles[0].role == "meeting_venue"
+    assert {r.role for r in roles[1:]} == {"location"}
+
+
+def test_each_sentence_is_given_only_its_own_mentions(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "A bomb exploded in Kabul on Monday. " * 400
+    seen: list[int] = []
+    original = incidents_module._sentence_incidents
+
+    def spy(doc_id: str, index: int, sentence: Any, mentions: Sequence[Any], *rest: Any) -> Any:
+        seen.append(len(mentions))
+        return original(doc_id, index, sentence, mentions, *rest)
+
+    monkeypatch.setattr(incidents_module, "_sentence_incidents", spy)
+    extract_incidents("d", text, fake_mentions(text), DAY, DAY)
+    assert seen and max(seen) == 1
