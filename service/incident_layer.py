@@ -9,7 +9,14 @@ from typing import Any
 import shapely
 
 from geodata.webgeom import Detail, feature
-from service.layers import BBox, EncodedFeature, LayerCatalogue, Page, bbox_intersects
+from service.layers import (
+    BBox,
+    EncodedFeature,
+    LayerCatalogue,
+    Page,
+    bbox_intersects,
+    geometry_intersects_bbox,
+)
 from service.scores import ScoreBoard, evidence_of
 
 
@@ -32,6 +39,18 @@ def _geometry(catalogue: LayerCatalogue, locations: list[dict[str, Any]], detail
     if len(parts) == 1:
         return parts[0]
     return '{"type":"GeometryCollection","geometries":[' + ",".join(parts) + "]}"
+
+
+def _shapes(catalogue: LayerCatalogue, locations: list[dict[str, Any]]) -> list[Any]:
+    """The full-detail shapes behind :func:`_geometry` (same choice of points or regions)."""
+    points = [loc.get("point") for loc in locations]
+    if points and all(points):
+        return [shapely.Point(float(p[0]), float(p[1])) for p in points if p]
+    return [
+        shape
+        for loc in locations
+        if (shape := catalogue.region_shape(loc["level"], loc["region_id"])) is not None
+    ]
 
 
 def _bounds(geometry_json: str) -> tuple[float, float, float, float]:
@@ -80,7 +99,10 @@ def incident_page(
             continue
         geometry = _geometry(catalogue, record["locations"], detail)
         bounds = _bounds(geometry)
-        if bbox and not bbox_intersects(bounds, bbox):
+        if bbox and not (
+            bbox_intersects(bounds, bbox)
+            and geometry_intersects_bbox(_shapes(catalogue, record["locations"]), bbox)
+        ):
             continue
         properties = {
             "type": record["type"],

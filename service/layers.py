@@ -60,7 +60,12 @@ class Page:
 
 
 class StaticLayer:
-    """One boundary layer's ids, geometry strings per detail, bounds and base properties."""
+    """One boundary layer's ids, geometry strings per detail, shapes, bounds and properties.
+
+    ``shapes`` are the full-detail geometries, indexed once in an STRtree so that a ``bbox``
+    filter tests the geometry itself: a bounding box alone would let the USA (whose Aleutians
+    span the antimeridian) match every box on Earth.
+    """
 
     def __init__(
         self,
@@ -68,21 +73,26 @@ class StaticLayer:
         ids: Sequence[str],
         countries: Sequence[tuple[str, ...]],
         geometries: dict[Detail, Sequence[str]],
-        bounds: np.ndarray,
+        shapes: Sequence[Any],
         properties: Sequence[dict[str, Any]],
     ) -> None:
         self.name = name
         self.ids = list(ids)
         self.countries = list(countries)
         self.geometries = geometries
-        self.bounds = bounds
+        self.shapes = np.asarray(shapes, dtype=object)
+        self.bounds: np.ndarray = shapely.bounds(self.shapes)
+        self.tree = shapely.STRtree(self.shapes)
         self.properties = list(properties)
         self.position = {fid: i for i, fid in enumerate(self.ids)}
 
+    def positions_in(self, bbox: BBox) -> set[int]:
+        """Positions of the features whose geometry intersects ``bbox``.
 
-def _bounds(geometries: Any) -> np.ndarray:
-    result: np.ndarray = shapely.bounds(np.asarray(geometries))
-    return result
+        The tree compares bounding boxes first (the fast path), then the exact geometry.
+        """
+        hits = self.tree.query(bbox_polygons(bbox), predicate="intersects")
+        return {int(i) for i in hits[1]}
 
 
 def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
@@ -132,7 +142,7 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
             list(admin1["region_id"]),
             [(c,) for c in admin1["country"]],
             geometry_columns(admin1),
-            _bounds(admin1.geometry),
+            list(admin1.geometry),
             admin1_props,
         ),
         "admin0": StaticLayer(
@@ -140,7 +150,7 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
             list(admin0["country"]),
             [(c,) for c in admin0["country"]],
             geometry_columns(admin0),
-            _bounds(admin0.geometry),
+            list(admin0.geometry),
             admin0_props,
         ),
         "borders": StaticLayer(
@@ -148,7 +158,7 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
             list(borders["border_id"]),
             list(zip(borders["country_a"], borders["country_b"], strict=True)),
             geometry_columns(borders),
-            _bounds(borders.geometry),
+            list(borders.geometry),
             border_props,
         ),
     }
@@ -178,7 +188,24 @@ def parse_bbox(value: str | None) -> BBox | None:
     return minx, miny, maxx, maxy
 
 
+def bbox_polygons(bbox: BBox) -> list[Any]:
+    """The box as polygons: two when it crosses the antimeridian (minx > maxx), else one."""
+    minx, miny, maxx, maxy = bbox
+    if minx <= maxx:
+        return [shapely.box(minx, miny, maxx, maxy)]
+    return [shapely.box(minx, miny, 180.0, maxy), shapely.box(-180.0, miny, maxx, maxy)]
+
+
+def geometry_intersects_bbox(shapes: Sequence[Any], bbox: BBox) -> bool:
+    """Whether any of ``shapes`` intersects the box (antimeridian-crossing boxes included)."""
+    if not shapes:
+        return False
+    boxes = bbox_polygons(bbox)
+    return any(bool(shapely.intersects(shape, box)) for shape in shapes for box in boxes)
+
+
 def bbox_intersects(bounds: tuple[float, float, float, float], bbox: BBox) -> bool:
+    """Whether two bounding boxes overlap: the fast test before the exact one."""
     minx, miny, maxx, maxy = bbox
     if bounds[3] < miny or bounds[1] > maxy:
         return False
@@ -250,12 +277,13 @@ class LayerCatalogue:
         offset: int = 0,
         predicate: Callable[[EncodedFeature], bool] | None = None,
     ) -> Page:
-        """Filter and page a layer."""
+        """Filter and page a layer; ``bbox`` keeps features whose geometry intersects it."""
+        inside = None if bbox is None else self.layers[layer_name].positions_in(bbox)
         selected = [
             f
-            for f in self.encoded(layer_name, detail, table)
+            for position, f in enumerate(self.encoded(layer_name, detail, table))
             if (country is None or country in f.countries)
-            and (bbox is None or bbox_intersects(f.bounds, bbox))
+            and (inside is None or position in inside)
             and (min_score is None or (f.threat_score is not None and f.threat_score >= min_score))
             and (predicate is None or predicate(f))
         ]
@@ -271,11 +299,20 @@ class LayerCatalogue:
             return None
         return self.encoded(layer_name, detail, table)[position]
 
+    def _layer_of_level(self, level: str) -> StaticLayer:
+        return self.layers[{"admin1": "admin1", "border": "borders"}.get(level, "admin0")]  # type: ignore[index]
+
     def region_geometry(self, level: str, region_id: str, detail: Detail) -> str | None:
         """The pre-serialised geometry of a region or border, for incidents without a point."""
-        layer = self.layers[{"admin1": "admin1", "border": "borders"}.get(level, "admin0")]  # type: ignore[index]
+        layer = self._layer_of_level(level)
         position = layer.position.get(region_id)
         return None if position is None else layer.geometries[detail][position]
+
+    def region_shape(self, level: str, region_id: str) -> Any | None:
+        """The full-detail shapely geometry of a region or border (for exact ``bbox`` tests)."""
+        layer = self._layer_of_level(level)
+        position = layer.position.get(region_id)
+        return None if position is None else layer.shapes[position]
 
 
 def collection_json(features: Sequence[EncodedFeature], extra: dict[str, Any]) -> str:
