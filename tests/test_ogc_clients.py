@@ -144,13 +144,17 @@ def test_one_item_and_unknown_ones(server: LiveServer) -> None:
         assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-def test_html_pages_escape_what_they_echo(server: LiveServer) -> None:
+def test_html_pages_refuse_or_escape_what_they_are_sent(server: LiveServer) -> None:
     hostile = "<script>alert(1)</script>"
-    response = get(server, "/collections/admin1/items", f="html", limit=5, note=hostile)
+    refused = get(server, "/collections/admin1/items", f="html", limit=5, note=hostile)
+    assert refused.status_code == 400  # an unknown parameter is refused, never echoed
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    response = get(server, "/collections/admin1/items", f="html", limit=5, datetime="2024-11-25")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
     assert "<table>" in response.text
-    assert "<script>" not in response.text
+    assert "<script" not in response.text
     landing = get(server, "/", f="html")
     assert landing.headers["content-type"].startswith("text/html")
     assert "<a href=" in landing.text

@@ -1,17 +1,22 @@
-"""Pieces the GeoJSON routes share: query parameter types, responses and links."""
+"""Pieces the GeoJSON routes share: query parameters, content negotiation, responses, links."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
+from fastapi.dependencies.models import Dependant
 
 from geodata.scoring import ScoreWeights
 from geodata.webgeom import Detail
+from service.errors import InvalidParameter
 
 GEOJSON = "application/geo+json"
 GEOJSON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -40,6 +45,131 @@ MinScoreQuery = Annotated[
     float | None, Query(ge=0, le=10, description="only regions scoring at least this")
 ]
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+# -- query parameters ---------------------------------------------------------------------
+
+
+def declared_query_parameters(dependant: Dependant) -> set[str]:
+    """Names (aliases) of every query parameter a route and its dependencies declare."""
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        names.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    return names
+
+
+def reject_unknown_query_parameters(request: Request) -> None:
+    """A router dependency: 400 for any query parameter the matched route does not declare.
+
+    OGC API - Features Part 1 (/req/core/query-param-unknown) asks for this; silently ignoring
+    ``limitt=5`` or ``bbox-crs=...`` would answer a different question than the one asked. The
+    allowed names come from the route's own signature, so no route lists them twice.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    allowed = declared_query_parameters(dependant) if isinstance(dependant, Dependant) else set()
+    for name in request.query_params:
+        if name not in allowed:
+            accepted = ", ".join(sorted(allowed)) or "no query parameters"
+            raise InvalidParameter(
+                f"unknown query parameter {name!r}; {request.url.path} accepts: {accepted}"
+            )
+
+
+# -- content negotiation ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One element of an ``Accept`` header: ``type/subtype`` (either may be ``*``) and its q."""
+
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media_type: str) -> int | None:
+        """How closely this range names ``media_type``: 2 exactly, 1 ``type/*``, 0 ``*/*``;
+        ``None`` when it does not match at all."""
+        kind, _, subtype = media_type.lower().partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != kind:
+            return None
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == subtype else None
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """The media ranges of an ``Accept`` header (RFC 9110 12.5.1), leniently.
+
+    Elements that are not ``type/subtype`` or carry a q outside 0..1 are dropped rather than
+    refused: a client's odd header should not cost it the response. A bare ``*`` (sent by
+    Java's URLConnection) means ``*/*``. Media type parameters other than ``q`` are ignored.
+
+    >>> parse_accept("application/json;q=0.1, text/html;q=0.9")
+    [MediaRange(type='application', subtype='json', q=0.1), MediaRange(type='text', ...)]
+    """
+    return list(_media_ranges(header))
+
+
+def _media_ranges(header: str) -> Iterator[MediaRange]:
+    for element in header.split(","):
+        media_type, *parameters = element.split(";")
+        media_type = media_type.strip().lower()
+        if media_type == "*":
+            media_type = "*/*"
+        kind, slash, subtype = media_type.partition("/")
+        if not slash or not kind or not subtype or "/" in subtype or (kind == "*" != subtype):
+            continue
+        q: float | None = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                q = _quality(value.strip().strip('"'))
+        if q is not None:
+            yield MediaRange(kind, subtype, q)
+
+
+def _quality(value: str) -> float | None:
+    try:
+        q = float(value)
+    except ValueError:
+        return None
+    return q if math.isfinite(q) and 0.0 <= q <= 1.0 else None
+
+
+def quality(media_type: str, ranges: Sequence[MediaRange]) -> float:
+    """The q the client gives ``media_type``: that of the most specific range naming it (the
+    first of equally specific ones), 0 when none does."""
+    best: tuple[int, float] | None = None
+    for media_range in ranges:
+        rank = media_range.specificity(media_type)
+        if rank is not None and (best is None or rank > best[0]):
+            best = (rank, media_range.q)
+    return 0.0 if best is None else best[1]
+
+
+def best_media_type(accept: str | None, offered: Sequence[str]) -> str | None:
+    """The offered media type the client prefers; ties go to the earlier one in ``offered``.
+
+    No (or an empty) ``Accept`` header accepts anything, so the first offer wins. ``None`` when
+    the client accepts none of them (q=0 or unnamed).
+    """
+    if not accept or not accept.strip():
+        return offered[0] if offered else None
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offered[0] if offered else None
+    scored = [(quality(media_type, ranges), -i, media_type) for i, media_type in enumerate(offered)]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] > 0 else None
+
+
+# -- responses ------------------------------------------------------------------------------
 
 
 def scoring_member(weights: ScoreWeights, since: Any, until: Any) -> dict[str, Any]:

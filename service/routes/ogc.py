@@ -1,16 +1,19 @@
 """OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) over riskmap's layers.
 
 Collections: ``admin0``, ``admin1``, ``borders`` (scored regions) and ``incidents``. Links are
-built with ``url_for`` so they stay right behind a proxy or a ``root_path``.
+built with ``url_for`` so they stay right behind a proxy or a ``root_path``; feature ids in them
+are percent-encoded (Natural Earth has ids like ``GAZ+00?``). HTML pages are Jinja2 templates
+(``service/templates/ogc``) rendered with autoescaping from plain data, never from user text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
+import jinja2
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -20,10 +23,40 @@ from service.dependencies import get_catalogue, get_scoreboard
 from service.incident_layer import incident_page
 from service.layers import LayerCatalogue, LayerName, Page, collection_json, parse_bbox
 from service.queries import parse_ogc_datetime
-from service.routes.common import GEOJSON, BBoxQuery, geojson_response, scoring_member
+from service.routes.common import (
+    GEOJSON,
+    BBoxQuery,
+    best_media_type,
+    geojson_response,
+    reject_unknown_query_parameters,
+    scoring_member,
+)
 from service.scores import ScoreBoard
 
-router = APIRouter(tags=["OGC API - Features"])
+# Every OGC endpoint refuses query parameters it does not declare (one check, not per route).
+router = APIRouter(
+    tags=["OGC API - Features"], dependencies=[Depends(reject_unknown_query_parameters)]
+)
+
+#: Requests for more items than this get this many, with a ``next`` link (OGC 17-069r4
+#: /req/core/fc-limit-response-1: a limit above the maximum is capped, not refused).
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 100
+
+#: The pages are static HTML: no script, style, frame or form is ever needed.
+HTML_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("service", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -64,29 +97,31 @@ Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
 Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
 
 
+# JSON first: on a tie (``*/*``, or no Accept header) the API answers JSON.
+_OFFERED = ("application/json", GEOJSON, "text/html")
+
+
 def _wants_html(request: Request, f: str | None) -> bool:
+    """``f`` decides when given; otherwise the client's ``Accept`` (q-values included)."""
     if f is not None:
         return f == "html"
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "json" not in accept
+    return best_media_type(request.headers.get("accept"), _OFFERED) == "text/html"
 
 
-def _html_page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
-        f"{body}</body></html>"
-    )
+def _html_page(template: str, title: str, **context: Any) -> HTMLResponse:
+    """Render ``service/templates/ogc/<template>`` with plain data; autoescaped, strict CSP."""
+    page = TEMPLATES.get_template(f"ogc/{template}").render(title=title, **context)
+    return HTMLResponse(page, headers={**HTML_SECURITY_HEADERS, "Vary": "Accept"})
 
 
-def _links_html(links: list[dict[str, Any]]) -> str:
-    items = "".join(
-        f"<li><a href='{html.escape(str(link['href']), quote=True)}'>"
-        f"{html.escape(str(link.get('title') or link['rel']))}</a> "
-        f"({html.escape(link['rel'])})</li>"
-        for link in links
-    )
-    return f"<ul>{items}</ul>"
+def _json(body: Any) -> JSONResponse:
+    return JSONResponse(body, headers={"X-Content-Type-Options": "nosniff", "Vary": "Accept"})
+
+
+def _feature_href(request: Request, collection_id: str, feature_id: str) -> str:
+    """The URL of one feature, its id percent-encoded (``GAZ+00?`` -> ``GAZ%2B00%3F``)."""
+    encoded = quote(feature_id, safe="")
+    return str(request.url_for("item", collection_id=collection_id, feature_id=encoded))
 
 
 @router.get("/", summary="Landing page", name="landing", responses=JSON_OR_HTML)
@@ -135,8 +170,8 @@ def landing(request: Request, f: Format = None) -> Response:
         "links": links,
     }
     if _wants_html(request, f):
-        return _html_page("riskmap", _links_html(links))
-    return JSONResponse(body)
+        return _html_page("landing.html", "riskmap", description=body["description"], links=links)
+    return _json(body)
 
 
 @router.get(
@@ -144,9 +179,8 @@ def landing(request: Request, f: Format = None) -> Response:
 )
 def conformance(request: Request, f: Format = None) -> Response:
     if _wants_html(request, f):
-        items = "".join(f"<li>{html.escape(c)}</li>" for c in CONFORMANCE)
-        return _html_page("Conformance", f"<ul>{items}</ul>")
-    return JSONResponse({"conformsTo": CONFORMANCE})
+        return _html_page("conformance.html", "Conformance", conforms_to=CONFORMANCE)
+    return _json({"conformsTo": CONFORMANCE})
 
 
 def _collection_record(
@@ -206,16 +240,18 @@ def collections(request: Request, catalogue: Catalogue, f: Format = None) -> Res
         {"rel": "self", "type": "application/json", "href": str(request.url_for("collections"))}
     ]
     if _wants_html(request, f):
-        return _html_page(
-            "Collections",
-            _links_html(
-                [
-                    {"rel": "items", "title": r["title"], "href": r["links"][1]["href"]}
-                    for r in records
-                ]
-            ),
-        )
-    return JSONResponse({"links": links, "collections": records})
+        listed = [
+            {
+                "id": record["id"],
+                "title": record["title"],
+                "description": record["description"],
+                "html_href": record["links"][0]["href"] + "?f=html",
+                "items_html_href": record["links"][2]["href"],
+            }
+            for record in records
+        ]
+        return _html_page("collections.html", "Collections", collections=listed)
+    return _json({"links": links, "collections": records})
 
 
 SCHEMA_JSON = "application/schema+json"
@@ -321,10 +357,12 @@ def collection(
     record = _collection_record(request, collection_id, catalogue)
     if _wants_html(request, f):
         return _html_page(
+            "collection.html",
             record["title"],
-            f"<p>{html.escape(record['description'])}</p>" + _links_html(record["links"]),
+            description=record["description"],
+            links=record["links"],
         )
-    return JSONResponse(record)
+    return _json(record)
 
 
 @router.get(
@@ -410,16 +448,26 @@ def items(
     datetime: Annotated[
         str | None, Query(max_length=100, description="instant or start/end")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description=f"items per page; more than {MAX_LIMIT} gets {MAX_LIMIT}",
+            json_schema_extra={"maximum": MAX_LIMIT},
+        ),
+    ] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     f: Format = None,
 ) -> Response:
     _check_collection(collection_id)
+    limit = min(limit, MAX_LIMIT)
     page, extra = _page(
         collection_id, catalogue, board, bbox=bbox, datetime=datetime, limit=limit, offset=offset
     )
     base = str(request.url_for("items", collection_id=collection_id))
-    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+    # Only declared parameters get here (unknown ones are refused); links carry the capped limit.
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f", "limit")}
+    params["limit"] = str(limit)
 
     def link(
         rel: str, new_offset: int, kind: str = GEOJSON, fmt: str | None = None
@@ -430,7 +478,7 @@ def items(
         return {
             "rel": rel,
             "type": kind,
-            "href": base + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items()),
+            "href": base + "?" + urlencode(query, safe=",/:", quote_via=quote),
         }
 
     links = [
@@ -447,7 +495,7 @@ def items(
     if offset > 0:
         links.append(link("prev", max(0, offset - limit)))
     if _wants_html(request, f):
-        return _items_html(collection_id, page, links)
+        return _items_html(request, collection_id, page, links)
     extra = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
@@ -455,35 +503,38 @@ def items(
         "links": links,
         **extra,
     }
-    return geojson_response(request, collection_json(page.features, extra))
+    return _negotiated(geojson_response(request, collection_json(page.features, extra)))
 
 
-def _quote(value: str) -> str:
-    from urllib.parse import quote
+def _negotiated(response: Response) -> Response:
+    """Mark a GeoJSON response as chosen by ``Accept`` and not to be sniffed as anything else."""
+    response.headers["Vary"] = "Accept, Accept-Encoding"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
-    return quote(value, safe=",/:")
 
-
-def _items_html(collection_id: str, page: Page, links: list[dict[str, Any]]) -> HTMLResponse:
+def _items_html(
+    request: Request, collection_id: str, page: Page, links: list[dict[str, Any]]
+) -> HTMLResponse:
     rows = []
     for encoded in page.features:
         props = json.loads(encoded.json)["properties"]
-        name = props.get("name") or props.get("type") or ""
         score = props.get("threat_score")
         rows.append(
-            f"<tr><td>{html.escape(encoded.id)}</td><td>{html.escape(str(name))}</td>"
-            f"<td>{html.escape('' if score is None else str(score))}</td></tr>"
+            {
+                "id": encoded.id,
+                "href": _feature_href(request, collection_id, encoded.id) + "?f=html",
+                "name": str(props.get("name") or props.get("type") or ""),
+                "threat_score": "" if score is None else str(score),
+            }
         )
-    table = (
-        "<table><thead><tr><th>id</th><th>name</th><th>threat score</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
-    )
-    return _html_page(f"{collection_id}: {page.matched} features", table + _links_html(links))
+    title = f"{collection_id}: {page.matched} features"
+    return _html_page("items.html", title, matched=page.matched, rows=rows, links=links)
 
 
 @router.get(
-    "/collections/{collection_id}/items/{feature_id}",
+    # ``:path`` so that an id from a user's boundary file may contain "/" (sent as %2F).
+    "/collections/{collection_id}/items/{feature_id:path}",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, "text/html": {}}, "description": "one feature"}},
     summary="One feature",
@@ -511,21 +562,29 @@ def item(
     if not page.features:
         raise NotFound(f"no feature {feature_id!r} in {collection_id}")
     encoded = page.features[0]
-    if _wants_html(request, f):
-        return _items_html(collection_id, page, [])
     body = json.loads(encoded.json)
+    href = _feature_href(request, collection_id, feature_id)
     body["links"] = [
-        {
-            "rel": "self",
-            "type": GEOJSON,
-            "href": str(
-                request.url_for("item", collection_id=collection_id, feature_id=feature_id)
-            ),
-        },
+        {"rel": "self", "type": GEOJSON, "href": href},
+        {"rel": "alternate", "type": "text/html", "href": href + "?f=html"},
         {
             "rel": "collection",
             "type": "application/json",
             "href": str(request.url_for("collection", collection_id=collection_id)),
         },
     ]
-    return geojson_response(request, json.dumps(body, ensure_ascii=False))
+    if _wants_html(request, f):
+        properties = [
+            (name, "" if value is None else _plain(value))
+            for name, value in body["properties"].items()
+        ]
+        title = f"{collection_id}: {encoded.id}"
+        return _html_page("item.html", title, properties=properties, links=body["links"])
+    return _negotiated(geojson_response(request, json.dumps(body, ensure_ascii=False)))
+
+
+def _plain(value: Any) -> str:
+    """A property value as text for the HTML page (lists and objects as compact JSON)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
