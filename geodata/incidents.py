@@ -17,17 +17,20 @@ Each location carries the rung it came from (``reason``) and UCDP's precision co
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
+from geodata.coref import Candidate, merge_mentions
 from geodata.gazetteer import lower_same_length
+from geodata.incident_model import Incident, Location
 from geodata.quantities import Quantity, find_quantities
 from geodata.roles import CONTEXT_ROLES, MentionRole, PlaceMention, assign_roles, focus_country
 from geodata.text import Span, split_clauses, split_sentences
@@ -67,6 +70,13 @@ class Tables:
     irrealis: re.Pattern[str]
     actor_pattern: re.Pattern[str]  # every alias of every group, longest first
     actor_names: dict[str, str]  # normalised alias -> group name
+    weak_triggers: frozenset[str]  # death words: an incident only with an agent in sight
+    plural_triggers: frozenset[str]  # "attacks": an event only when placed, dated or counted
+    agent_cues: re.Pattern[str]
+    armed_cues: re.Pattern[str]
+    non_event: dict[str, re.Pattern[str]]  # context -> its words (disaster, court, sport...)
+    separate_event: re.Pattern[str]
+    presence_claims: re.Pattern[str]
 
     def find_actors(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, group name)`` of every armed-group alias in ``text``."""
@@ -108,62 +118,26 @@ def load_tables() -> Tables:
     alias_re = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in aliases)
     # Case-sensitive on purpose: acronyms must match in capitals ("TIP", not "tip").
     actor_pattern = re.compile(rf"(?<![\w-])(?:{alias_re})(?![\w-])")
-    return Tables(types, any_trigger, negation, irrealis, actor_pattern, names)
+    return Tables(
+        types,
+        any_trigger,
+        negation,
+        irrealis,
+        actor_pattern,
+        names,
+        weak_triggers=frozenset(spec["weak_triggers"]),
+        plural_triggers=frozenset(spec["plural_triggers"]),
+        agent_cues=_words(spec["agent_cues"]),
+        armed_cues=_words(spec["armed_cues"]),
+        non_event={kind: _words(words) for kind, words in spec["non_event"].items()},
+        separate_event=_words(spec["separate_event"]),
+        presence_claims=_words(spec["presence_claims"]),
+    )
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where an incident happened, as precisely as the text allows, and why we think so."""
-
-    level: str  # admin1 | border | country
-    region_id: str  # adm1_code, border id or alpha-3
-    country: str | None
-    precision: int
-    reason: str
-    surface: str
-    mention_start: int | None = None
-    mention_end: int | None = None
-    confidence: float = 1.0
-    point: tuple[float, float] | None = None  #: (lon, lat) when the place is a town
-
-
-@dataclass(frozen=True)
-class Incident:
-    """One incident with the evidence it was read from."""
-
-    id: str
-    doc_id: str
-    type: str
-    sentence: str
-    start: int  # sentence span in the document
-    end: int
-    trigger: str
-    trigger_start: int
-    trigger_end: int
-    locations: tuple[Location, ...]
-    killed: int | None = None
-    wounded: int | None = None
-    hostages: int | None = None
-    militants: int | None = None
-    deadly: bool = False
-    approximate: bool = False
-    actors: tuple[str, ...] = ()
-    date: dt.date | None = None
-    date_first: dt.date | None = None
-    date_last: dt.date | None = None
-    date_text: str | None = None
-    date_source: str = "published"
-    confidence: float = 1.0
-    quantities: tuple[Quantity, ...] = field(default=(), repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready record (dates as ISO strings)."""
-        record = asdict(self)
-        record.pop("quantities")
-        for key in ("date", "date_first", "date_last"):
-            value = record[key]
-            record[key] = value.isoformat() if value else None
-        return record
+def _words(patterns: list[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern matching any of ``patterns`` as whole words."""
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -176,7 +150,8 @@ class DocumentReading:
     focus_country: str | None
 
 
-_ANAPHORA = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
+#: "the attack", "this deadly blast": a trigger that refers back to an event already told.
+_ANAPHORA = re.compile(r"\b(?:the|this|that)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)
 _CONFIDENCE_OF_TYPE = {
     "bombing": 0.9,
@@ -196,20 +171,22 @@ def extract_incidents(
     published: dt.date | None,
     anchor: dt.date,
 ) -> DocumentReading:
-    """Read the incidents of one document.
+    """Read the incidents of one document: one :class:`Incident` per real-world event.
 
     ``mentions`` are the geoparser's output for ``text``; ``published`` is the article's date
     (None if unknown) and ``anchor`` the date relative expressions resolve against when it is
-    unknown (typically the ingest date).
+    unknown (typically the ingest date). Each sentence is read on its own into candidates,
+    then :func:`geodata.coref.merge_mentions` merges the candidates that report one event.
     """
     tables = load_tables()
     sentences = split_sentences(text)
     roles = assign_roles(text, mentions, sentences)
     # "Wilayah Khorasan" or "Islamic State of Iraq" name a group, not a place.
     actor_spans = tables.find_actors(text)
+    actor_starts = [start for start, _, _ in actor_spans]
     roles = [
         MentionRole("group_name", "part of an armed group's name")
-        if any(start <= m.start and m.end <= end for start, end, _ in actor_spans)
+        if _inside_actor(m, actor_spans, actor_starts)
         else role
         for m, role in zip(mentions, roles, strict=True)
     ]
@@ -218,33 +195,87 @@ def extract_incidents(
     located = [m for m, r in zip(mentions, roles, strict=True) if r.role not in CONTEXT_ROLES]
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor
-    incidents: list[Incident] = []
+    candidates: list[Candidate] = []
     # Sorted positions, looked up per sentence by binary search: linear in the text overall.
     located_starts = [m.start for m in located]
-    actor_starts = [start for start, _, _ in actor_spans]
     for sentence_index, sentence in enumerate(sentences):
         if not _any_between(trigger_positions, sentence.start, sentence.end):
             continue
-        seen_types = {incident.type for incident in incidents}
         first, last = _between(actor_starts, sentence.start, sentence.end)
         actors = tuple(dict.fromkeys(name for _, _, name in actor_spans[first:last]))
         first, last = _between(located_starts, sentence.start, sentence.end)
-        incidents.extend(
-            _sentence_incidents(
-                doc_id,
-                sentence_index,
-                sentence,
-                located[first:last],
-                focus,
-                reference,
-                published,
-                tables,
-                seen_types,
-                actors,
-            )
+        context = _SentenceContext(
+            doc_id,
+            sentence_index,
+            sentence,
+            split_clauses(sentence),
+            located[first:last],
+            focus,
+            find_dates(sentence.text, reference),
+            actors,
+            reference,
+            published,
+            headline=_is_headline(text, sentence),
         )
-    incidents = _drop_headline_repeats(text, sentences, incidents)
+        candidates.extend(_sentence_candidates(context, tables))
+    incidents = merge_mentions(candidates, reference)
+    hints = [m for m, r in zip(mentions, roles, strict=True) if r.role in ("location", "dateline")]
+    incidents = [_narrowed(incident, hints) for incident in incidents]
     return DocumentReading(doc_id, tuple(incidents), tuple(roles), focus)
+
+
+#: Share of a country's region mentions one region needs to be the document's main region.
+MAIN_REGION_SHARE = 0.5
+
+
+def _narrowed(incident: Incident, hints: Sequence[PlaceMention]) -> Incident:
+    """An event the text places only in a country, put in the document's main region there.
+
+    Reports often name the province once (or only in the dateline) and then say "the attack
+    in Afghanistan"; when one region of that country holds most of the document's regional
+    mentions, that region is the best guess, marked with its own reason and a lower confidence.
+    """
+    if not incident.locations or any(
+        loc.precision < PRECISION_COUNTRY for loc in incident.locations
+    ):
+        return incident
+    countries = {
+        loc.country or loc.region_id for loc in incident.locations if loc.level == "country"
+    }
+    if len(countries) != 1:
+        return incident
+    (country,) = countries
+    regional = [
+        m for m in hints if m.country == country and m.kind in ("admin1", "city") and m.admin1
+    ]
+    if not regional:
+        return incident
+    counts = Counter(m.admin1 for m in regional)
+    region, count = counts.most_common(1)[0]
+    if count / len(regional) < MAIN_REGION_SHARE or (
+        len(counts) > 1 and counts.most_common(2)[1][1] == count
+    ):
+        return incident
+    mention = next(m for m in regional if m.admin1 == region)
+    location = dataclasses.replace(
+        _location(mention, "the document's main region in that country"),
+        precision=PRECISION_ADMIN1,
+        confidence=0.7,
+        point=None,
+    )
+    return dataclasses.replace(incident, locations=(location,))
+
+
+def _inside_actor(
+    mention: PlaceMention, spans: Sequence[tuple[int, int, str]], starts: Sequence[int]
+) -> bool:
+    """Whether the mention lies inside an armed group's name (spans sorted by start)."""
+    index = bisect.bisect_right(starts, mention.start) - 1
+    # Names do not nest deeply: the few spans starting just before the mention are enough.
+    for start, end, _ in spans[max(0, index - 3) : index + 1]:
+        if start <= mention.start and mention.end <= end:
+            return True
+    return False
 
 
 def _between(positions: Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -257,56 +288,67 @@ def _any_between(positions: Sequence[int], start: int, end: int) -> bool:
     return last > first
 
 
+#: Titles, captions and banners are short lines without final punctuation.
+TITLE_MAX_CHARS = 160
+
+
 def _is_headline(text: str, sentence: Span) -> bool:
-    """A first line without final punctuation, on its own line (or a Markdown heading)."""
+    """A title, caption or banner: a short line of its own without final punctuation.
+
+    They restate the lead in telegraph style ("35 killed in blast in X"), so they are never
+    the sentence an event is quoted by, though their facts still count.
+    """
     if sentence.text.startswith("#"):
         return True
     ends_line = text[sentence.end : sentence.end + 1] in ("\n", "")
-    return ends_line and not sentence.text.rstrip().endswith((".", "!", "?", ":"))
+    starts_line = sentence.start == 0 or text[sentence.start - 1] == "\n"
+    stripped = sentence.text.rstrip()
+    return (
+        ends_line
+        and starts_line
+        and len(stripped) <= TITLE_MAX_CHARS
+        and not stripped.endswith((".", "!", "?", ":", '"', "”"))
+    )
 
 
-def _countries_of(incident: Incident) -> set[str]:
-    return {
-        code
-        for loc in incident.locations
-        for code in ([loc.country] if loc.country else loc.region_id.split("|"))
-    }
+def non_event_context(sentence: str, tables: Tables) -> str | None:
+    """Why a sentence reports no new threat incident, or None when it may.
+
+    Courts and exercises never do (a verdict about an old bombing, a drill that "repelled an
+    attack"); disasters, accidents and sport do not unless an unambiguous sign of armed
+    violence is in the same sentence ("a bomb on the bus", not "the bus plunged").
+    """
+    for kind in ("court", "exercise"):
+        if tables.non_event[kind].search(sentence):
+            return kind
+    if tables.armed_cues.search(sentence) or tables.find_actors(sentence):
+        return None
+    for kind in ("disaster", "accident", "sport"):
+        if tables.non_event[kind].search(sentence):
+            return kind
+    return None
 
 
-def _drop_headline_repeats(
-    text: str, sentences: Sequence[Span], incidents: list[Incident]
-) -> list[Incident]:
-    """A headline restates the lede: its incident counts only if the body does not report it."""
-    if not sentences or not _is_headline(text, sentences[0]):
-        return incidents
-    title = sentences[0]
-    body = [i for i in incidents if i.start != title.start]
-    kept = []
-    for incident in incidents:
-        if incident.start == title.start and any(
-            other.type == incident.type and _countries_of(other) & _countries_of(incident)
-            for other in body
-        ):
-            continue
-        kept.append(incident)
-    return kept
+#: Words around a trigger that make it a thing, not an event ("explosives were recovered").
+_EVENT_VERB = re.compile(
+    r"\b(?:explod\w*|detonat\w*|went off|blew up|blown up|hit|struck|ran over|killed|killing|"
+    r"wounded|injured|targeted|rammed|attacked)\b",
+    re.IGNORECASE,
+)
 
 
-def _sentence_incidents(
-    doc_id: str,
-    index: int,
-    sentence: Span,
-    mentions: Sequence[PlaceMention],
-    focus: str | None,
-    reference: dt.date,
-    published: dt.date | None,
-    tables: Tables,
-    seen_types: set[str] | None = None,
-    actors: tuple[str, ...] = (),
-) -> list[Incident]:
+def _is_equipment(tables: Tables, clause: str, start: int, end: int) -> bool:
+    """ "Explosives, IEDs and suicide vests were seized": weapons found, no event happened."""
+    window = clause[max(0, start - 60) : end + 60]
+    return bool(tables.non_event["equipment"].search(window)) and not _EVENT_VERB.search(window)
+
+
+def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Candidate]:
+    sentence = context.sentence
     if tables.negation.search(sentence.text):
         return []
-    clauses = split_clauses(sentence)
+    if non_event_context(sentence.text, tables):
+        return []
     triggers: list[tuple[IncidentType, re.Match[str]]] = []
     for incident_type in tables.types:
         match = incident_type.pattern.search(sentence.text)
@@ -314,32 +356,14 @@ def _sentence_incidents(
             triggers.append((incident_type, match))
     if not triggers:
         return []
+    clauses = context.clauses
     quantities = find_quantities(sentence.text)
-    militant_counts = [q for q in quantities if q.category == "militants"]
-    # "the attack" after an attack was reported refers back to it: not a new incident.
-    events = [
-        (t, m)
-        for t, m in triggers
-        if t.type != "militant_presence"
-        and not (t.type in (seen_types or ()) and _ANAPHORA.search(sentence.text[: m.start()]))
-    ]
+    events = [(t, m) for t, m in triggers if t.type != "militant_presence"]
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
-    dates = find_dates(sentence.text, reference)
-    sentence_mentions = [m for m in mentions if sentence.start <= m.start < sentence.end]
-    context = _SentenceContext(
-        doc_id,
-        index,
-        sentence,
-        clauses,
-        sentence_mentions,
-        focus,
-        dates,
-        actors,
-        reference,
-        published,
-    )
+    has_agent = bool(tables.agent_cues.search(sentence.text)) or bool(context.actors)
+    separate = bool(tables.separate_event.search(sentence.text))
 
-    incidents: list[Incident] = []
+    candidates: list[Candidate] = []
     # One event per clause: "bombings in Kabul, as well as cross-border strikes targeting
     # Pakistani forces" is two incidents; several triggers in one clause are one incident.
     chosen: dict[int, tuple[IncidentType, re.Match[str]]] = {}
@@ -347,7 +371,13 @@ def _sentence_incidents(
         clause_index = _clause_index(clauses, sentence.start + match.start())
         if clause_index in chosen or _irrealis_before(tables, sentence.text, match.start()):
             continue
-        chosen[clause_index] = (incident_type, match)
+        clause = clauses[clause_index].text if clause_index >= 0 else sentence.text
+        offset = (clauses[clause_index].start - sentence.start) if clause_index >= 0 else 0
+        if _is_equipment(tables, clause, match.start() - offset, match.end() - offset):
+            continue
+        previous = chosen.get(clause_index)
+        if previous is None or _is_weak_trigger(tables, previous[1].group(0)):
+            chosen[clause_index] = (incident_type, match)
     harm = [q for q in quantities if q.category != "militants"]
     for clause_index, (incident_type, match) in sorted(chosen.items()):
         counted = harm
@@ -355,24 +385,69 @@ def _sentence_incidents(
             counted = [
                 q for q in harm if _clause_index(clauses, sentence.start + q.start) == clause_index
             ]
-        incidents.append(_make(context, len(incidents), incident_type, match, counted))
-    if presence:
-        incident_type, match = presence[0]
-        # A sentence about an attack mentions "militants" as the attackers; presence is only
-        # its own incident when fighters are counted or nothing else happened.
-        anchors: list[tuple[int, int, list[Quantity]]] = [
-            (q.start, q.end, [q]) for q in militant_counts
-        ]
+        incident = _make(context, len(candidates), incident_type, match, counted)
+        word = match.group(0).lower()
+        plural, death_word = word in tables.plural_triggers, _is_weak_trigger(tables, word)
+        clause = clauses[clause_index].text if clause_index >= 0 else sentence.text
         if (
-            not anchors
-            and not events
-            and not _irrealis_before(tables, sentence.text, match.start())
+            (plural or death_word)
+            and not _placed(incident)
+            and tables.non_event["generic"].search(clause)
         ):
+            continue  # "such attacks are common", "400 killed since May": no one event
+        weak = (death_word and not has_agent) or (plural and not _placed_dated_or_counted(incident))
+        anaphoric = not plural and bool(
+            _ANAPHORA.search(sentence.text[max(0, match.start() - 40) : match.start()])
+        )
+        candidates.append(Candidate(incident, weak, separate, context.headline, anaphoric))
+    if presence:
+        candidates.extend(_presence_candidates(context, tables, presence, quantities, events))
+    return candidates
+
+
+def _is_weak_trigger(tables: Tables, word: str) -> bool:
+    return word.lower() in tables.weak_triggers
+
+
+def _placed(incident: Incident) -> bool:
+    """Placed by the text in a region or town, not only in a country."""
+    return any(loc.level == "admin1" for loc in incident.locations)
+
+
+def _placed_dated_or_counted(incident: Incident) -> bool:
+    """ "Attacks in Kabul", "attacks on Monday", "two attacks": an event, not a generality."""
+    placed = _placed(incident)
+    counted = any(v is not None for v in (incident.killed, incident.wounded, incident.hostages))
+    return placed or counted or incident.date_source == "text"
+
+
+def _presence_candidates(
+    context: _SentenceContext,
+    tables: Tables,
+    presence: list[tuple[IncidentType, re.Match[str]]],
+    quantities: list[Quantity],
+    events: list[tuple[IncidentType, re.Match[str]]],
+) -> list[Candidate]:
+    """Militant presence: fighters counted, or a claim that they are present somewhere.
+
+    A sentence about an attack names "militants" as the attackers, and one about a meeting
+    names "terrorist groups" as a topic: neither says where fighters are.
+    """
+    text = context.sentence.text
+    incident_type, match = presence[0]
+    counted = [q for q in quantities if q.category == "militants"]
+    anchors: list[tuple[int, int, list[Quantity]]] = [(q.start, q.end, [q]) for q in counted]
+    if not anchors and not events and not _irrealis_before(tables, text, match.start()):
+        clause_index = _clause_index(context.clauses, context.sentence.start + match.start())
+        clause = context.clauses[clause_index].text if clause_index >= 0 else text
+        if tables.presence_claims.search(clause):
             anchors = [(match.start(), match.end(), [])]
-        for start, end, counted in anchors:
-            anchor_match = _SpanMatch(sentence.text, start, end)
-            incidents.append(_make(context, len(incidents), incident_type, anchor_match, counted))
-    return incidents
+    candidates: list[Candidate] = []
+    for start, end, numbers in anchors:
+        anchor = _SpanMatch(text, start, end)
+        incident = _make(context, len(candidates) + 100, incident_type, anchor, numbers)
+        candidates.append(Candidate(incident, headline=context.headline))
+    return candidates
 
 
 def _first_match_per_type(
@@ -428,6 +503,7 @@ class _SentenceContext:
     actors: tuple[str, ...]
     reference: dt.date
     published: dt.date | None
+    headline: bool = False
 
 
 def _make(
@@ -484,6 +560,8 @@ def _make(
         date_source="text" if when else ("published" if published else "anchor"),
         confidence=round(confidence, 3),
         quantities=tuple(quantities),
+        casualties=counts.get("casualties"),
+        evidence=((sentence.start, sentence.end),),
     )
 
 

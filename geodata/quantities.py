@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Category = Literal["killed", "wounded", "hostages", "militants"]
+Category = Literal["killed", "wounded", "hostages", "militants", "casualties"]
 
 _UNITS = {
     "a": 1,
@@ -82,6 +82,13 @@ NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: "80 people killed and injured", "30 casualties": one figure for dead and hurt together,
+#: which is neither a death toll nor a count of the wounded.
+_COMBINED = re.compile(
+    r"^[^;.!?]{0,40}?\b(?:(?:killed|dead|died)\s+(?:and|or)\s+(?:injured|wounded|hurt)|"
+    r"(?:injured|wounded)\s+(?:and|or)\s+(?:killed|dead)|casualties)\b",
+    re.IGNORECASE,
+)
 _KILLED = re.compile(
     r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
     r"massacred|executed|perished)\b",
@@ -174,6 +181,8 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
         (_WOUNDED, "wounded"),
         (_HOSTAGES, "hostages"),
     )
+    if _COMBINED.match(after_clause):
+        return "casualties"
     for pattern, category in checks:
         match = pattern.search(after_clause)
         if match:
@@ -219,9 +228,30 @@ def find_quantities(text: str) -> list[Quantity]:
     return found
 
 
+#: A number that is part of a date, a time, an age, a list number or a unit name: never a toll.
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:\d[-/.:]|\b(?:aged?|age of|No\.|number|Brigade|Division|Regiment|Battalion|Corps|"
+    r"Route|Highway|Road|Street|Block|Sector|Zone|Phase|Article|Section|Chapter|Flight|Gate|"
+    r"Camp|District|Unit|Squad|Platoon|Company|Level|Grade|Class|Page|Room|Ward|"
+    r"Resolution)\s*)$",
+    re.IGNORECASE,
+)
+_NOT_A_COUNT_AFTER = re.compile(
+    r"^(?:[-/.:]\d|\s*(?:-|\s)?(?:years?|yrs?)[- ]old\b|\s*(?:a\.?m\.?|p\.?m\.?|GMT|UTC|"
+    r"hours?\b|o'clock|km|kilometres?|kilometers?|miles?|kg|kilos?|percent|per cent|%|"
+    r"years?\b|months?\b|weeks?\b|days?\b|minutes?\b))",
+    re.IGNORECASE,
+)
+
+
 def _looks_like_year_or_date(text: str, match: re.Match[str]) -> bool:
+    """Years, dates, times, ages, distances, durations and numbered units are not tolls."""
     number = match.group("number")
     if re.fullmatch(r"(1[89]|20)\d\d", number):
+        return True
+    if _NOT_A_COUNT_BEFORE.search(text[max(0, match.start() - 14) : match.start()]):
+        return True
+    if _NOT_A_COUNT_AFTER.match(text[match.end() : match.end() + 16]):
         return True
     before = text[max(0, match.start() - 12) : match.start()]
     return bool(

@@ -19,10 +19,27 @@ from typing import Literal, Protocol
 from geodata.text import Span
 
 Role = Literal[
-    "location", "media_outlet", "meeting_venue", "member_list", "outside_actor", "group_name"
+    "location",
+    "media_outlet",
+    "meeting_venue",
+    "member_list",
+    "outside_actor",
+    "group_name",
+    "dateline",
+    "government",
+    "nationality",
 ]
 CONTEXT_ROLES: frozenset[str] = frozenset(
-    {"media_outlet", "meeting_venue", "member_list", "outside_actor", "group_name"}
+    {
+        "media_outlet",
+        "meeting_venue",
+        "member_list",
+        "outside_actor",
+        "group_name",
+        "dateline",
+        "government",
+        "nationality",
+    }
 )
 
 
@@ -84,6 +101,36 @@ _ACTOR_AFTER = re.compile(
 )
 
 
+#: A dateline opens an article or a line: "KABUL:", "ERBIL, Kurdistan Region -",
+#: "DUSHANBE/BISHKEK (Reuters) -", "date 2024-03-08 NAIROBI, Kenya —". It says where the
+#: reporter files from, not where anything happened.
+_DATELINE = re.compile(
+    r"(?:^|\n)[ \t]*(?:date\s+\d{4}-\d\d-\d\d\s+)?(?:By [^\n]{0,80}?\s+)?"
+    r"[A-Z][A-Z'’.-]+(?:[ /][A-Z][A-Z'’.-]+)*(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?"
+    r"\s*(?:\([^)\n]{1,40}\))?\s*(?::|-|–|—)\s"
+)
+#: A capital or city that speaks, accuses or denies is its government, not a scene.
+_GOVERNMENT_AFTER = re.compile(
+    r"^(?:['’]s)?\s+(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+)?(?:said|says|say|"
+    r"accuses|accused|alleges|alleged|asserts|asserted|insists|insisted|denies|denied|blames|"
+    r"blamed|claims|claimed|rejects|rejected|demands|demanded|warns|warned|responded|urges|"
+    r"urged|maintains|maintained|condemned|condemns)\b",
+    re.IGNORECASE,
+)
+#: "American cyclists", "a Chinese national": the victims' nationality, not the scene.
+_PEOPLE_AFTER = re.compile(
+    r"^\s+(?:and\s+[A-Z]\w+\s+)?(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|"
+    r"pilgrims?|engineers?|workers?|journalists?|reporters?|aid workers?|hostages?|"
+    r"expatriates?|visitors?|students?|businessm[ae]n|diplomats?|passengers?)\b",
+    re.IGNORECASE,
+)
+
+
+def dateline_spans(text: str) -> list[tuple[int, int]]:
+    """Where datelines sit in ``text`` (start and end offsets)."""
+    return [(m.start(), m.end()) for m in _DATELINE.finditer(text)]
+
+
 def focus_country(mentions: Sequence[PlaceMention]) -> str | None:
     """The country a document is mostly about: most mentioned, first mentioned on a tie."""
     counts = Counter(m.country for m in mentions if m.country)
@@ -108,8 +155,12 @@ def assign_roles(
     """One role per mention (same order), decided from the words around each one."""
     focus = focus_country(mentions)
     starts = [s.start for s in sentences]
+    datelines = dateline_spans(text)
     roles: list[MentionRole] = []
     for index, mention in enumerate(mentions):
+        if any(start <= mention.start < end for start, end in datelines):
+            roles.append(MentionRole("dateline", "dateline: where the report was filed"))
+            continue
         sentence = _sentence_of(mention, sentences, starts)
         first = sentence.start if sentence else 0
         last = sentence.end if sentence else len(text)
@@ -140,6 +191,10 @@ def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) 
         return MentionRole("member_list", "in a list of members")
     if mention.kind == "country" and mention.country != focus and _ACTOR_AFTER.match(after):
         return MentionRole("outside_actor", "a foreign state acting or speaking")
+    if mention.kind == "city" and _GOVERNMENT_AFTER.match(after):
+        return MentionRole("government", "a capital or city speaking for its government")
+    if mention.kind == "country" and _is_adjective(mention) and _PEOPLE_AFTER.match(after):
+        return MentionRole("nationality", "the nationality of the people involved")
     return MentionRole("location", "candidate location")
 
 

@@ -80,4 +80,6 @@ incidents = sa.Table(
     sa.Column("date_text", sa.String(100)),
     sa.Column("date_source", sa.String(16), nullable=False),
     sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("casualties", sa.Integer),
+    sa.Column("evidence", sa.JSON, nullable=False, server_default="[]"),
 )

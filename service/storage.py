@@ -330,6 +330,7 @@ def incident_from_row(row: Any) -> Incident:
         for loc in row["locations"]
     )
     values["actors"] = tuple(row["actors"])
+    values["evidence"] = tuple(tuple(span) for span in row["evidence"] or ())
     values["deadly"] = bool(row["deadly"])
     values["approximate"] = bool(row["approximate"])
     return Incident(**values)

@@ -8,7 +8,6 @@ mentions, which is what made ``"Kabul " * 4000`` take 16 s before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -53,12 +52,12 @@ def test_a_role_cue_inside_the_window_still_counts() -> None:
 def test_each_sentence_is_given_only_its_own_mentions(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "A bomb exploded in Kabul on Monday. " * 400
     seen: list[int] = []
-    original = incidents_module._sentence_incidents
+    original = incidents_module._sentence_candidates
 
-    def spy(doc_id: str, index: int, sentence: Any, mentions: Sequence[Any], *rest: Any) -> Any:
-        seen.append(len(mentions))
-        return original(doc_id, index, sentence, mentions, *rest)
+    def spy(context: Any, tables: Any) -> Any:
+        seen.append(len(context.mentions))
+        return original(context, tables)
 
-    monkeypatch.setattr(incidents_module, "_sentence_incidents", spy)
+    monkeypatch.setattr(incidents_module, "_sentence_candidates", spy)
     extract_incidents("d", text, fake_mentions(text), DAY, DAY)
     assert seen and max(seen) == 1

@@ -1,0 +1,295 @@
+"""One event, many sentences: merge an article's mentions of one real-world event.
+
+A news article names its main event again and again: in the headline, the lead ("a suicide
+attack on a mosque in X province"), the toll sentence ("the blast killed 30"), a quote, an
+official's update ("the toll rose to 35") and the claim of responsibility. Read sentence by
+sentence, each of these looks like an incident of its own, and the one that matches an analyst's
+reading often carries no toll at all. This module merges them back into one incident per event
+with the most specific place, the final toll, the event's date and every evidence span.
+
+Mentions are merged when they are of the same type group (bombings, armed attacks, airstrikes and
+security operations are one *violent* group, as one attack is often called all of these), their
+places agree (the same admin-1 region, or one of them names only a country that holds the other)
+and their dates agree (both dated by the text to overlapping days, or both recent). A mention
+that says it is another event ("in a separate attack", "earlier", "last year") starts its own.
+Background events (an attack years ago) keep their own date and so stay separate.
+
+Weak mentions, whose only trigger is a death word with no attacker in sight ("three were killed"),
+never make an event on their own: they add their toll to the compatible event they describe, and
+are dropped when there is none (a flood or a road accident kills too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from geodata.incident_model import Incident, Location
+
+#: Types that report one violent event under different names, most specific first: an event
+#: named both "attack" and "bombing" is a bombing.
+VIOLENT_TYPES: tuple[str, ...] = ("bombing", "airstrike", "armed_attack", "security_operation")
+#: How many days before publication an event still counts as "recent" (the days a report covers).
+RECENT_DAYS = 7
+
+_ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|as well)\b", re.IGNORECASE)
+
+
+def type_group(incident_type: str) -> str:
+    """The group an incident type is matched and merged within."""
+    return "violent" if incident_type in VIOLENT_TYPES else incident_type
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence's reading of an incident, before mentions of one event are merged.
+
+    ``weak``: only a death word signalled it (no attacker, weapon or armed group in the sentence),
+    so it can add a toll to an event but not make one. ``separate``: the sentence marks it as
+    another event than the ones before ("in a separate attack", "earlier", "a day after").
+    ``headline``: it sits in the title, which restates the lead. ``anaphoric``: "the attack",
+    "this blast": it refers back to an event already reported, wherever its sentence points.
+    """
+
+    incident: Incident
+    weak: bool = False
+    separate: bool = False
+    headline: bool = False
+    anaphoric: bool = False
+
+
+@dataclass
+class _Event:
+    """Mentions merged so far into one event."""
+
+    members: list[Candidate] = field(default_factory=list)
+
+    @property
+    def group(self) -> str:
+        return type_group(self.members[0].incident.type)
+
+    def admin1(self) -> set[str]:
+        return {r for c in self.members for r in _admin1_of(c.incident)}
+
+    def countries(self) -> set[str]:
+        return {r for c in self.members for r in _countries_of(c.incident)}
+
+    def last_position(self) -> int:
+        return max(c.incident.start for c in self.members)
+
+
+def _admin1_of(incident: Incident) -> set[str]:
+    return {loc.region_id for loc in incident.locations if loc.level == "admin1"}
+
+
+def _countries_of(incident: Incident) -> set[str]:
+    found: set[str] = set()
+    for loc in incident.locations:
+        if loc.level == "border":
+            found.update(loc.region_id.split("|"))
+        elif loc.country:
+            found.add(loc.country)
+        elif loc.region_id:
+            found.add(loc.region_id[:3])
+    return found
+
+
+def _is_focus_only(incident: Incident) -> bool:
+    """Placed only by the document's focus country: the text itself names no place for it."""
+    return all(loc.reason == "document's focus country" for loc in incident.locations)
+
+
+def _places_agree(event: _Event, incident: Incident) -> bool:
+    mine, theirs = _admin1_of(incident), event.admin1()
+    if mine and theirs:
+        return bool(mine & theirs)
+    if _is_focus_only(incident) or not incident.locations:
+        return True
+    countries, event_countries = _countries_of(incident), event.countries()
+    return not countries or not event_countries or bool(countries & event_countries)
+
+
+def _recent(incident: Incident, reference: dt.date) -> bool:
+    if incident.date_source != "text" or incident.date_last is None:
+        return True
+    return incident.date_last >= reference - dt.timedelta(days=RECENT_DAYS)
+
+
+def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
+    dated = [c.incident for c in event.members if c.incident.date_source == "text"]
+    if incident.date_source == "text" and incident.date_first and incident.date_last:
+        for other in dated:
+            if other.date_first is None or other.date_last is None:
+                continue
+            slack = dt.timedelta(days=1)
+            if incident.date_last + slack < other.date_first:
+                return False
+            if other.date_last + slack < incident.date_first:
+                return False
+        if not dated:
+            return _recent(incident, reference)
+        return True
+    return all(_recent(other, reference) for other in dated)
+
+
+def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool:
+    incident = candidate.incident
+    if any(c.incident.start == incident.start for c in event.members):
+        return False  # two clauses of one sentence with triggers of their own: two events
+    if incident.type == "militant_presence" and incident.militants is not None:
+        # "6,500 in the country, up to 4,000 in three provinces": two claims, not one.
+        counts = {c.incident.militants for c in event.members} - {None}
+        if counts and incident.militants not in counts:
+            return False
+    return (
+        event.group == type_group(incident.type)
+        and _places_agree(event, incident)
+        and _dates_agree(event, incident, reference)
+    )
+
+
+def _best_event(
+    events: Sequence[_Event], candidate: Candidate, reference: dt.date
+) -> _Event | None:
+    """The compatible event this mention most likely continues: same region, then nearest."""
+    fitting = [e for e in events if _compatible(e, candidate, reference)]
+    if not fitting:
+        return None
+    mine = _admin1_of(candidate.incident)
+    position = candidate.incident.start
+    return min(
+        fitting,
+        key=lambda e: (not (mine & e.admin1()), abs(position - e.last_position())),
+    )
+
+
+def _antecedent(
+    events: Sequence[_Event], candidate: Candidate, reference: dt.date
+) -> _Event | None:
+    """The latest earlier event of the same group that "the attack" can refer back to."""
+    incident = candidate.incident
+    earlier = [
+        e
+        for e in events
+        if e.group == type_group(incident.type)
+        and e.last_position() < incident.start
+        and _dates_agree(e, incident, reference)
+    ]
+    return max(earlier, key=lambda e: e.last_position()) if earlier else None
+
+
+def merge_mentions(candidates: Sequence[Candidate], reference: dt.date) -> list[Incident]:
+    """One incident per event, in the order the events are first reported.
+
+    ``reference`` is the article's date (or the day it was read): mentions dated more than
+    :data:`RECENT_DAYS` before it are background events of their own.
+    """
+    ordered = sorted(candidates, key=lambda c: c.incident.trigger_start)
+    events: list[_Event] = []
+    for candidate in ordered:
+        if candidate.weak:
+            continue
+        home = None if candidate.separate else _best_event(events, candidate, reference)
+        if home is None and candidate.anaphoric and not candidate.separate:
+            home = _antecedent(events, candidate, reference)
+        if home is None:
+            events.append(_Event([candidate]))
+        else:
+            home.members.append(candidate)
+    for candidate in ordered:
+        if candidate.weak and not candidate.separate:
+            home = _best_event(events, candidate, reference)
+            if home is not None:
+                home.members.append(candidate)
+    return [_merged(event) for event in sorted(events, key=_first_position)]
+
+
+def _first_position(event: _Event) -> int:
+    return min(c.incident.trigger_start for c in event.members)
+
+
+def _merged(event: _Event) -> Incident:
+    members = sorted(event.members, key=lambda c: c.incident.trigger_start)
+    strong = [c for c in members if not c.weak] or members
+    incidents = [c.incident for c in members]
+    best = min(_precision(i) for i in incidents)
+    placed = [i for i in incidents if _precision(i) == best]
+    locations = _unique_locations([loc for i in placed for loc in i.locations])
+    lead = max(strong, key=lambda c: _informative(c, best)).incident
+    dated = [i for i in incidents if i.date_source == "text" and i.date_first and i.date_last]
+    when = min(dated, key=_date_width) if dated else lead
+    return dataclasses.replace(
+        lead,
+        type=_event_type([c.incident for c in strong]),
+        locations=tuple(locations),
+        killed=_toll(members, "killed"),
+        wounded=_toll(members, "wounded"),
+        hostages=_toll(members, "hostages"),
+        militants=_toll(members, "militants"),
+        casualties=_toll(members, "casualties"),
+        deadly=any(i.deadly for i in incidents),
+        approximate=any(i.approximate for i in incidents),
+        actors=tuple(dict.fromkeys(a for i in incidents for a in i.actors)),
+        date=when.date,
+        date_first=when.date_first,
+        date_last=when.date_last,
+        date_text=when.date_text,
+        date_source=when.date_source,
+        confidence=max(i.confidence for i in incidents),
+        evidence=tuple(sorted({span for i in incidents for span in i.evidence})),
+    )
+
+
+def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
+    """How well a sentence tells the event: body text that places it best and gives its toll.
+
+    The representative sentence is the one an analyst would quote: not the headline or a
+    caption, one that names the event's most precise place, then one with a toll, then the
+    earliest (news puts the essentials first).
+    """
+    incident = candidate.incident
+    score = 0 if candidate.headline else 4
+    score += 2 if _precision(incident) == best_precision else 0
+    score += 1 if incident.killed is not None or incident.wounded is not None else 0
+    return score, -incident.trigger_start
+
+
+def _date_width(incident: Incident) -> tuple[dt.timedelta, int]:
+    """The most specific date first ("on Monday" over "in March"), then the earliest stated."""
+    assert incident.date_first is not None and incident.date_last is not None
+    return incident.date_last - incident.date_first, incident.trigger_start
+
+
+def _precision(incident: Incident) -> int:
+    return min((loc.precision for loc in incident.locations), default=99)
+
+
+def _unique_locations(locations: list[Location]) -> list[Location]:
+    seen: dict[str, Location] = {}
+    for location in sorted(locations, key=lambda loc: (loc.precision, loc.mention_start or 0)):
+        seen.setdefault(location.region_id, location)
+    return sorted(seen.values(), key=lambda loc: loc.mention_start or 0)
+
+
+def _event_type(incidents: Sequence[Incident]) -> str:
+    types = [i.type for i in incidents]
+    if type_group(types[0]) != "violent":
+        return types[0]
+    return min(types, key=VIOLENT_TYPES.index)
+
+
+def _toll(members: Sequence[Candidate], attribute: str) -> int | None:
+    """The final figure: the largest reported, plus figures a sentence says come "also"."""
+    total: int | None = None
+    for candidate in members:
+        value = getattr(candidate.incident, attribute)
+        if value is None:
+            continue
+        if total is not None and _ADDITIVE.search(candidate.incident.sentence):
+            total += value
+        else:
+            total = value if total is None else max(total, value)
+    return total
