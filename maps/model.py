@@ -2,7 +2,7 @@
 
 The service assembles a :class:`RiskMap` from its stores; :mod:`maps.render` (HTML) and
 :mod:`maps.png` (static image) draw the very same record, so the browser map and the report
-image cannot disagree. Nothing here knows about HTTP, storage or folium.
+image cannot disagree. Nothing here knows about HTTP, storage, HTML or Leaflet.
 """
 
 from __future__ import annotations

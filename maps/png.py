@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
@@ -37,6 +38,21 @@ from maps.style import (
 )
 
 KM_PER_DEGREE = 111.32
+
+
+def plain_text(target: Figure | Axes, x: float, y: float, text: str, **kwargs: Any) -> Artist:
+    """Draw ``text`` as the characters it is: never parsed as mathtext.
+
+    Titles and region names come from boundary files and articles; matplotlib would read
+    ``$...$`` in them as TeX (``$\\frac{$`` raises). Every text on the image goes through here.
+    """
+    return target.text(x, y, text, parse_math=False, **kwargs)
+
+
+def _plain_legend_texts(legend: Legend) -> None:
+    """Legend labels and title as plain text too (``Figure.legend`` has no such switch)."""
+    for text in [*legend.get_texts(), legend.get_title()]:
+        text.set_parse_math(False)
 
 
 def _polygon_path(polygon: shapely.Polygon) -> Path:
@@ -186,7 +202,7 @@ def render_png(
     ]
     handles += [Patch(facecolor=s.colour, edgecolor="#777", label=s.label) for s in STEPS]
     handles.append(Line2D([0], [0], color=STEPS[3].colour, linewidth=3, label="border (by score)"))
-    figure.legend(
+    legend = figure.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(0.79, 0.88),
@@ -195,9 +211,11 @@ def render_png(
         title_fontsize=9,
         frameon=False,
     )
-    figure.text(0.07, 0.95, risk_map.title, fontsize=14, weight="bold", va="bottom")
-    figure.text(0.07, 0.915, f"Time window: {risk_map.window}", fontsize=9, color="#333")
-    figure.text(
+    _plain_legend_texts(legend)
+    plain_text(figure, 0.07, 0.95, risk_map.title, fontsize=14, weight="bold", va="bottom")
+    plain_text(figure, 0.07, 0.915, f"Time window: {risk_map.window}", fontsize=9, color="#333")
+    plain_text(
+        figure,
         0.07,
         0.03,
         f"{risk_map.attribution} (formula: docs/scoring.md). Equirectangular, WGS84.",
@@ -233,7 +251,8 @@ def _scale_bar(
         )
     )
     ax.plot([x0, x0 + length_deg], [y0, y0], color="#222", linewidth=2.5, zorder=7)
-    ax.text(
+    plain_text(
+        ax,
         x0,
         y0 + (maxy - miny) * 0.015,
         f"{length_km:g} km (at {mid_lat:.0f}°)",

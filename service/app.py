@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from geodata.boundaries import load_boundaries
 from geodata.gazetteer import load_gazetteer
-from maps.assets import LEAFLET_DIST, STATIC_PREFIX
+from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATIC_PREFIX
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
 from service.openapi import openapi_30
@@ -78,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         StaticFiles(directory=settings.assets_dir / LEAFLET_DIST, check_dir=False),
         name="static-leaflet",
     )
+    # The map page's own script and stylesheet (no inline script: a strict CSP).
+    app.mount(PAGE_STATIC_PREFIX, StaticFiles(directory=PAGE_STATIC_DIR), name="static-riskmap")
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,7 +1,9 @@
-"""Shared by the map tests: ingest the sample articles through the HTTP API."""
+"""Shared by the map tests: ingest the sample articles, read a page's JSON data island."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,3 +34,14 @@ def ingest_samples(client: Poster, base: str = "/") -> int:
         assert response.status_code in (200, 201), response.text
         stored += 1
     return stored
+
+
+_ISLAND = re.compile(r'<script type="application/json" id="rm-data">(.*?)</script>', re.DOTALL)
+
+
+def island(page: str) -> dict[str, Any]:
+    """The map page's JSON data island, parsed; a page carries exactly one."""
+    found = _ISLAND.findall(page)
+    assert len(found) == 1, "the page must carry exactly one rm-data island"
+    data: dict[str, Any] = json.loads(found[0])
+    return data

@@ -83,10 +83,9 @@ class Visit:
         return tuple(  # type: ignore[return-value]
             self.page.evaluate(
                 """([lat, lng]) => {
-                    const el = document.querySelector(".folium-map");
-                    const map = window[el.id];
+                    const map = window.riskmap.map;
                     const p = map.latLngToContainerPoint([lat, lng]);
-                    const box = el.getBoundingClientRect();
+                    const box = map.getContainer().getBoundingClientRect();
                     return [box.left + p.x, box.top + p.y];
                 }""",
                 [inside.y, inside.x],
@@ -173,3 +172,57 @@ def test_standalone_file_opens_offline(
     ] == []
     assert visit.errors == []
     visit.page.close()
+
+
+#: Template, script-breaker and template-literal probes (see tests/test_maps_hostile.py).
+PROBES = (
+    "{{ 7*191 }}",
+    "{% raw %}",
+    "{{ config }}",
+    "{% for x in y %}",
+    "{% broken {{",
+    "${7*191}",
+    "`backtick`",
+    "</script><script>alert(1)</script>",
+)
+
+
+def test_template_syntax_shows_literally(browser: Any, base_url: str, tmp_path: Path) -> None:
+    """An article full of template syntax: its popup shows the characters, nothing runs."""
+    probes = " ".join(PROBES)
+    response = httpx.post(
+        f"{base_url}documents",
+        json={
+            "text": f"A suicide bomber killed 4 people in Kandahar {probes} on Monday.",
+            "published": "2026-11-12",
+            "source": f"probe {probes}",
+            "url": "https://example.org/probe?q={{ 7*191 }}",
+        },
+        timeout=60,
+    )
+    assert response.status_code in (200, 201), response.text
+    visit = Visit(browser, f"{base_url}maps/risk?country=AFG&level=admin1")
+    page = visit.page
+    kandahar = _region(base_url, "AF-KAN")
+    assert page.locator(f"path.rm-region[data-id='{kandahar['id']}']").count() == 1
+    x, y = visit.point_of(kandahar["geometry"])
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    for probe in PROBES:
+        assert probe in text, probe
+    assert f"probe {probes}" in text
+    assert "1337" not in text
+    link = popup.locator("a", has_text="probe {{ 7*191 }}")
+    assert link.get_attribute("href") == "https://example.org/probe?q={{ 7*191 }}"
+    assert popup.locator("script, img, iframe").count() == 0
+    page.wait_for_timeout(300)  # give an injected handler the chance to fire
+    assert visit.dialogs == []
+    shot = tmp_path / "map_template_probe_popup.png"
+    page.screenshot(path=str(shot))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / shot.name).write_bytes(shot.read_bytes())
+    assert shot.stat().st_size > 20_000
+    assert visit.errors == []
+    page.close()

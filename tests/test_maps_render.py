@@ -1,4 +1,4 @@
-"""maps.render and maps.png on small synthetic maps: escaping, legend, colours, the PNG."""
+"""maps.render and maps.png on small synthetic maps: data island, legend, colours, the PNG."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from maps_support import island
 from matplotlib import image as mpimg
 
-from maps.assets import PageAssets, inlined, served
+from maps.assets import PageAssets, inline_script, inline_style, inlined, served
 from maps.model import EvidenceEvent, EvidenceReport, RiskMap, ScoredShape
 from maps.png import render_png
-from maps.render import legend_html, popup_html, render_html, script_json, tooltip_html
+from maps.render import map_data, render_html, script_json
 from maps.style import NO_EVIDENCE_COLOUR, STEPS, score_colour
 from service.settings import Settings
 
@@ -75,40 +77,57 @@ def _map(level: str = "admin1") -> RiskMap:
     )
 
 
-ASSETS = PageAssets(js_urls=("/static/leaflet/leaflet.js",), css_urls=("/static/leaflet/l.css",))
+ASSETS = served()
 
 
-def test_tooltip_and_popup_escape_article_text() -> None:
-    risk_map = _map()
-    tooltip = tooltip_html(risk_map.regions[0])
-    popup = popup_html(risk_map.regions[0])
-    assert popup is not None
-    for text in (tooltip, popup):
-        assert "<img" not in text and "<script" not in text
-    assert "&lt;img src=x onerror=alert(1)&gt;" in popup
-    assert "&lt;script&gt;alert(&quot;riskmap&quot;)&lt;/script&gt;" in popup
-    assert "&lt;b&gt;riskmap&lt;/b&gt; sample" in popup
-    assert "javascript:" not in popup  # not linked
-    assert 'href="https://example.org/a"' in popup
-    assert "6.2" in tooltip and "2 incidents" in tooltip and "3 fatalities" in tooltip
-    assert "2 documents" in tooltip
+def _props(data: dict[str, Any], fid: str) -> dict[str, Any]:
+    feature = next(f for f in data["regions"]["features"] if f["id"] == fid)
+    props: dict[str, Any] = feature["properties"]
+    return props
+
+
+def test_feature_data_carries_article_text_as_plain_values() -> None:
+    """Tooltips and popups are built in the browser from plain values (``textContent``)."""
+    data = json.loads(map_data(_map()))
+    kabul = _props(data, "R1")
+    assert kabul["name"] == f"Kabul {HOSTILE}" and kabul["context"] == "Afghanistan"
+    assert (kabul["threat_score"], kabul["incidents"], kabul["fatalities"]) == (6.2, 2, 3)
+    assert kabul["documents"] == 2
+    event = kabul["evidence"][0]
+    assert (event["type"], event["date"], event["wounded"]) == ("bombing", "2024-11-21", 5)
+    hostile, plain = event["reports"]
+    assert hostile["sentence"] == f"A bomb hit a market {HOSTILE} said police."
+    assert hostile["source"] == "<b>riskmap</b> sample"
+    assert hostile["url"] is None  # javascript: is never a link
+    assert plain["url"] == "https://example.org/a"
+    assert "evidence" not in _props(data, "R2")  # no popup without evidence
+    assert _props(data, "R3")["threat_score"] is None
+    assert _props(data, "R1")["style"] == {"fillColor": score_colour(6.2)}
 
 
 def test_page_has_no_raw_markup_from_articles() -> None:
     page = render_html(_map(), ASSETS)
     assert "<img src=x" not in page and '<script>alert("riskmap")' not in page
-    assert "onerror=alert(1)" in page  # shown, as escaped text
-    assert "\\u003c" not in page.split("<body>")[0]  # the head holds no article data
-    # Every script/stylesheet comes from the given assets: folium's CDN defaults are gone.
+    assert "onerror=alert(1)" in page  # present as data, with "<" written as \u003c
+    assert "\\u003c" not in page.split("<body")[0]  # the head holds no article data
+    # Every script/stylesheet comes from the given assets, from the app itself.
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
     assert external == []
     assert '<script src="/static/leaflet/leaflet.js"></script>' in page
+    assert re.search(r'<script src="/static/riskmap/riskmap\.js\?v=\w+"></script>', page)
+    # No inline script at all: only the JSON island, which the browser does not run.
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert [s for s in scripts if "src=" not in s] == [
+        '<script type="application/json" id="rm-data">'
+    ]
 
 
 def test_script_json_cannot_close_the_script_element() -> None:
     encoded = script_json({"t": "</script><!-- & "})
     assert "</" not in encoded and "<!--" not in encoded and "&" not in encoded
     assert json.loads(encoded) == {"t": "</script><!-- & "}
+    island = map_data(_map())
+    assert "<" not in island and ">" not in island and "&" not in island
 
 
 def test_no_evidence_and_zero_have_distinct_colours() -> None:
@@ -122,29 +141,43 @@ def test_no_evidence_and_zero_have_distinct_colours() -> None:
 
 def test_legend_names_the_scale_and_links_the_formula() -> None:
     risk_map = _map()
-    legend = legend_html(risk_map)
-    assert (
-        "Threat score" in legend and "no evidence" in legend and "0 (named, no incident)" in legend
-    )
-    assert 'href="/docs/scoring"' in legend
-    assert "2024-11-01 to 2024-11-30" in legend
+    legend = json.loads(map_data(risk_map))["legend"]
+    assert legend["title"] == "Threat score"
+    assert legend["no_evidence"] == {
+        "colour": NO_EVIDENCE_COLOUR,
+        "label": "no evidence (not named)",
+    }
+    assert legend["steps"][0]["label"] == "0 (named, no incident)"
+    assert [s["colour"] for s in legend["steps"]] == [s.colour for s in STEPS]
+    assert legend["scoring_url"] == "/docs/scoring"
+    assert legend["window"] == "2024-11-01 to 2024-11-30"
     offline = RiskMap(**{**risk_map.__dict__, "scoring_url": None})
-    assert "threat_score = min(10, ...)" in legend_html(offline)
+    offline_legend = json.loads(map_data(offline))["legend"]
+    assert offline_legend["scoring_url"] is None
+    assert offline_legend["formula"] == "threat_score = min(10, ...)"
 
 
 def test_embed_has_no_header_and_page_has_the_switches() -> None:
     page = render_html(_map(), ASSETS)
     embed = render_html(_map(), ASSETS, embed=True)
     assert 'class="rm-header"' in page and 'name="level"' in page and 'name="since"' in page
-    assert 'class="rm-header"' not in embed
-    assert "L.control.layers" in embed and "fitBounds" in embed
+    assert 'name="since" value="2024-11-01"' in page and '<option value="admin1" selected>' in page
+    assert '<a href="/regions?country=AFG">GeoJSON</a>' in page
+    assert 'class="rm-header"' not in embed and '<body class="rm-embed">' in embed
+    data = island(embed)
+    assert data["embed"] is True  # the layer control starts collapsed
+    assert data["bounds"] == [[0.0, 0.0], [2.0, 2.0]]
+    assert island(page)["embed"] is False
 
 
 def test_tile_basemap_is_opt_in_with_attribution() -> None:
-    page = render_html(_map(), ASSETS)
-    assert "L.tileLayer" not in page
-    osm = render_html(_map(), ASSETS, basemap="osm")
-    assert "L.tileLayer" in osm and "OpenStreetMap" in osm
+    outline = island(render_html(_map(), ASSETS))
+    assert outline["tiles"] is None and len(outline["outlines"]) == 1
+    osm = island(render_html(_map(), ASSETS, basemap="osm"))
+    assert osm["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+    assert "OpenStreetMap" in osm["tiles"]["attribution"]
+    with pytest.raises(ValueError, match="CARTO API key"):
+        render_html(_map(), ASSETS, basemap="carto")
 
 
 def test_inlined_assets_need_no_server() -> None:
@@ -154,10 +187,22 @@ def test_inlined_assets_need_no_server() -> None:
     page = render_html(_map(), inlined(assets_dir))
     assert "/static/" not in page and "sourceMappingURL" not in page
     assert "url(data:image/png;base64," in page
-    head = page.split("<body>")[0]
-    assert re.findall(r"<script[^>]*\ssrc=", head) == []
-    assert re.findall(r"<link[^>]*stylesheet", head) == []
-    assert served().js_urls == ("/static/leaflet/leaflet.js",)
+    assert re.findall(r"<script[^>]*\ssrc=", page) == []
+    assert re.findall(r"<link[^>]*stylesheet", page) == []
+    assert "window.riskmap" in page and ".rm-legend" in page  # the page's own script and CSS
+    assert served().js_urls[0] == "/static/leaflet/leaflet.js"
+
+
+def test_inlined_text_cannot_end_its_element() -> None:
+    assert inline_script("var a = 1;", "a.js") == "var a = 1;"
+    for text in ("x = '</SCRIPT>';", "<!-- x"):
+        with pytest.raises(ValueError, match="cannot be inlined"):
+            inline_script(text, "bad.js")
+    with pytest.raises(ValueError, match="cannot be inlined"):
+        inline_style("a { } </style><script>", "bad.css")
+    hostile = PageAssets(inline_js=("alert('</script>')",))
+    with pytest.raises(ValueError, match="cannot be inlined"):
+        render_html(_map(), hostile)
 
 
 def test_png_has_size_and_is_not_blank(tmp_path: Path) -> None:

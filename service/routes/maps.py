@@ -1,8 +1,9 @@
 """``/maps/risk`` (page), ``/maps/embed`` (for an iframe) and ``/maps/risk.png`` (for reports).
 
-All three draw the same :class:`maps.model.RiskMap`. Pages load Leaflet from ``/static`` only
-and carry a Content-Security-Policy that allows nothing else (tile hosts only when a tile
-basemap was asked for); the embed's ``frame-ancestors`` come from ``RISKMAP_EMBED_ORIGINS``.
+All three draw the same :class:`maps.model.RiskMap`. Pages load Leaflet and the page script
+from ``/static`` only and carry a Content-Security-Policy that allows nothing else (no inline
+script or style; tile hosts only when a tile basemap was asked for); the embed's
+``frame-ancestors`` come from ``RISKMAP_EMBED_ORIGINS``.
 """
 
 from __future__ import annotations
@@ -82,17 +83,20 @@ def _view(
 
 
 def content_security_policy(frame_ancestors: list[str], basemap: Basemap) -> str:
-    """Scripts, styles and images from the app only (inline allowed: folium writes inline)."""
+    """Scripts, styles and images from the app only, and no inline script or style.
+
+    The page runs only ``leaflet.js`` and ``riskmap.js`` from ``/static``; its data is a JSON
+    island, which the browser does not execute, so ``script-src 'self'`` needs no exception.
+    """
     images = "'self' data:"
     origin = tile_origin(basemap)
     if origin:
         images += f" {origin}"
     ancestors = " ".join(frame_ancestors) or "'none'"
     return (
-        "default-src 'none'; script-src 'self' 'unsafe-inline'; "
-        "style-src 'self' 'unsafe-inline'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src {images}; connect-src 'self'; font-src 'self'; form-action 'self'; "
-        f"base-uri 'none'; frame-ancestors {ancestors}"
+        f"base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
     )
 
 
