@@ -33,7 +33,7 @@ def _by_surface(mentions: list[Mention]) -> dict[str, Mention]:
 
 
 def test_cities_resolve_to_their_provinces(gazetteer: Gazetteer) -> None:
-    text = "Deadly bombings in Afghanistan's cities such as Kabul and Kandahar."
+    text = "Afghanistan's interior ministry reported twin blasts in Kandahar and a fire in Kabul."
     mentions = geoparse(text, gazetteer)
     _check_offsets(text, mentions)
     found = _by_surface(mentions)
@@ -61,8 +61,8 @@ def test_admin1_with_type_words_and_translations(gazetteer: Gazetteer) -> None:
         ("Troops from the U.S. arrived.", "U.S.", "USA"),
         ("The UK said on Monday.", "UK", "GBR"),
         ("Fighting in DR Congo continues.", "DR Congo", "COD"),
-        ("cross-border strikes targeting Pakistani forces", "Pakistani", "PAK"),
-        ("In an interview with Belarusian STV, he said so.", "Belarusian", "BLR"),
+        ("an airstrike on Pakistani troops", "Pakistani", "PAK"),
+        ("Speaking to Belarusian state TV, she confirmed it.", "Belarusian", "BLR"),
     ],
 )
 def test_country_short_forms_and_demonyms(
@@ -86,12 +86,18 @@ def test_common_words_are_not_places(gazetteer: Gazetteer) -> None:
 
 
 def test_person_names_are_not_places(gazetteer: Gazetteer) -> None:
-    text = "Chiquita Raquel Henry, 19, was arrested. Henry said she was sorry. Mr. Jackson agreed."
-    assert [m for m in geoparse(text, gazetteer) if m.kind == "city"] == []
+    # With Texas in context "Henderson" alone is the Texas town; here it is only a person.
+    text = (
+        "Police in Tyler, Texas, said Tomasina Ruth Henderson, 33, was detained. "
+        "Henderson told deputies she was lost. Mr. Jackson agreed."
+    )
+    assert [m.surface for m in geoparse(text, gazetteer) if m.kind == "city"] == ["Tyler"]
+    town = "Police in Tyler, Texas, said the car came from Henderson."
+    assert _by_surface(geoparse(town, gazetteer))["Henderson"].country == "USA"
 
 
 def test_a_surname_that_names_a_province_is_not_the_province(gazetteer: Gazetteer) -> None:
-    text = "Andrew Trapani is a gambling man. Trapani's first film opens in Los Angeles."
+    text = "Michael Trapani is a keen poker player. Trapani's second film was shot in Los Angeles."
     assert "Trapani" not in _by_surface(geoparse(text, gazetteer))
     # The same name with no person around it is the Sicilian province.
     sicily = "Migrants landed in Trapani, Sicily, on Monday."
@@ -99,33 +105,37 @@ def test_a_surname_that_names_a_province_is_not_the_province(gazetteer: Gazettee
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "person"),
     [
-        # A middle initial before a surname (Evens is also a town in Georgia).
-        "Police in Paris, Ill., said Ashley L. Evens, 26, of rural Paris was driving a pickup.",
-        "Rebekah Zoz walked away with the crown of Miss Butler County.",  # a title
+        # A middle initial before a surname (Marion is also a town in Illinois).
+        ("Deputies in Paris, Ill., said Jordan K. Marion, 41, of rural Paris was hurt.", "Marion"),
+        ("Lena Pfeiffer was crowned Miss Clark County on Saturday.", "Miss"),  # a title
     ],
 )
-def test_initials_and_titles_mark_people(gazetteer: Gazetteer, text: str) -> None:
-    found = _by_surface(geoparse(text, gazetteer))
-    assert "Evens" not in found
-    assert "Miss" not in found
+def test_initials_and_titles_mark_people(gazetteer: Gazetteer, text: str, person: str) -> None:
+    assert person not in _by_surface(geoparse(text, gazetteer))
+
+
+def test_the_same_surname_without_an_initial_is_the_town(gazetteer: Gazetteer) -> None:
+    text = "Deputies in Paris, Ill., said the driver from Marion was hurt."
+    assert _by_surface(geoparse(text, gazetteer))["Marion"].country == "USA"
 
 
 def test_a_street_named_after_a_state_is_not_the_state(gazetteer: Gazetteer) -> None:
-    text = "He built the Hampton Hills apartment complexes on Washington Drive in Arlington."
+    text = "Seattle planners approved a new clinic on Washington Drive; another opens in Arlington."
     found = _by_surface(geoparse(text, gazetteer))
     assert "Washington" not in found
-    assert found["Arlington"].country == "USA"
+    assert found["Seattle"].country == "USA"
+    # Near Seattle, the bare name is the state.
+    state = "Seattle planners approved a clinic in Washington."
+    assert "Washington" in _by_surface(geoparse(state, gazetteer))
     # A county road still says which county it is in.
-    county = "The crash closed Douglas County Road 4 near Alexandria, Minn."
-    assert "Douglas County" in _by_surface(geoparse(county, gazetteer))
+    county = "Snow closed Otter Tail County Road 12 near Alexandria, Minn."
+    assert "Otter Tail County" in _by_surface(geoparse(county, gazetteer))
 
 
 def test_document_context_settles_ambiguous_towns(gazetteer: Gazetteer) -> None:
-    louisiana = (
-        "Alexandria woman charged. Both the Sheriff's Office and Rapides Parish deputies came."
-    )
+    louisiana = "Alexandria man arrested. Rapides Parish deputies found the stolen truck."
     found = _by_surface(geoparse(louisiana, gazetteer))
     assert found["Alexandria"].admin1 == "USA-3535"
     assert found["Rapides Parish"].precision == 3
@@ -145,14 +155,14 @@ def test_city_comma_state_pattern(gazetteer: Gazetteer) -> None:
 @pytest.mark.parametrize(
     ("text", "border"),
     [
-        ("a plan to strengthen the Tajikistan-Afghanistan border", "AFG|TJK"),
+        ("funding to fortify the Tajikistan-Afghanistan border", "AFG|TJK"),
         ("patrols on the Tajik–Afghan border", "AFG|TJK"),
         ("the border between Afghanistan and Pakistan", "AFG|PAK"),
         ("Afghanistan's border with Iran is long", "AFG|IRN"),
         ("the Pakistan-Afghanistan frontier", "AFG|PAK"),
         ("clashes along the Durand Line", "AFG|PAK"),
-        ("militants in Afghanistan's Kunduz, near the border with Tajikistan", "AFG|TJK"),
-        ("drills in Tajikistan, near the Afghanistan border", "AFG|TJK"),
+        ("a convoy ambushed in Afghanistan's Takhar, near the border with Tajikistan", "AFG|TJK"),
+        ("exercises held across Tajikistan, near the Afghanistan border", "AFG|TJK"),
     ],
 )
 def test_borders(gazetteer: Gazetteer, text: str, border: str) -> None:

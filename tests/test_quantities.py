@@ -42,8 +42,8 @@ def counts(text: str) -> list[tuple[str, int]]:
     ("sentence", "expected"),
     [
         (
-            "Militants have increased attacks, with 55 personnel killed in November.",
-            [("killed", 55)],
+            "Insurgents stepped up their raids, with 38 soldiers killed in October.",
+            [("killed", 38)],
         ),
         (
             "A car bomb killed twelve people and wounded at least 30.",
@@ -53,12 +53,12 @@ def counts(text: str) -> list[tuple[str, int]]:
         ("Gunmen kidnapped 5 aid workers.", [("hostages", 5)]),
         ("Dozens were injured in the stampede.", [("wounded", 24)]),
         ("Officials said 10 to 15 civilians were killed.", [("killed", 10)]),
-        ("Hundreds of its fighters were killed during operations.", [("killed", 200)]),
+        ("Hundreds of the rebels were killed in the offensive.", [("killed", 200)]),
         ("The group holds 14 hostages.", [("hostages", 14)]),
         ("Several hundred fighters are active in the region.", [("militants", 300)]),
         (
-            "The group has about 6,500 militants, with up to 4,000 concentrated in the north.",
-            [("militants", 6500), ("militants", 4000)],
+            "The faction fields roughly 2,800 fighters, with up to 700 stationed in the east.",
+            [("militants", 2800), ("militants", 700)],
         ),
     ],
 )
@@ -80,9 +80,9 @@ def test_numbers_that_count_nothing_violent_are_ignored(sentence: str) -> None:
 
 
 def test_approximate_hedges_are_flagged() -> None:
-    (quantity,) = find_quantities("about 6,500 militants")
+    (quantity,) = find_quantities("around 2,800 fighters")
     assert quantity.approximate
-    (exact,) = find_quantities("55 personnel killed")
+    (exact,) = find_quantities("38 soldiers killed")
     assert not exact.approximate
 
 

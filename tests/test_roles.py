@@ -18,24 +18,24 @@ def roles_of(text: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("text", "place", "role"),
     [
-        ("In an interview with Belarus's STV network, he spoke.", "Belarus", "media_outlet"),
+        ("Talking to Belarus's ONT channel, she smiled.", "Belarus", "media_outlet"),
         (
-            "He said in an interview with Belarusian STV that it was true.",
+            "The minister, speaking on Belarusian ONT last night, said it was true.",
             "Belarusian",
             "media_outlet",
         ),
         (
-            "It will be finalised during a meeting in Astana on November 28.",
+            "The deal is to be signed at a summit in Astana on March 3.",
             "Astana",
             "meeting_venue",
         ),
         (
-            "The council meeting on November 28 in Astana, Kazakhstan, will adopt it.",
+            "The ministers' session on 3 March in Astana, Kazakhstan, will vote on it.",
             "Kazakhstan",
             "meeting_venue",
         ),
         (
-            "The member states include Russia, Belarus, Armenia and Kazakhstan.",
+            "Its members are Armenia, Belarus, Russia and Kazakhstan.",
             "Armenia",
             "member_list",
         ),
@@ -52,7 +52,7 @@ def roles_of(text: str) -> dict[str, str]:
         ),
         ("Ministers will meet in Astana next month.", "Astana", "meeting_venue"),
         (
-            "Strikes targeted Pakistani forces near the Tajik-Afghan border.",
+            "Rockets hit Pakistani troops near the Tajik-Afghan border.",
             "Pakistani",
             "location",
         ),

@@ -63,7 +63,7 @@ def test_same_event_in_two_articles_shares_a_cluster(store: Store) -> None:
 
 
 def test_document_roundtrip_keeps_roles_and_evidence(store: Store) -> None:
-    text = "In an interview with Belarus's STV network, he said a bomb exploded in Kabul."
+    text = "Speaking to Belarus's state broadcaster, he said a bomb exploded in Kabul."
     doc_id = ingest(store, text)
     record = store.document(doc_id)
     assert record is not None
