@@ -32,6 +32,7 @@ from geodata.coref import Candidate, merge_mentions
 from geodata.gazetteer import lower_same_length
 from geodata.incident_model import Incident, Location
 from geodata.quantities import Quantity, find_quantities
+from geodata.retrospective import retrospective_dates
 from geodata.roles import CONTEXT_ROLES, MentionRole, PlaceMention, assign_roles, focus_country
 from geodata.text import Span, split_clauses, split_sentences
 from geodata.timeexpr import DateSpan, find_dates
@@ -150,6 +151,8 @@ class DocumentReading:
     focus_country: str | None
 
 
+#: "The toll rose to 17": always about an event told elsewhere, never one of its own.
+_TOLL_WORDS = frozenset({"toll", "death toll"})
 #: "the attack", "this deadly blast": a trigger that refers back to an event already told.
 _ANAPHORA = re.compile(r"\b(?:the|this|that)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)
@@ -211,7 +214,7 @@ def extract_incidents(
             split_clauses(sentence),
             located[first:last],
             focus,
-            find_dates(sentence.text, reference),
+            find_dates(sentence.text, reference) + retrospective_dates(sentence.text, reference),
             actors,
             reference,
             published,
@@ -321,7 +324,7 @@ def non_event_context(sentence: str, tables: Tables) -> str | None:
     for kind in ("court", "exercise"):
         if tables.non_event[kind].search(sentence):
             return kind
-    if tables.armed_cues.search(sentence) or tables.find_actors(sentence):
+    if tables.armed_cues.search(sentence):
         return None
     for kind in ("disaster", "accident", "sport"):
         if tables.non_event[kind].search(sentence):
@@ -395,7 +398,11 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             and tables.non_event["generic"].search(clause)
         ):
             continue  # "such attacks are common", "400 killed since May": no one event
-        weak = (death_word and not has_agent) or (plural and not _placed_dated_or_counted(incident))
+        weak = (
+            word in _TOLL_WORDS
+            or (death_word and not has_agent)
+            or (plural and not _placed_dated_or_counted(incident))
+        )
         anaphoric = not plural and bool(
             _ANAPHORA.search(sentence.text[max(0, match.start() - 40) : match.start()])
         )

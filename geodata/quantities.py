@@ -109,7 +109,10 @@ _PRESENCE_VERBS = re.compile(
     r"^\s*(?:concentrated|based|deployed|stationed|operating|active|present|massed|gathered)\b",
     re.IGNORECASE,
 )
-_AFTER_VERB_KILLED = re.compile(r"\b(?:killing|killed|kills)\s*$", re.IGNORECASE)
+_AFTER_VERB_KILLED = re.compile(
+    r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit))\s*$",
+    re.IGNORECASE,
+)
 _AFTER_VERB_WOUNDED = re.compile(r"\b(?:wounding|injuring|wounded|injured)\s*$", re.IGNORECASE)
 _AFTER_VERB_HOSTAGE = re.compile(r"\b(?:kidnapping|kidnapped|abducting|abducted|seized)\s*$")
 
@@ -166,7 +169,7 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
     """Decide what a number counts, from the words after it, then the words before it."""
     after = text[end : end + 60]
     after_clause = re.split(r"[;.!?]|,\s+(?:and|but|while|with)\b", after, maxsplit=1)[0]
-    before = text[max(0, start - 25) : start]
+    before = text[max(0, start - 45) : start]
     if _AFTER_VERB_KILLED.search(before):
         return "killed"
     if _AFTER_VERB_WOUNDED.search(before):

@@ -1,0 +1,189 @@
+"""The error classes real news showed (issue 11), each on sentences written for this test.
+
+1. one event told in many sentences is one incident; 2. tolls attach to their own verb and
+never come from dates, times or ages; 3. disasters, accidents, sport, courts and drills are
+not attacks; 4. datelines, group names, governments and nationalities are not scenes;
+5. militant presence needs a claim that fighters are somewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from geodata.coref import type_group
+from geodata.incidents import Incident, extract_incidents
+from geodata.quantities import find_quantities
+from geodata.roles import assign_roles, dateline_spans
+from geodata.text import split_sentences
+from tests.placeholders import FakeMention, fake_mentions
+
+PUBLISHED = date(2026, 3, 12)
+
+
+def read(text: str) -> list[Incident]:
+    return list(extract_incidents("doc", text, fake_mentions(text), PUBLISHED, PUBLISHED).incidents)
+
+
+def roles_of(text: str) -> dict[str, str]:
+    mentions = fake_mentions(text)
+    roles = assign_roles(text, mentions, split_sentences(text))
+    return {m.surface: r.role for m, r in zip(mentions, roles, strict=True)}
+
+
+# -- 1. one event, many sentences ----------------------------------------------------------
+
+
+def test_lead_toll_quote_and_update_are_one_incident_with_the_final_toll() -> None:
+    text = (
+        "Suicide bomber strikes market in Kandahar\n\n"
+        "A suicide bomber blew himself up in a crowded market in Kandahar on Tuesday. "
+        "The blast killed 12 people and wounded 30, a hospital official said. "
+        '"It was carnage," said a shopkeeper who saw the explosion. '
+        "By evening the death toll had risen to 17, officials said."
+    )
+    (event,) = read(text)
+    assert event.type == "bombing"
+    assert event.killed == 17
+    assert event.wounded == 30
+    assert event.locations[0].region_id == "AFG-1754"
+    assert event.date == date(2026, 3, 10)
+    assert len(event.evidence) == 5
+    assert not event.sentence.startswith("Suicide bomber strikes")  # the lead, not the title
+
+
+def test_a_background_attack_with_its_own_date_stays_separate() -> None:
+    text = (
+        "Gunmen attacked a police post in Kunduz on Monday, killing three officers. "
+        "In 2019, a similar attack on the same post killed nine."
+    )
+    recent, old = read(text)
+    assert recent.killed == 3 and recent.date == date(2026, 3, 9)
+    assert old.killed == 9 and old.date is not None and old.date.year == 2019
+
+
+def test_two_places_are_two_events_and_an_also_adds_to_the_toll() -> None:
+    text = (
+        "Militants ambushed a convoy in Takhar, killing four soldiers. "
+        "Two attackers were also killed in the gunfight. "
+        "Separately, gunmen attacked a checkpoint in Badakhshan."
+    )
+    takhar, badakhshan = read(text)
+    assert takhar.locations[0].region_id == "AFG-1765" and takhar.killed == 6
+    assert badakhshan.locations[0].region_id == "AFG-1760"
+
+
+# -- 2. tolls ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Gunmen fired, killing four officers and wounding six.", {"killed": 4, "wounded": 6}),
+        ("More than 80 people were killed and injured in the attack.", {"casualties": 80}),
+        ("2026-03-14 Three soldiers were killed in the raid.", {"killed": 3}),
+        ("At 10:30 militants attacked; 5 died.", {"killed": 5}),
+        ("A 45-year-old teacher was among 7 killed.", {"killed": 7}),
+    ],
+)
+def test_numbers_attach_to_their_own_verb_and_dates_are_no_tolls(
+    text: str, expected: dict[str, int]
+) -> None:
+    found: dict[str, int] = {}
+    for quantity in find_quantities(text):
+        found[quantity.category] = found.get(quantity.category, 0) + quantity.value
+    assert found == expected
+
+
+def test_a_combined_figure_is_not_a_death_toll() -> None:
+    (event,) = read("A car bomb in Kabul left more than 40 people dead and injured on Sunday.")
+    assert event.killed is None
+    assert event.casualties == 40
+
+
+# -- 3. not an attack -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Floods and landslides killed 23 people in Badakhshan after days of heavy rain.",
+        "Six people were killed when a bus plunged into a ravine in Takhar.",
+        "A gas cylinder explosion at a factory in Kabul killed two workers.",
+        "The striker attacked the defence all afternoon as Kabul won the match.",
+        "A court in Kabul sentenced two men over the 2017 bombing of a mosque.",
+        "Troops in Kunduz practised repelling an attack during the annual drills.",
+        "Such attacks have often been blamed on militants in the region.",
+        "Three people were killed in Kandahar on Monday.",
+    ],
+)
+def test_non_events_give_no_incident(text: str) -> None:
+    assert read(text) == []
+
+
+def test_a_death_sentence_after_a_reported_attack_gives_it_its_toll() -> None:
+    text = "Gunmen stormed a wedding hall in Kunduz on Friday. Eleven guests were killed."
+    (event,) = read(text)
+    assert event.killed == 11
+
+
+# -- 4. scene or context ----------------------------------------------------------------------
+
+
+def test_a_dateline_is_where_the_reporter_is() -> None:
+    text = "KABUL (Reuters) - A roadside bomb hit a patrol in Takhar on Monday."
+    assert dateline_spans(text) == [(0, len("KABUL (Reuters) - "))]
+    dateline = FakeMention(0, 5, "KABUL", "city", "AFG", "AFG-1767")
+    mentions = [dateline, *fake_mentions(text)]
+    roles = assign_roles(text, mentions, split_sentences(text))
+    assert [r.role for r in roles] == ["dateline", "location"]
+    (event,) = extract_incidents("d", text, mentions, PUBLISHED, PUBLISHED).incidents
+    assert [loc.region_id for loc in event.locations] == ["AFG-1765"]
+
+
+def test_a_capital_that_speaks_is_its_government() -> None:
+    roles = roles_of("Kabul accused the group of sheltering fighters; Kandahar was calm.")
+    assert roles["Kabul"] == "government"
+    assert roles["Kandahar"] == "location"
+
+
+def test_victims_nationality_is_not_the_scene() -> None:
+    roles = roles_of("Two Pakistani engineers were kidnapped in Kunduz.")
+    assert roles["Pakistani"] == "nationality"
+    (event,) = read("Two Pakistani engineers were kidnapped in Kunduz.")
+    assert {loc.country for loc in event.locations} == {"AFG"}
+
+
+# -- 5. militant presence -----------------------------------------------------------------------
+
+
+def test_groups_named_as_a_topic_are_no_presence() -> None:
+    text = "Ministers in Astana discussed terrorist groups and regional security."
+    assert read(text) == []
+
+
+def test_fighters_said_to_be_somewhere_are_presence() -> None:
+    (presence,) = read("Hundreds of fighters are based in Badakhshan, officials say.")
+    assert presence.type == "militant_presence"
+    assert presence.locations[0].region_id == "AFG-1760"
+
+
+def test_type_groups() -> None:
+    assert type_group("bombing") == type_group("armed_attack") == "violent"
+    assert type_group("kidnapping") == "kidnapping"
+
+
+def test_an_anniversary_carries_the_original_date() -> None:
+    text = (
+        "Families gathered in Kandahar to mark the fifth anniversary of the bombing of the "
+        "city's central mosque, which killed 40 worshippers."
+    )
+    (event,) = read(text)
+    assert event.date == date(2021, 3, 12)
+    assert event.killed == 40
+
+
+def test_years_ago_dates_the_event_back() -> None:
+    (event,) = read("Ten years ago, militants attacked a school in Kunduz, killing 14 pupils.")
+    assert event.date is not None and event.date.year == 2016
