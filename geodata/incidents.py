@@ -367,8 +367,8 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     separate = bool(tables.separate_event.search(sentence.text))
 
     candidates: list[Candidate] = []
-    # One event per clause: "bombings in Kabul, as well as cross-border strikes targeting
-    # Pakistani forces" is two incidents; several triggers in one clause are one incident.
+    # One event per clause: "a blast in Herat, as well as rocket fire on a base in Ghazni"
+    # is two incidents; several triggers in one clause are one incident.
     chosen: dict[int, tuple[IncidentType, re.Match[str]]] = {}
     for incident_type, match in _first_match_per_type(events, sentence.text):
         clause_index = _clause_index(clauses, sentence.start + match.start())

