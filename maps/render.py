@@ -161,22 +161,32 @@ def _border_style(shape: ScoredShape) -> dict[str, Any]:
     return style
 
 
+def _geometry(geometry_json: str) -> str:
+    """Geometry JSON as built, made script-safe only in the rare case it needs it.
+
+    Geometry is numbers and type names, ASCII: the three searches are fast, unlike a
+    replace over the whole page's text.
+    """
+    if "<" in geometry_json or ">" in geometry_json or "&" in geometry_json:
+        return script_safe(geometry_json)
+    return geometry_json
+
+
 def feature_collection(
     shapes: Iterable[ScoredShape], style: Callable[[ScoredShape], dict[str, Any]]
 ) -> str:
-    """A GeoJSON FeatureCollection (JSON text) with the shape's values and its ``style``.
+    """A GeoJSON FeatureCollection (script-safe JSON text) with the shape's values and style.
 
     Geometry strings were serialised at build time and are joined, not re-encoded: the world
     admin-1 map holds megabytes of them.
     """
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     parts = [
         '{"type":"Feature","id":'
-        + dumps(shape.id)
+        + script_json(shape.id)
         + ',"geometry":'
-        + shape.geometry
+        + _geometry(shape.geometry)
         + ',"properties":'
-        + dumps({**shape_properties(shape), "style": style(shape)})
+        + script_json({**shape_properties(shape), "style": style(shape)})
         + "}"
         for shape in shapes
     ]
@@ -249,18 +259,17 @@ def map_data(
         },
         "legend": _legend(risk_map),
     }
-    head = json.dumps(settings, ensure_ascii=False, separators=(",", ":"))
-    body = (
-        ',"regions":'
+    # Every piece is script-safe on its own, so the joined text is too.
+    return (
+        script_json(settings)[:-1]
+        + ',"regions":'
         + feature_collection(risk_map.regions, _region_style)
         + ',"borders":'
         + feature_collection(risk_map.borders, _border_style)
         + ',"outlines":['
-        + ",".join(risk_map.outlines)
+        + ",".join(_geometry(g) for g in risk_map.outlines)
         + "]}"
     )
-    # One pass over the whole text, geometry included: nothing can close the island.
-    return script_safe(head[:-1] + body)
 
 
 def _header(risk_map: RiskMap, basemap: Basemap) -> dict[str, Any] | None:

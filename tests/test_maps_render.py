@@ -126,8 +126,16 @@ def test_script_json_cannot_close_the_script_element() -> None:
     encoded = script_json({"t": "</script><!-- & "})
     assert "</" not in encoded and "<!--" not in encoded and "&" not in encoded
     assert json.loads(encoded) == {"t": "</script><!-- & "}
-    island = map_data(_map())
-    assert "<" not in island and ">" not in island and "&" not in island
+    risk_map = _map()
+    # Even geometry text (ours, built from boundary files) cannot end the island.
+    odd = '{"type":"Point","coordinates":[0,0],"note":"</script><!-- &"}'
+    risk_map.regions.append(ScoredShape("R9", "Odd", "admin1", odd, None))
+    risk_map.outlines.append(odd)
+    text = map_data(risk_map)
+    assert "<" not in text and ">" not in text and "&" not in text
+    data = json.loads(text)
+    assert data["regions"]["features"][-1]["geometry"]["note"] == "</script><!-- &"
+    assert data["outlines"][-1]["note"] == "</script><!-- &"
 
 
 def test_no_evidence_and_zero_have_distinct_colours() -> None:
