@@ -62,7 +62,9 @@ def render_only(app: Any) -> float:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-        with TestClient(create_app(settings)) as client:
+        # A loopback peer and Host, as a local client: writes are allowed, the Host trusted.
+        app = create_app(settings)
+        with TestClient(app, "http://localhost", client=("127.0.0.1", 50000)) as client:
             ingest_samples(client)
             print(f"{'view':28} {'median s':>9} {'raw bytes':>12} {'gzip bytes':>12}  budget")
             over = 0

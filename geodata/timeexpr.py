@@ -84,6 +84,18 @@ class DateSpan:
         return self.first + (self.last - self.first) / 2
 
 
+def shift_days(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held at ``date.min`` or ``date.max`` rather than overflowing.
+
+    For windows around a date (dedup, queries): a window reaching past year 9999 simply has
+    no end, where ``date + timedelta`` would raise ``OverflowError``.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _month_before(anchor: date, month: int) -> int:
     """The year of the most recent ``month`` on or before ``anchor`` (news reports the past)."""
     return anchor.year if month <= anchor.month else anchor.year - 1
@@ -160,7 +172,11 @@ def find_dates(text: str, anchor: date) -> list[DateSpan]:
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            resolved = _resolve(kind, match, anchor)
+            try:
+                resolved = _resolve(kind, match, anchor)
+            except (OverflowError, ValueError):
+                # "yesterday" from 0001-01-01, "last year" from year 1: no calendar date.
+                resolved = None
             if resolved is None:
                 continue
             taken.append((match.start(), match.end()))

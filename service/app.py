@@ -16,12 +16,14 @@ from geodata.gazetteer import load_gazetteer
 from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATIC_PREFIX
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
+from service.middleware import TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
 from service.routes import docs, documents, health, incidents, maps, ogc, regions
 from service.scores import ScoreBoard
 from service.settings import Settings, get_settings
 from service.storage import Store
+from service.workers import IngestWorkers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,10 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.reader = Reader(gazetteer)
         app.state.store = store
         app.state.scoreboard = ScoreBoard(store, boundaries, settings.score_weights())
+        app.state.ingest_workers = IngestWorkers(settings.ingest_threads)
         try:
             yield
         finally:
-            store.engine.dispose()
+            store.close()  # a write still running rolls back
 
     app = FastAPI(
         title="riskmap",
@@ -61,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
             expose_headers=["ETag"],
         )
+    # Outermost: a Host nobody configured (DNS rebinding, forged links) is refused first.
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts())
     add_exception_handlers(app)
     for router in (
         health.router,

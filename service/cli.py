@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from geodata.errors import GeodataError
 from service import cli_geoparse, cli_ingest, cli_map
@@ -71,13 +72,30 @@ def _cmd_data_info(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``riskmap serve``.
+
+    ``X-Forwarded-For`` is believed only from the proxies in ``RISKMAP_FORWARDED_ALLOW_IPS``
+    (uvicorn's own default trusts 127.0.0.1, so a client could name itself ``localhost``);
+    after SIGTERM, requests get ``RISKMAP_SHUTDOWN_TIMEOUT`` seconds, then are cancelled.
+    """
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": ",".join(settings.forwarded_allow_ips),
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+    }
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
 
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings), **server_options(settings))
     return 0
 
 

@@ -38,6 +38,14 @@ class UnsupportedMediaType(GeodataError):
     """A body in a format the endpoint does not read."""
 
 
+class UnreadableDocument(GeodataError):
+    """A well-formed document the reader could not read (its text or date led nowhere valid)."""
+
+
+class ShuttingDown(GeodataError):
+    """The server is stopping: the write was rolled back, send it again later."""
+
+
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     NotFound: 404,
     InvalidParameter: 400,
@@ -45,6 +53,8 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     Forbidden: 403,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
+    UnreadableDocument: 422,
+    ShuttingDown: 503,
     BoundaryDataError: 503,
     DownloadError: 502,
 }

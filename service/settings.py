@@ -57,6 +57,14 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Host header values answered (DNS rebinding defence); the bind host is always added.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"]
+    )
+    #: Proxies whose X-Forwarded-For is believed; empty: none, the socket peer decides.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Seconds `riskmap serve` lets running requests finish after SIGTERM.
+    shutdown_timeout: int = 5
 
     database_url: str | None = None  # default: SQLite file riskmap.sqlite3 under data_dir
     api_token: str | None = None
@@ -65,6 +73,9 @@ class Settings(BaseSettings):
     carto_api_key: str | None = None  # CARTO tiles (basemap=carto) now need a key
     max_document_bytes: int = 1_000_000
     max_batch_documents: int = 500
+    max_batch_bytes: int = 20_000_000
+    #: Documents read at once (each on its own thread); more wait, reads are not held up.
+    ingest_threads: int = 2
 
     score_incident: float = 1.0
     score_fatality: float = 3.0
@@ -110,12 +121,19 @@ class Settings(BaseSettings):
             return [c.strip().upper() for c in value.split(",") if c.strip()]
         return value
 
-    @field_validator("cors_origins", "embed_origins", mode="before")
+    @field_validator(
+        "cors_origins", "embed_origins", "allowed_hosts", "forwarded_allow_ips", mode="before"
+    )
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.replace(" ", ",").split(",") if o.strip()]
         return value
+
+    def trusted_hosts(self) -> list[str]:
+        """The Host header values to answer: ``allowed_hosts`` and the host ``serve`` binds."""
+        bind = f"[{self.host}]" if ":" in self.host else self.host
+        return list(dict.fromkeys([*self.allowed_hosts, bind.lower()]))
 
     def boundary_source_object(self) -> BoundarySource:
         """The configured boundary source."""

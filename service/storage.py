@@ -27,6 +27,8 @@ from alembic.config import Config
 from geodata.dedup import DedupSettings, near_duplicate_groups, same_event
 from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
+from geodata.timeexpr import shift_days
+from service.errors import ShuttingDown
 from service.schema import clusters, documents, incidents, mentions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -99,6 +101,7 @@ class Store:
         self.engine = engine
         self.dedup = dedup or DedupSettings()
         self._write_lock = threading.Lock()
+        self._closing = threading.Event()
 
     @classmethod
     def open(cls, url: str, dedup: DedupSettings | None = None) -> Store:
@@ -116,49 +119,91 @@ class Store:
         ingested_at: dt.datetime | None = None,
     ) -> IngestResult:
         """Store one document with its mentions and incidents in one transaction."""
-        doc_id = reading.doc_id
+        (result,) = self.ingest_many([(document, mention_list, reading)], ingested_at)
+        return result
+
+    def ingest_many(
+        self,
+        readings: Sequence[tuple[NewDocument, Sequence[PlaceMention], DocumentReading]],
+        ingested_at: dt.datetime | None = None,
+    ) -> list[IngestResult]:
+        """Store documents already read, all in one transaction: every one of them, or none.
+
+        A batch is read in full before this is called, so a failure reading its last item
+        stores nothing; a failure while writing (or :meth:`close` during the write) rolls
+        the whole transaction back.
+        """
         now = ingested_at or dt.datetime.now(dt.UTC)
+        results = []
         with self._write_lock, self.engine.begin() as conn:
-            exists = conn.execute(sa.select(documents.c.id).where(documents.c.id == doc_id))
-            if exists.first() is not None:
-                return IngestResult(doc_id, created=False)
-            conn.execute(
-                documents.insert().values(
-                    id=doc_id,
-                    source=document.source,
-                    url=document.url,
-                    published=document.published,
-                    language=document.language,
-                    text=document.text,
-                    ingested_at=now,
-                    focus_country=reading.focus_country,
-                )
+            for document, mention_list, reading in readings:
+                self._refuse_when_closing()
+                created = self._write_document(conn, document, mention_list, reading, now)
+                results.append(IngestResult(reading.doc_id, created))
+            self._refuse_when_closing()
+        return results
+
+    def close(self, wait_seconds: float = 5.0) -> None:
+        """Refuse new writes, give a running one ``wait_seconds`` to roll back, then dispose."""
+        self._closing.set()
+        if self._write_lock.acquire(timeout=wait_seconds):
+            self._write_lock.release()
+        self.engine.dispose()
+
+    def _refuse_when_closing(self) -> None:
+        if self._closing.is_set():
+            raise ShuttingDown("the server is shutting down; nothing was stored, send it again")
+
+    def _write_document(
+        self,
+        conn: sa.Connection,
+        document: NewDocument,
+        mention_list: Sequence[PlaceMention],
+        reading: DocumentReading,
+        now: dt.datetime,
+    ) -> bool:
+        """Insert one document and what was read from it; False when it is already stored."""
+        doc_id = reading.doc_id
+        exists = conn.execute(sa.select(documents.c.id).where(documents.c.id == doc_id))
+        if exists.first() is not None:
+            return False
+        conn.execute(
+            documents.insert().values(
+                id=doc_id,
+                source=document.source,
+                url=document.url,
+                published=document.published,
+                language=document.language,
+                text=document.text,
+                ingested_at=now,
+                focus_country=reading.focus_country,
             )
-            if mention_list:
-                conn.execute(
-                    mentions.insert(),
-                    [
-                        {
-                            "doc_id": doc_id,
-                            "start": m.start,
-                            "end": m.end,
-                            "surface": m.surface[:500],
-                            "kind": m.kind,
-                            "country": m.country,
-                            "admin1": m.admin1,
-                            "border": m.border,
-                            "confidence": float(m.confidence),
-                            "precision": int(m.precision),
-                            "role": role.role,
-                            "role_reason": role.reason,
-                        }
-                        for m, role in zip(mention_list, reading.roles, strict=True)
-                    ],
-                )
-            for incident in reading.incidents:
-                cluster_id = self._cluster_for(conn, incident, document, now)
-                conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
-        return IngestResult(doc_id, created=True)
+        )
+        if mention_list:
+            conn.execute(
+                mentions.insert(),
+                [
+                    {
+                        "doc_id": doc_id,
+                        "start": m.start,
+                        "end": m.end,
+                        "surface": m.surface[:500],
+                        "kind": m.kind,
+                        "country": m.country,
+                        "admin1": m.admin1,
+                        "border": m.border,
+                        "confidence": float(m.confidence),
+                        "precision": int(m.precision),
+                        "role": role.role,
+                        "role_reason": role.reason,
+                    }
+                    for m, role in zip(mention_list, reading.roles, strict=True)
+                ],
+            )
+        for incident in reading.incidents:
+            cluster_id = self._cluster_for(conn, incident, document, now)
+            conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
+        return True
 
     def _cluster_for(
         self, conn: sa.Connection, incident: Incident, document: NewDocument, now: dt.datetime
@@ -168,14 +213,14 @@ class Store:
         Candidates are reports of the same type dated within the window, or from documents
         published within the window (near-copies of an article can date an event differently).
         """
-        window = dt.timedelta(days=self.dedup.window_days)
+        window = self.dedup.window_days
         published = document.published or now.date()
         close_in_time: sa.ColumnElement[bool] = documents.c.published.between(
-            published - window, published + window
+            shift_days(published, -window), shift_days(published, window)
         )
         if incident.date is not None:
             close_in_time = close_in_time | incidents.c.date.between(
-                incident.date - window, incident.date + window
+                shift_days(incident.date, -window), shift_days(incident.date, window)
             )
         query = (
             sa.select(incidents)

@@ -54,17 +54,28 @@ def shared_dir() -> Path:
     return path
 
 
-def make_client(tmp_dir: Path, **overrides: object) -> Iterator[TestClient]:
-    """A TestClient over the real app with its own empty database in ``tmp_dir``."""
+#: The TestClient's peer address: loopback, as a local client's socket would be.
+LOOPBACK_PEER = ("127.0.0.1", 50000)
+
+
+def make_client(
+    tmp_dir: Path, peer: tuple[str, int] = LOOPBACK_PEER, **overrides: object
+) -> Iterator[TestClient]:
+    """A TestClient over the real app with its own empty database in ``tmp_dir``.
+
+    TestClient sends ``Host: testserver``, which is added to the allowed hosts here (never in
+    the defaults); ``peer`` is the socket address the app sees.
+    """
     from fastapi.testclient import TestClient
 
     from service.app import create_app
 
+    overrides.setdefault("allowed_hosts", [*Settings().allowed_hosts, "testserver"])
     settings = Settings(database_url=f"sqlite:///{tmp_dir / 'riskmap.sqlite3'}", **overrides)  # type: ignore[arg-type]
     cache = cache_dir_for(settings.data_dir, settings.boundary_source_object().key)
     if not (cache / "metadata.json").exists():
         pytest.skip(f"boundary cache not built at {cache}: run `riskmap data build`")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), client=peer) as client:
         yield client
 
 

@@ -1,24 +1,50 @@
-"""``/documents``: ingest articles (single or batch) and read back what was found in them."""
+"""``/documents``: ingest articles (single or batch) and read back what was found in them.
+
+Every write is all-or-nothing: the body is parsed and every item validated and read before
+anything is stored, and a batch is stored in one transaction. Bodies come only with an explicit
+JSON media type: a body without one is what another web page can send cross-site without a
+CORS preflight (``fetch(url, {mode: "no-cors", body: blob})``), so it is refused with 415.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from starlette.concurrency import run_in_threadpool
 
 from geodata.errors import NotFound
-from service.dependencies import get_reader, get_settings, get_store, require_writer
-from service.errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType
-from service.pipeline import Reader
+from service.dependencies import (
+    get_ingest_workers,
+    get_reader,
+    get_settings,
+    get_store,
+    require_writer,
+)
+from service.errors import (
+    InvalidParameter,
+    PayloadTooLarge,
+    UnreadableDocument,
+    UnsupportedMediaType,
+)
+from service.pipeline import Reader, Reading
 from service.settings import Settings
-from service.storage import NewDocument, Store
+from service.storage import IngestResult, NewDocument, Store
+from service.workers import IngestWorkers
 
 router = APIRouter(tags=["documents"])
+
+JSON_TYPES = ("application/json", "text/json")
+JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
+#: The earliest accepted ``published`` date; the latest is today plus PUBLISHED_AHEAD.
+EARLIEST_PUBLISHED = dt.date(1900, 1, 1)
+PUBLISHED_AHEAD = dt.timedelta(days=366)
+#: Room for the JSON around a document's text (other members, escapes are counted in the text).
+ENVELOPE_BYTES = 4096
 
 
 class DocumentIn(BaseModel):
@@ -27,7 +53,9 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     text: str = Field(min_length=1, description="the article text (UTF-8)")
-    published: dt.date | None = Field(None, description="publication date, YYYY-MM-DD")
+    published: dt.date | None = Field(
+        None, description="publication date, YYYY-MM-DD, from 1900-01-01 to a year from today"
+    )
     source: str | None = Field(None, max_length=200)
     url: str | None = Field(None, max_length=2000)
     language: str | None = Field(None, max_length=16)
@@ -49,15 +77,42 @@ class DocumentIn(BaseModel):
                 return value
         return value
 
+    @field_validator("published")
+    @classmethod
+    def _plausible_date(cls, value: dt.date | None) -> dt.date | None:
+        """News from before 1900 or dated over a year ahead is a typo (or an attack on dates)."""
+        latest = dt.date.today() + PUBLISHED_AHEAD
+        if value is not None and not EARLIEST_PUBLISHED <= value <= latest:
+            raise ValueError(f"published must be from {EARLIEST_PUBLISHED} to {latest}")
+        return value
+
     def to_new_document(self) -> NewDocument:
         return NewDocument(self.text, self.published, self.source, self.url, self.language)
 
 
-async def _read_body(request: Request, limit: int, what: str) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` (never buffered whole)."""
+def _media_type(request: Request, accepted: tuple[str, ...]) -> str:
+    """The request's media type when it is one of ``accepted``; otherwise 415.
+
+    A missing Content-Type is refused too, never taken for JSON (see the module docstring).
+    """
+    declared = request.headers.get("content-type", "")
+    media_type = declared.split(";")[0].strip().lower()
+    if media_type not in accepted:
+        wanted = " or ".join((accepted[0], *accepted[len(JSON_TYPES) : len(JSON_TYPES) + 1]))
+        got = repr(media_type) if media_type else "no Content-Type"
+        raise UnsupportedMediaType(f"send Content-Type: {wanted}, not {got}")
+    return media_type
+
+
+def _refuse_declared_size(request: Request, limit: int, what: str) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"{what} is {int(declared):,} bytes; the limit is {limit:,}")
+
+
+async def _read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` (never buffered whole)."""
+    _refuse_declared_size(request, limit, what)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -68,23 +123,70 @@ async def _read_body(request: Request, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def _content_type(request: Request) -> str:
-    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-
-
-def _json_lines(body: bytes) -> list[Any]:
+def _parse_json(body: bytes, where: str = "body") -> Any:
+    """Parsed JSON; every way a body can fail to parse is a 400 naming ``where``."""
     try:
-        text = body.decode("utf-8")
+        return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InvalidParameter(f"body is not valid UTF-8 (byte {exc.start})") from exc
-    items = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InvalidParameter(f"line {number} is not valid JSON ({exc.msg})") from exc
-    return items
+        raise InvalidParameter(f"{where} is not valid UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidParameter(f"{where} is not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise InvalidParameter(f"{where} holds a number too long to read") from exc
+    except RecursionError as exc:
+        raise InvalidParameter(f"{where} is nested too deeply") from exc
+
+
+async def _lines(chunks: AsyncIterator[bytes], line_limit: int) -> AsyncIterator[bytes]:
+    """The lines of a streamed body as they arrive; a line longer than ``line_limit`` is 413."""
+    pending = bytearray()
+    number = 0
+    async for chunk in chunks:
+        pending += chunk
+        while (end := pending.find(b"\n")) >= 0:
+            number += 1
+            if end > line_limit:
+                raise PayloadTooLarge(f"line {number} is longer than {line_limit:,} bytes")
+            yield bytes(pending[:end])
+            del pending[: end + 1]
+        if len(pending) > line_limit:
+            raise PayloadTooLarge(f"line {number + 1} is longer than {line_limit:,} bytes")
+    if pending:
+        yield bytes(pending)
+
+
+async def _json_lines_documents(request: Request, settings: Settings) -> list[DocumentIn]:
+    """Validated documents of a JSON Lines body, parsed line by line as the body arrives.
+
+    Only the validated documents are kept, never the whole body: memory follows the texts,
+    and a body past ``max_batch_bytes`` or ``max_batch_documents`` is refused on the spot.
+    """
+    limit = settings.max_batch_bytes
+    _refuse_declared_size(request, limit, "the batch")
+    received = 0
+
+    async def counted() -> AsyncIterator[bytes]:
+        nonlocal received
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise PayloadTooLarge(f"the batch is over the limit of {limit:,} bytes")
+            yield chunk
+
+    documents: list[DocumentIn] = []
+    line_limit = settings.max_document_bytes + ENVELOPE_BYTES
+    number = 0
+    async for line in _lines(counted(), line_limit):
+        number += 1
+        if not line.strip():
+            continue
+        if len(documents) == settings.max_batch_documents:
+            raise PayloadTooLarge(
+                f"the batch has over {settings.max_batch_documents} documents, the limit"
+            )
+        item = _parse_json(line, f"line {number}")
+        documents.append(_validated(item, f"line {number}", settings.max_document_bytes))
+    return documents
 
 
 def _validated(item: Any, position: str, limit: int) -> DocumentIn:
@@ -102,11 +204,30 @@ def _validated(item: Any, position: str, limit: int) -> DocumentIn:
     return document
 
 
-def _ingest(reader: Reader, store: Store, document: DocumentIn) -> tuple[dict[str, Any], bool]:
-    new = document.to_new_document()
-    reading = reader.read(new)
-    result = store.ingest(new, reading.mentions, reading.incidents)
-    body = {
+def read_and_store(
+    reader: Reader, store: Store, documents: Sequence[DocumentIn], positions: Sequence[str]
+) -> list[tuple[Reading, IngestResult]]:
+    """Read every document, then store them all in one transaction (blocking: run on a worker).
+
+    A document the reader cannot make sense of is a 422 naming it, and nothing is stored.
+    """
+    new_documents = [document.to_new_document() for document in documents]
+    readings = []
+    for position, new in zip(positions, new_documents, strict=True):
+        try:
+            readings.append(reader.read(new))
+        except (ValueError, OverflowError, RecursionError) as exc:
+            raise UnreadableDocument(
+                f"{position}: the text could not be read ({type(exc).__name__}); nothing stored"
+            ) from exc
+    results = store.ingest_many(
+        [(new, r.mentions, r.incidents) for new, r in zip(new_documents, readings, strict=True)]
+    )
+    return list(zip(readings, results, strict=True))
+
+
+def _document_body(reading: Reading, result: IngestResult) -> dict[str, Any]:
+    return {
         "id": result.id,
         "created": result.created,
         "mentions": [
@@ -115,16 +236,6 @@ def _ingest(reader: Reader, store: Store, document: DocumentIn) -> tuple[dict[st
         ],
         "incidents": [i.as_dict() for i in reading.incidents.incidents],
     }
-    return body, result.created
-
-
-def _parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidParameter("body is not valid UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidParameter(f"body is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
 
 
 @router.post(
@@ -145,14 +256,13 @@ async def create_document(
     settings: Annotated[Settings, Depends(get_settings)],
     reader: Annotated[Reader, Depends(get_reader)],
     store: Annotated[Store, Depends(get_store)],
+    workers: Annotated[IngestWorkers, Depends(get_ingest_workers)],
 ) -> JSONResponse:
-    content_type = _content_type(request)
-    if content_type not in ("application/json", "text/json"):
-        raise UnsupportedMediaType(f"send application/json, not {content_type!r}")
-    body = await _read_body(request, settings.max_document_bytes + 4096, "the request body")
+    _media_type(request, JSON_TYPES)
+    body = await _read_body(request, settings.max_document_bytes + ENVELOPE_BYTES, "the body")
     document = _validated(_parse_json(body), "body", settings.max_document_bytes)
-    payload, created = await run_in_threadpool(_ingest, reader, store, document)
-    return JSONResponse(payload, status_code=201 if created else 200)
+    ((reading, result),) = await workers.run(read_and_store, reader, store, [document], ["body"])
+    return JSONResponse(_document_body(reading, result), status_code=201 if result.created else 200)
 
 
 @router.post(
@@ -182,42 +292,38 @@ async def create_documents(
     settings: Annotated[Settings, Depends(get_settings)],
     reader: Annotated[Reader, Depends(get_reader)],
     store: Annotated[Store, Depends(get_store)],
+    workers: Annotated[IngestWorkers, Depends(get_ingest_workers)],
 ) -> JSONResponse:
-    limit = settings.max_document_bytes * settings.max_batch_documents
-    content_type = _content_type(request)
-    if content_type in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
-        items = _json_lines(await _read_body(request, limit, "the batch"))
-    elif content_type in ("application/json", "text/json"):
-        items = _parse_json(await _read_body(request, limit, "the batch"))
+    media_type = _media_type(request, JSON_TYPES + JSON_LINES_TYPES)
+    if media_type in JSON_LINES_TYPES:
+        documents = await _json_lines_documents(request, settings)
+        positions = [f"document {i}" for i in range(len(documents))]
+    else:
+        items = _parse_json(await _read_body(request, settings.max_batch_bytes, "the batch"))
         if not isinstance(items, list):
             raise InvalidParameter("a batch is a JSON array of documents")
-    else:
-        raise UnsupportedMediaType(
-            f"send application/json or application/x-ndjson, not {content_type!r}"
-        )
-    if not items:
+        if len(items) > settings.max_batch_documents:
+            raise PayloadTooLarge(
+                f"the batch has {len(items)} documents; the limit is {settings.max_batch_documents}"
+            )
+        positions = [f"item {i}" for i in range(len(items))]
+        documents = [
+            _validated(item, position, settings.max_document_bytes)
+            for item, position in zip(items, positions, strict=True)
+        ]
+    if not documents:
         raise InvalidParameter("the batch is empty")
-    if len(items) > settings.max_batch_documents:
-        raise PayloadTooLarge(
-            f"the batch has {len(items)} documents; the limit is {settings.max_batch_documents}"
-        )
-    # Validate everything before storing anything: a bad item rejects the whole batch.
-    documents = [
-        _validated(item, f"item {i}", settings.max_document_bytes) for i, item in enumerate(items)
+    stored = await workers.run(read_and_store, reader, store, documents, positions)
+    results = [
+        {
+            "id": result.id,
+            "status": "created" if result.created else "duplicate",
+            "mentions": len(reading.mentions),
+            "incidents": len(reading.incidents.incidents),
+        }
+        for reading, result in stored
     ]
-    results = []
-    created = 0
-    for document in documents:
-        payload, was_created = await run_in_threadpool(_ingest, reader, store, document)
-        created += was_created
-        results.append(
-            {
-                "id": payload["id"],
-                "status": "created" if was_created else "duplicate",
-                "mentions": len(payload["mentions"]),
-                "incidents": len(payload["incidents"]),
-            }
-        )
+    created = sum(result.created for _, result in stored)
     summary = {"created": created, "duplicate": len(results) - created, "documents": results}
     return JSONResponse(summary, status_code=201 if created else 200)
 
