@@ -18,12 +18,14 @@ from typing import Any
 import pytest
 from conftest import make_client
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from maps_support import island
 
 from maps.assets import served
 from maps.model import EvidenceEvent, EvidenceReport, RiskMap, ScoredShape
 from maps.png import render_png
-from maps.render import render_html
+from maps.render import map_data, render_html
 from service.cli import main
 
 #: Each one is a template, a script breaker or a JavaScript template-literal probe.
@@ -179,6 +181,27 @@ def test_region_and_country_names_are_data_not_templates() -> None:
     # The title and the header's link labels are escaped text in the markup, not templates.
     assert "<title>Threat score by province: Land {{ 7*191 }} {% for x in y %}</title>" in page
     assert "GeoJSON {{ 7*191 }}</a>" in page
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(), sentence=st.text(), source=st.text(min_size=1))
+def test_any_text_comes_back_unchanged(name: str, sentence: str, source: str) -> None:
+    """Whatever the text, the page's island parses back to exactly it and stays one element."""
+    risk_map = _named_map((name,), name)
+    report = EvidenceReport(sentence, source, None)
+    event = EvidenceEvent("bombing", None, 1, 0, (report,))
+    risk_map.regions[0] = ScoredShape("R0", name, "admin1", _square(0, 0), 1.0, evidence=(event,))
+    text = map_data(risk_map)
+    assert "<" not in text and ">" not in text and "&" not in text
+    data = island(render_html(risk_map, served()))
+    props = data["regions"]["features"][0]["properties"]
+    assert props["name"] == name
+    assert props["evidence"][0]["reports"][0] == {
+        "sentence": sentence.strip(),
+        "source": source,
+        "url": None,
+        "published": None,
+    }
 
 
 @pytest.mark.parametrize(
