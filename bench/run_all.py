@@ -1,4 +1,4 @@
-"""Run every benchmark (bench_*.py) and accuracy evaluation (eval_*.py) here, printing figures."""
+"""Run every benchmark (bench_*.py), accuracy evaluation (eval_*.py) and fuzz (fuzz_*.py) here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     failed = 0
-    for script in [*sorted(HERE.glob("bench_*.py")), *sorted(HERE.glob("eval_*.py"))]:
+    scripts = ["bench_*.py", "eval_*.py", "fuzz_*.py"]
+    for script in [path for pattern in scripts for path in sorted(HERE.glob(pattern))]:
         print(f"\n=== {script.name} ===", flush=True)
         failed += subprocess.call([sys.executable, str(script)]) != 0
     return 1 if failed else 0
