@@ -19,12 +19,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from geodata.dedup import DedupSettings, near_duplicate_groups, same_event
+from geodata.dedup import DedupSettings, MinHasher, estimated_jaccard, same_event
 from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
 from geodata.timeexpr import shift_days
@@ -200,13 +201,21 @@ class Store:
                     for m, role in zip(mention_list, reading.roles, strict=True)
                 ],
             )
+        # Signatures are computed once per document and write, not once per incident: a
+        # document with many incidents costs time linear in its length.
+        signatures = _SignatureCache(self.dedup, doc_id, document.text)
         for incident in reading.incidents:
-            cluster_id = self._cluster_for(conn, incident, document, now)
+            cluster_id = self._cluster_for(conn, incident, document, now, signatures)
             conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
         return True
 
     def _cluster_for(
-        self, conn: sa.Connection, incident: Incident, document: NewDocument, now: dt.datetime
+        self,
+        conn: sa.Connection,
+        incident: Incident,
+        document: NewDocument,
+        now: dt.datetime,
+        signatures: _SignatureCache,
     ) -> str:
         """The event cluster an incident joins: an existing one it matches, or a new one.
 
@@ -231,7 +240,6 @@ class Store:
                 close_in_time | documents.c.published.is_(None),
             )
         )
-        text = document.text
         candidates = [incident_from_row(row._mapping) for row in conn.execute(query)]
         countries = {loc.country or loc.region_id[:3] for loc in incident.locations}
         candidates = [
@@ -239,16 +247,7 @@ class Store:
             for c in candidates
             if countries & {loc.country or loc.region_id[:3] for loc in c.locations}
         ]
-        near: set[str] = set()
-        if candidates:
-            doc_ids = sorted({c.doc_id for c in candidates})
-            rows = conn.execute(
-                sa.select(documents.c.id, documents.c.text).where(documents.c.id.in_(doc_ids))
-            )
-            texts = {row.id: row.text for row in rows}
-            texts[incident.doc_id] = text
-            leaders = near_duplicate_groups(texts, self.dedup)
-            near = {d for d in doc_ids if leaders[d] == leaders[incident.doc_id]}
+        near = signatures.near_copies(conn, {c.doc_id for c in candidates})
         for candidate in candidates:
             if same_event(candidate, incident, self.dedup, candidate.doc_id in near):
                 cluster = conn.execute(
@@ -353,6 +352,38 @@ class Store:
     def connection(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
             yield conn
+
+
+class _SignatureCache:
+    """MinHash signatures of the document being written and of the stored ones it meets."""
+
+    def __init__(self, settings: DedupSettings, doc_id: str, text: str) -> None:
+        self._settings = settings
+        self._hasher = MinHasher(settings.permutations, settings.shingle_words)
+        self._doc_id = doc_id
+        self._text = text
+        self._own: np.ndarray | None = None
+        self._others: dict[str, np.ndarray] = {}
+
+    def near_copies(self, conn: sa.Connection, doc_ids: set[str]) -> set[str]:
+        """Which of ``doc_ids`` are near-copies of the document being written."""
+        if not doc_ids:
+            return set()
+        if self._own is None:
+            self._own = self._hasher.signature(self._text)
+        missing = sorted(doc_ids - self._others.keys())
+        if missing:
+            rows = conn.execute(
+                sa.select(documents.c.id, documents.c.text).where(documents.c.id.in_(missing))
+            )
+            for row in rows:
+                self._others[row.id] = self._hasher.signature(row.text)
+        threshold = self._settings.near_duplicate_jaccard
+        return {
+            d
+            for d in doc_ids
+            if d in self._others and estimated_jaccard(self._own, self._others[d]) >= threshold
+        }
 
 
 def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:

@@ -61,3 +61,30 @@ def test_each_sentence_is_given_only_its_own_mentions(monkeypatch: pytest.Monkey
     monkeypatch.setattr(incidents_module, "_sentence_candidates", spy)
     extract_incidents("d", text, fake_mentions(text), DAY, DAY)
     assert seen and max(seen) == 1
+
+
+def test_storing_a_document_hashes_each_text_once(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dedup of a document with many incidents: one signature per text, not per incident."""
+    from geodata.dedup import MinHasher
+    from service.storage import NewDocument, Store, document_id
+
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    places = ["Kabul", "Kandahar", "Kunduz", "Takhar", "Badakhshan"]
+    calls: list[int] = []
+    original = MinHasher.signature
+
+    def counting(self: MinHasher, body: str) -> Any:
+        calls.append(1)
+        return original(self, body)
+
+    for verb in ("Gunmen attacked a post", "Militants attacked a base"):
+        text = " ".join(f"{verb} in {place} on Monday." for place in places)
+        reading = extract_incidents(document_id(text), text, fake_mentions(text), DAY, DAY)
+        assert len(reading.incidents) == 5
+        calls.clear()
+        monkeypatch.setattr(MinHasher, "signature", counting)
+        store.ingest(NewDocument(text, DAY), fake_mentions(text), reading)
+        monkeypatch.setattr(MinHasher, "signature", original)
+    assert len(calls) == 2  # the new text and the stored one, whatever the incident count
