@@ -391,11 +391,12 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
         incident = _make(context, len(candidates), incident_type, match, counted)
         word = match.group(0).lower()
         plural, death_word = word in tables.plural_triggers, _is_weak_trigger(tables, word)
-        clause = clauses[clause_index].text if clause_index >= 0 else sentence.text
         if (
             (plural or death_word)
             and not _placed(incident)
-            and tables.non_event["generic"].search(clause)
+            and tables.non_event["generic"].search(
+                clauses[clause_index].text if clause_index >= 0 else sentence.text
+            )
         ):
             continue  # "such attacks are common", "400 killed since May": no one event
         weak = (

@@ -9,6 +9,7 @@ Vague quantities keep a conservative value (``dozens`` = 24) and are flagged ``a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,7 +92,7 @@ _COMBINED = re.compile(
 )
 _KILLED = re.compile(
     r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
-    r"massacred|executed|perished)\b",
+    r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|lost their lives)\b",
     re.IGNORECASE,
 )
 _WOUNDED = re.compile(r"\b(?:wounded|wounding|injured|injuring|injuries|hurt)\b", re.IGNORECASE)
@@ -167,7 +168,7 @@ def parse_number(text: str) -> tuple[int, bool] | None:
 
 def _category_for(text: str, start: int, end: int) -> Category | None:
     """Decide what a number counts, from the words after it, then the words before it."""
-    after = text[end : end + 60]
+    after = text[end : end + 80]
     after_clause = re.split(r"[;.!?]|,\s+(?:and|but|while|with)\b", after, maxsplit=1)[0]
     before = text[max(0, start - 45) : start]
     if _AFTER_VERB_KILLED.search(before):
@@ -199,20 +200,62 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
     return None
 
 
+#: People a single noun phrase can stand for ("a policeman", "the governor"): one person each.
+PERSON_NOUNS = (
+    r"(?:person|man|woman|child|boy|girl|civilian|policeman|policewoman|police ?officer|"
+    r"officer|soldier|guard|constable|commander|official|governor|mayor|chief|leader|"
+    r"journalist|reporter|student|teacher|worker|driver|passenger|member|militant|attacker|"
+    r"bomber|gunman|fighter|insurgent|terrorist|resident|villager|farmer|doctor|nurse|"
+    r"cleric|imam|priest|judge|lawyer|candidate|politician|lawmaker|tourist|national|"
+    r"citizen|trooper|ranger|personnel|jawan|cadet|engineer|employee|staffer|elder)"
+)
+#: "a policeman", "the provincial governor", "a 60-year-old DRG head constable".
+_ONE_PERSON = re.compile(
+    rf"\b(?:a|an|the|one)\s+(?:[\w'’-]+\s+){{0,3}}?{PERSON_NOUNS}\b(?!['’]s)", re.IGNORECASE
+)
+#: A count of a part of the victims already counted: "including two police", "six of them".
+_SUBSET_BEFORE = re.compile(
+    r"(?:\bincluding|\bamong them|\bamong whom|\bof whom|\bincluded|\bsuch as)\s+"
+    r"(?:at least\s+|some\s+|about\s+)?$",
+    re.IGNORECASE,
+)
+_SUBSET_AFTER = re.compile(r"^\s+of (?:them|whom|those)\b", re.IGNORECASE)
+#: "four soldiers and two civilians": the second count shares the first one's verb.
+_AND_BEFORE = re.compile(r"(?:\band|,)\s+(?:another\s+|other\s+)?$", re.IGNORECASE)
+#: Greatest distance, in characters, from one count to the next in a coordinated list.
+COORDINATION_CHARS = 60
+
+
 def find_quantities(text: str) -> list[Quantity]:
-    """Every number in ``text`` that counts casualties, hostages or militants."""
+    """Every number in ``text`` that counts casualties, hostages or militants.
+
+    A number counts what its own verb or noun says ("killing four officers and wounding six");
+    a count coordinated with a counted one shares its verb ("killed 13 civilians and one
+    police officer", "a policeman and three civilians were killed"); a single person named
+    in such a list counts one; a part of victims already counted ("including two police",
+    "six of them women") is not counted again; dates, times, ages and unit numbers never count.
+    """
     found: list[Quantity] = []
     for match in NUMBER_RE.finditer(text):
         number = match.group("number")
+        if number.lower() in ("a", "an"):
+            continue
         if _looks_like_year_or_date(text, match):
             continue
         parsed = parse_number(number)
         if parsed is None:
             continue
         value, approximate = parsed
-        if number.lower() in ("a", "an"):
+        before = text[max(0, match.start() - 30) : match.start()]
+        if _SUBSET_BEFORE.search(before) or _SUBSET_AFTER.match(text[match.end() :][:20]):
             continue
         category = _category_for(text, match.start(), match.end())
+        if category is None:
+            category = _coordinated_category(text, match.start(), found)
+        if category is None and _OTHERS_AFTER.match(text[match.end() : match.end() + 10]):
+            verb = _VERB_BEFORE.search(text[max(0, match.start() - 120) : match.start()])
+            if verb:
+                category = "killed" if verb.group("killed") else "wounded"
         if category is None:
             continue
         hedge = (match.group("hedge") or "").lower()
@@ -228,7 +271,72 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(
             Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
         )
-    return found
+    found.extend(_single_people(text, found))
+    return sorted(found, key=lambda q: q.start)
+
+
+def _coordinated_category(text: str, start: int, found: Sequence[Quantity]) -> Category | None:
+    """The category of the count this one is coordinated with ("... and six civilians")."""
+    if not found or not _AND_BEFORE.search(text[max(0, start - 20) : start]):
+        return None
+    previous = found[-1]
+    gap = text[previous.end : start]
+    if start - previous.end > COORDINATION_CHARS or re.search(r"[.;!?]", gap):
+        return None
+    return previous.category if previous.category in ("killed", "wounded") else None
+
+
+#: "A policeman was killed": a single person with a verb of harm of their own.
+_OWN_HARM_AFTER = re.compile(
+    r"^\s*(?:was|has been|had been|is)\s+(?:\w+\s+)?(?:(?P<killed>killed|shot dead|gunned down|"
+    r"martyred|slain|beheaded|executed)|(?P<wounded>wounded|injured|hurt))\b",
+    re.IGNORECASE,
+)
+#: "killed the governor and two others": "others" continues a list whose verb came first.
+_OTHERS_AFTER = re.compile(r"^\s+(?:other|others|more)\b", re.IGNORECASE)
+_VERB_BEFORE = re.compile(
+    r"\b(?:(?P<killed>killed|killing|kills)|(?P<wounded>wounded|wounding|injured|injuring))\b"
+    r"[^.;!?]{0,80}$",
+    re.IGNORECASE,
+)
+
+
+def _single_people(text: str, found: Sequence[Quantity]) -> list[Quantity]:
+    """ "a policeman and three civilians were killed": the policeman counts one.
+
+    Only inside a list with a counted number (the list's verb gives the category), so a lone
+    "a soldier said" or "the governor condemned" never becomes a toll.
+    """
+    extra: list[Quantity] = []
+    for match in _ONE_PERSON.finditer(text):
+        if any(q.start < match.end() and match.start() < q.end for q in found):
+            continue  # "one police officer" was counted as a number already
+        own = _OWN_HARM_AFTER.match(text[match.end() : match.end() + 60])
+        if own and not match.group(0).lower().startswith("the"):
+            category: Category = "killed" if own.group("killed") else "wounded"
+            extra.append(Quantity(category, 1, match.start(), match.end(), False, match.group(0)))
+            continue
+        for quantity in found:
+            if quantity.category not in ("killed", "wounded"):
+                continue
+            if 0 <= quantity.start - match.end() <= 40:
+                gap = text[match.end() : quantity.start]
+            elif 0 <= match.start() - quantity.end <= 40:
+                gap = text[quantity.end : match.start()]
+            else:
+                continue
+            if re.fullmatch(r"[\w\s,'’-]*?\band\s+(?:another\s+)?", gap) or re.fullmatch(
+                r"\s*(?:[\w'’-]+\s+){0,3}?and\s+", gap
+            ):
+                if _SUBSET_BEFORE.search(text[max(0, match.start() - 30) : match.start()]):
+                    break
+                extra.append(
+                    Quantity(
+                        quantity.category, 1, match.start(), match.end(), False, match.group(0)
+                    )
+                )
+                break
+    return extra
 
 
 #: A number that is part of a date, a time, an age, a list number or a unit name: never a toll.

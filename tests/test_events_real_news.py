@@ -85,6 +85,13 @@ def test_two_places_are_two_events_and_an_also_adds_to_the_toll() -> None:
         ("2026-03-14 Three soldiers were killed in the raid.", {"killed": 3}),
         ("At 10:30 militants attacked; 5 died.", {"killed": 5}),
         ("A 45-year-old teacher was among 7 killed.", {"killed": 7}),
+        ("A guard and four pupils were killed in the raid.", {"killed": 5}),
+        ("The mine killed the district chief and two others.", {"killed": 3}),
+        ("Gunmen killed 9 villagers and one soldier.", {"killed": 10}),
+        ("Eleven people, including two women, were gunned down.", {"killed": 11}),
+        ("A dozen people, five of them children, died.", {"killed": 12}),
+        ("A ranger was killed and 4 others were hurt.", {"killed": 1, "wounded": 4}),
+        ("An elder said 3 were killed.", {"killed": 3}),
     ],
 )
 def test_numbers_attach_to_their_own_verb_and_dates_are_no_tolls(
