@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -135,6 +136,29 @@ def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
     return all(_recent(other, reference) for other in dated)
 
 
+_TOLL_UPDATE = re.compile(
+    r"\b(?:toll|rose|risen|climbed|increased|jumped|reached|now|total|updated|later died|"
+    r"succumbed|also|including|among)\b",
+    re.IGNORECASE,
+)
+
+
+def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
+    """A second report with a death toll of its own that is not an update of the first.
+
+    "In the same province on Saturday, gunmen attacked a post, killing five" after "an attack
+    on a convoy killed four": in a roundup each event brings its own toll. A sentence that
+    updates or breaks down a toll ("the toll rose to", "also", "including") continues it.
+    """
+    incident = candidate.incident
+    if candidate.anaphoric or candidate.weak or incident.killed is None:
+        return False
+    if _TOLL_UPDATE.search(incident.sentence):
+        return False
+    tolls = {c.incident.killed for c in event.members if not c.headline} - {None}
+    return bool(tolls) and incident.killed not in tolls
+
+
 def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool:
     incident = candidate.incident
     if any(c.incident.start == incident.start for c in event.members):
@@ -144,6 +168,8 @@ def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool
         counts = {c.incident.militants for c in event.members} - {None}
         if counts and incident.militants not in counts:
             return False
+    if _own_other_toll(event, candidate):
+        return False
     return (
         event.group == type_group(incident.type)
         and _places_agree(event, incident)
@@ -215,8 +241,9 @@ def _merged(event: _Event) -> Incident:
     members = sorted(event.members, key=lambda c: c.incident.trigger_start)
     strong = [c for c in members if not c.weak] or members
     incidents = [c.incident for c in members]
-    best = min(_precision(i) for i in incidents)
-    placed = [i for i in incidents if _precision(i) == best]
+    placed_members = _in_main_country(incidents)
+    best = min(_precision(i) for i in placed_members)
+    placed = [i for i in placed_members if _precision(i) == best]
     locations = _unique_locations([loc for i in placed for loc in i.locations])
     lead = max(strong, key=lambda c: _informative(c, best)).incident
     dated = [i for i in incidents if i.date_source == "text" and i.date_first and i.date_last]
@@ -255,6 +282,22 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     score += 2 if _precision(incident) == best_precision else 0
     score += 1 if incident.killed is not None or incident.wounded is not None else 0
     return score, -incident.trigger_start
+
+
+def _in_main_country(incidents: Sequence[Incident]) -> list[Incident]:
+    """The mentions placed in the country most of the event's mentions name.
+
+    "The attack" in a later sentence joins the event wherever that sentence's places point;
+    a stray place there (a spokesman's name read as a town abroad) must not become the scene.
+    """
+    votes = Counter(c for i in incidents for c in _countries_of(i))
+    if not votes:
+        return list(incidents)
+    (main, top), *rest = votes.most_common()
+    if rest and rest[0][1] == top:
+        return list(incidents)
+    kept = [i for i in incidents if main in _countries_of(i)]
+    return kept or list(incidents)
 
 
 def _date_width(incident: Incident) -> tuple[dt.timedelta, int]:
