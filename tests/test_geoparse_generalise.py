@@ -1,0 +1,107 @@
+"""Geocoding that generalises (issue 12): each error class on sentences written for the test.
+
+People and organisations are not places, a namesake in the region a story is about beats a
+famous reading nothing else supports, and a town keeps the country GeoNames gives it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from geoparse_support import gazetteer_or_skip
+
+from geodata.gazetteer import Gazetteer, frequent_given_names
+from geodata.geoparse import Mention, geoparse
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return gazetteer_or_skip()
+
+
+def _found(text: str, gaz: Gazetteer, surface: str) -> list[Mention]:
+    return [m for m in geoparse(text, gaz) if m.surface == surface]
+
+
+# ------------------------------------------------------------------------- people's names
+
+
+def test_a_broad_given_name_list_comes_from_the_dictionary() -> None:
+    names = frequent_given_names()
+    assert {"vladimir", "florence", "abraham", "angela"} <= names
+    assert len(names) > 5000
+    assert "in" not in names  # two letters: too short to tell from a word
+
+
+def test_frequent_given_names_but_no_countries_regions_or_words(gazetteer: Gazetteer) -> None:
+    assert {"regina", "abraham", "florence"} <= gazetteer.given_names
+    added = gazetteer.given_names - frequent_given_names(13)
+    assert not {"israel", "kenya", "ontario", "alberta", "the", "in"} & added
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("The award went to Regina King for her role in the series.", "Regina"),
+        ("A letter to Abraham Lincoln was sold at auction on Tuesday.", "Lincoln"),
+        ("The actor Florence Pugh spoke to reporters after the premiere.", "Florence"),
+    ],
+)
+def test_a_persons_name_is_no_place(gazetteer: Gazetteer, text: str, surface: str) -> None:
+    assert _found(text, gazetteer, surface) == []
+
+
+def test_a_person_after_a_first_name_that_is_also_a_country_stays_a_country(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "Israel Defense Forces said the convoy crossed at dawn."
+    assert [m.country for m in _found(text, gazetteer, "Israel")] == ["ISR"]
+
+
+# ------------------------------------------------------------------- document coherence
+
+
+def _us_state(gaz: Gazetteer, name: str) -> str:
+    return next(p.admin1 for p in gaz.lookup(name) if p.kind == "admin1" and p.country == "USA")
+
+
+def test_a_country_name_in_a_local_story_is_the_local_town(gazetteer: Gazetteer) -> None:
+    text = (
+        "Palestine police arrested two men on Friday. The pair were driven to the jail in "
+        "Tyler, and a judge in Longview set bail. Deputies from Athens, Texas helped."
+    )
+    texas = _us_state(gazetteer, "Texas")
+    mentions = _found(text, gazetteer, "Palestine")
+    assert mentions and all(m.country == "USA" and m.admin1 == texas for m in mentions)
+
+
+def test_a_county_follows_the_state_the_story_is_about(gazetteer: Gazetteer) -> None:
+    text = (
+        "Deputies in Putnam County searched the river. The sheriff in Cookeville said "
+        "volunteers from Nashville and Knoxville, Tennessee joined them."
+    )
+    tennessee = _us_state(gazetteer, "Tennessee")
+    assert [m.admin1 for m in _found(text, gazetteer, "Putnam County")] == [tennessee]
+
+
+def test_a_country_among_other_countries_stays_the_country(gazetteer: Gazetteer) -> None:
+    text = (
+        "Exports from Texas reached Houston, Dallas and Austin suppliers, and buyers in "
+        "Lebanon, Syria and Turkey."
+    )
+    assert [m.country for m in _found(text, gazetteer, "Lebanon")] == ["LBN"]
+
+
+# ----------------------------------------------------------------------- wrong side of a border
+
+
+def test_a_town_keeps_its_geonames_country(gazetteer: Gazetteer) -> None:
+    """Every town's region lies in the town's own country (when that country has regions)."""
+    regions_of = set(gazetteer.admin1_country.values())
+    for place in range(len(gazetteer.place_kind)):
+        if gazetteer.place_kind[place] != "city":
+            continue
+        region = gazetteer.place_admin1[place]
+        country = gazetteer.place_country[place]
+        if region is not None and country in regions_of:
+            assert gazetteer.admin1_country[region] == country
+    assert gazetteer.metadata["city_regions"]["other_side"] > 0
