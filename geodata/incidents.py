@@ -399,6 +399,10 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             )
         ):
             continue  # "such attacks are common", "400 killed since May": no one event
+        if separate and not (
+            _placed(incident) or incident.date_source == "text" or incident.killed is not None
+        ):
+            continue  # "the previous clash", "another attack": too vague to be an event
         weak = (
             word in _TOLL_WORDS
             or (death_word and not has_agent)
@@ -408,7 +412,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             _ANAPHORA.search(sentence.text[max(0, match.start() - 40) : match.start()])
         )
         candidates.append(Candidate(incident, weak, separate, context.headline, anaphoric))
-    if presence:
+    if presence and not tables.non_event["generic"].search(sentence.text):
         candidates.extend(_presence_candidates(context, tables, presence, quantities, events))
     return candidates
 

@@ -92,7 +92,8 @@ _COMBINED = re.compile(
 )
 _KILLED = re.compile(
     r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
-    r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|lost their lives)\b",
+    r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|lost their lives|"
+    r"neutrali[sz]ed|eliminated)\b",
     re.IGNORECASE,
 )
 _WOUNDED = re.compile(r"\b(?:wounded|wounding|injured|injuring|injuries|hurt)\b", re.IGNORECASE)
