@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,14 @@ from geodata import borders as border_ops
 from geodata.errors import BoundaryDataError, NotFound
 from geodata.sources import BoundarySource, SourceData, SourceInfo, clean_iso_3166_2
 from geodata.webgeom import Detail, prepare_geometries, simplify_coverage
+
+#: Told what a long build is doing as each phase starts (e.g. a CLI printing progress lines).
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """The progress callback of callers that did not ask for one."""
+
 
 #: Bump when the cache layout or its columns change, so old caches are rebuilt, not misread.
 CACHE_SCHEMA_VERSION = 4
@@ -197,10 +206,18 @@ def country_name(code: str) -> str:
     return str(getattr(country, "common_name", None) or country.name)
 
 
-def build_layers(source_data: SourceData) -> tuple[Boundaries, BuildStats]:
-    """Turn a source's raw admin-1 regions into every layer riskmap serves (pure, no I/O)."""
+def build_layers(
+    source_data: SourceData, progress: Progress | None = None
+) -> tuple[Boundaries, BuildStats]:
+    """Turn a source's raw admin-1 regions into every layer riskmap serves (pure, no I/O).
+
+    ``progress`` hears the name of each phase as it starts (the world's admin-1 layer takes
+    half a minute or more, and a silent half-minute looks like a hang).
+    """
+    report = progress or _silent
     started = time.perf_counter()
     stats = BuildStats()
+    report(f"repairing {len(source_data.admin1)} admin-1 geometries")
     admin1, stats.invalid_repaired = repair_geometries(source_data.admin1)
     admin1 = admin1[~admin1.geometry.is_empty].reset_index(drop=True)
     # Sources clean their codes, but a placeholder that slips through would be served as a key
@@ -210,15 +227,18 @@ def build_layers(source_data: SourceData) -> tuple[Boundaries, BuildStats]:
     stats.iso_placeholders_dropped = int(admin1["iso_3166_2"].isna().sum())
     full = admin1.geometry.to_numpy()
 
+    report("dissolving countries")
     admin0 = dissolve_countries(admin1, full)
     admin0.insert(1, "name", [country_name(c) for c in admin0["country"]])
     admin0["admin1_count"] = admin0["country"].map(admin1["country"].value_counts()).astype(int)
 
+    report("finding shared borders")
     edges = border_ops.shared_edges(admin1)
     adjacency = border_ops.adjacency_table(edges)
     borders = border_ops.country_borders(edges)
 
-    for detail in Detail:
+    for number, detail in enumerate(Detail, start=1):
+        report(f"web geometries {number}/{len(Detail)} (detail {detail.value})")
         column = f"geojson_{detail.value}"
         simplified = simplify_coverage(full, detail)
         admin1[column] = prepare_geometries(simplified)
@@ -329,18 +349,27 @@ def load_cache(cache: Path) -> Boundaries:
 
 
 def build_cache(
-    source: BoundarySource, data_dir: Path, *, force: bool = False
+    source: BoundarySource,
+    data_dir: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Boundaries, bool]:
     """Build the cache for ``source`` unless an up-to-date one exists (idempotent).
 
-    Returns the loaded boundaries and whether a build actually ran.
+    Returns the loaded boundaries and whether a build actually ran; ``progress`` hears each
+    phase of a build as it starts.
     """
+    report = progress or _silent
     cache = cache_dir_for(data_dir, source.key)
     if not force and _fresh(cache, None):
+        report("checking the cache against the source files")
         boundaries = load_cache(cache)
         if _source_unchanged(source, boundaries):
             return boundaries, False
-    boundaries, _ = build_layers(source.load())
+    report(f"reading the source ({source.key})")
+    boundaries, _ = build_layers(source.load(), report)
+    report(f"writing the cache to {cache}")
     write_cache(boundaries, cache)
     return boundaries, True
 

@@ -11,32 +11,73 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from geodata.errors import GeodataError
 from service import cli_geoparse, cli_ingest, cli_map
+from service.progress import Steps
 from service.settings import Settings
 
 
 def _cmd_data_build(args: argparse.Namespace, settings: Settings) -> int:
-    from geodata.boundaries import build_cache
-    from geodata.gazetteer import load_gazetteer
+    """Build (or check) the boundary cache and the gazetteer, then check which geoparser runs.
 
+    Each step prints what it does and its time on stderr (a cold world build takes minutes);
+    the results go to stdout.
+    """
+    from geodata.boundaries import build_cache
+    from geodata.gazetteer import gazetteer_path, load_gazetteer
+    from geodata.geoparse import compiled_core_available, geoparse
+
+    steps = Steps(total=3)
     source = settings.boundary_source_object()
-    boundaries, built = build_cache(source, settings.data_dir, force=args.force)
+    with steps.step("boundaries", f"building the {source.key} cache, or checking it") as step:
+        boundaries, built = build_cache(source, settings.data_dir, force=args.force, progress=step)
+        step.outcome = "built" if built else "up to date"
     counts = boundaries.counts()
-    verb = "built" if built else "up to date"
     print(
-        f"boundaries {verb}: {counts['admin0']} admin-0, {counts['admin1']} admin-1, "
-        f"{counts['borders']} borders in {boundaries.cache_dir}"
+        f"boundaries {step.outcome}: {counts['admin0']} admin-0, {counts['admin1']} admin-1, "
+        f"{counts['borders']} borders in {boundaries.cache_dir}",
+        flush=True,  # in order with the step lines on stderr, also through a pipe
     )
     assert boundaries.cache_dir is not None
     # The gazetteer is derived from the boundaries; building it here keeps start-up fast.
-    gazetteer = load_gazetteer(boundaries.cache_dir, boundaries=boundaries)
+    pickle_path = gazetteer_path(boundaries.cache_dir)
+    before = _modified(pickle_path)
+    with steps.step("gazetteer", "loading it, or building it from boundaries and GeoNames") as step:
+        gazetteer = load_gazetteer(boundaries.cache_dir, boundaries=boundaries)
+        step.outcome = "up to date" if _modified(pickle_path) == before else "built"
     gazetteer_counts = gazetteer.counts()
     places = ", ".join(f"{n} {kind}" for kind, n in gazetteer_counts.items() if kind != "names")
-    print(f"gazetteer ready: {gazetteer_counts['names']} names for {places}")
+    print(f"gazetteer ready: {gazetteer_counts['names']} names for {places}", flush=True)
+    with steps.step("geoparser", "reading a test sentence") as step:
+        geoparse("Flooding closed roads between Kabul and Mazar-i-Sharif.", gazetteer)
+        step.outcome = "compiled core" if compiled_core_available() else "Python reference"
+    print(f"geoparser: {_geoparser_line()}", flush=True)
     return 0
+
+
+def _modified(path: Path) -> int | None:
+    """The file's modification time in ns, or None when it does not exist."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _geoparser_line() -> str:
+    """Which geoparser runs, and how to get the compiled core when it does not."""
+    from geodata.geoparse import compiled_core_available
+
+    if compiled_core_available():
+        return "compiled core (riskmap_geocore)"
+    return (
+        "Python reference (same mentions, slower; the compiled core is not installed: "
+        "install cargo and run `make core`)"
+    )
 
 
 def _cmd_data_info(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_problems(exc: ValidationError) -> str:
+    """Each invalid setting as ``RISKMAP_NAME: what is wrong``, all on one line."""
+    problems = []
+    for error in exc.errors():
+        field_path = "_".join(str(part) for part in error["loc"]).upper()
+        name = f"RISKMAP_{field_path}" if field_path else "settings"
+        problems.append(f"{name}: {error['msg']}")
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -138,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.port = settings.port
         handler: Handler = args.handler
         return handler(args, settings)
+    except ValidationError as exc:  # a bad RISKMAP_ variable: pydantic's text spans lines
+        print(f"riskmap: error: {_settings_problems(exc)}", file=sys.stderr)
+        return 1
     except (GeodataError, ValueError, OSError) as exc:
         print(f"riskmap: error: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import shapely
 
 from geodata.boundaries import Boundaries
+from geodata.geoparse import compiled_core_available
 from service.cli import main
 
 
@@ -28,11 +30,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+PROGRESS_LINE = re.compile(r"step \d+/\d+: |  \S")
+
+
 def _only_error_line(stderr: str) -> str:
+    """The one error line, last; before it only the progress lines of the steps that ran."""
     lines = stderr.strip("\n").splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("riskmap: error:"), stderr
-    return lines[0]
+    assert lines, stderr
+    *progress, last = lines
+    assert all(PROGRESS_LINE.match(line) for line in progress), stderr
+    assert last.startswith("riskmap: error:"), stderr
+    return last
 
 
 def _use_data_dir(monkeypatch: pytest.MonkeyPatch, boundaries: Boundaries) -> Path:
@@ -177,3 +185,43 @@ def test_console_script_reports_one_line(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     _only_error_line(result.stderr)
+
+
+def test_data_build_reports_each_step_and_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every step says what it does when it starts and its time when it ends, on stderr, as
+    whole lines (no carriage returns in a CI log); a second build finds everything up to date."""
+    path = tmp_path / "provinces.geojson"
+    gpd.GeoDataFrame(
+        {"id": ["AFG-1", "AFG-2"], "name": ["Westshire", "Eastshire"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        crs=4326,
+    ).to_file(path, driver="GeoJSON")
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RISKMAP_BOUNDARY_SOURCE", "file")
+    monkeypatch.setenv("RISKMAP_BOUNDARY_FILE", str(path))
+    monkeypatch.setenv("RISKMAP_BOUNDARY_COUNTRY", "AFG")
+    geoparser = "compiled core" if compiled_core_available() else "Python reference"
+    ends = [
+        r"step 1/3: boundaries … {}, \d+\.\d s",
+        r"step 2/3: gazetteer … {}, \d+\.\d s",
+        rf"step 3/3: geoparser … {geoparser}, \d+\.\d s",
+    ]
+
+    assert main(["data", "build"]) == 0
+    out, err = capsys.readouterr()
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert lines[0].startswith("step 1/3: boundaries: building the local-provinces-")
+    assert "  repairing 2 admin-1 geometries [" in err
+    assert "  writing the cache to " in err
+    for end in ends:
+        assert [line for line in lines if re.fullmatch(end.format("built"), line)], err
+    assert f"geoparser: {geoparser}" in out
+
+    assert main(["data", "build"]) == 0
+    err = capsys.readouterr().err
+    for end in ends:
+        assert [line for line in err.splitlines() if re.fullmatch(end.format("up to date"), line)]
+    assert "repairing" not in err
