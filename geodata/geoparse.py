@@ -34,19 +34,42 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import os
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from geodata.gazetteer import ABBREV, ACRONYM, DEMONYM, LOWER_OK, POSTAL, TYPED, VARIANT, Gazetteer
 
-try:  # the compiled core (geodata/core, Rust): same algorithm, same mentions, several times faster
-    import riskmap_geocore
-except ImportError:  # not built here: the Python code below is the reference and works alone
-    riskmap_geocore = None  # type: ignore[assignment]  # None says: not built here
+#: ``RISKMAP_GEOPARSER=python`` runs the Python reference even where the compiled core is
+#: installed (see :func:`_load_compiled_core`).
+GEOPARSER_SWITCH = "RISKMAP_GEOPARSER"
+
+
+def _load_compiled_core(choice: str | None) -> ModuleType | None:
+    """The compiled core (geodata/core, Rust: same algorithm, same mentions, several times
+    faster), or None when it is not built here or ``choice`` is ``"python"``.
+
+    The switch is read from the environment once, at import, rather than passed in from
+    ``Settings`` like every other knob: the choice must hold for every caller of
+    :func:`geoparse` in the process (app, CLI, benchmarks, and the test run of the fallback,
+    ``make pytest-reference``, where no settings object exists), and the import is where the
+    core is found. ``Settings.geoparser`` validates the same variable for the app and CLI.
+    """
+    if choice == "python":
+        return None
+    try:
+        import riskmap_geocore
+    except ImportError:  # not built here: the Python code below is the reference and works alone
+        return None
+    return riskmap_geocore
+
+
+riskmap_geocore = _load_compiled_core(os.environ.get(GEOPARSER_SWITCH))  # None: not in use
 
 #: UCDP GED "where_prec" per kind of place.
 PRECISION = {"city": 1, "county": 3, "admin1": 4, "border": 5, "country": 6}
@@ -1113,7 +1136,8 @@ def _start_then_longest(mention: Mention) -> tuple[int, int]:
 
 
 def compiled_core_available() -> bool:
-    """Whether the compiled core (``riskmap_geocore``, built from ``geodata/core``) is installed."""
+    """Whether the compiled core (``riskmap_geocore``, built from ``geodata/core``) is installed
+    and not switched off (``RISKMAP_GEOPARSER=python``)."""
     return riskmap_geocore is not None
 
 

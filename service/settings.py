@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(ScoreWeights().precision_factor)
     )
     dedup_window_days: int = 7
+    #: "python" runs the Python reference geoparser even where the compiled core is installed.
+    #: Read by geodata.geoparse at import (see its _load_compiled_core); validated here.
+    geoparser: Literal["auto", "python"] = "auto"
 
     @property
     def database(self) -> str:
