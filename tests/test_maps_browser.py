@@ -7,6 +7,7 @@ tooltip appears on hover, hostile article markup shows as text and runs nothing.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from maps_support import ingest_samples
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's chromium (what `make test` installs as root), else any chromium on PATH.
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 _DATABASES: dict[str, str] = {}  # base URL -> database URL of that server
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = [
@@ -35,7 +37,8 @@ CHROMIUM_ARGS = [
 
 if not CHROMIUM.exists():
     pytest.skip(
-        "Debian chromium is not installed at /usr/bin/chromium (make test installs it)",
+        "no chromium on PATH: `make test` installs Debian's chromium only when run as root where "
+        "apt-get exists; elsewhere install chromium to run the browser tests",
         allow_module_level=True,
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
