@@ -241,10 +241,19 @@ def _merged(event: _Event) -> Incident:
     members = sorted(event.members, key=lambda c: c.incident.trigger_start)
     strong = [c for c in members if not c.weak] or members
     incidents = [c.incident for c in members]
-    placed_members = _in_main_country(incidents)
+    # Weak mentions ("three were killed") bring a toll, not a place, unless nothing else does.
+    placing = [c.incident for c in strong if c.incident.locations] or incidents
+    placed_members, main = _in_main_country(placing)
     best = min(_precision(i) for i in placed_members)
     placed = [i for i in placed_members if _precision(i) == best]
-    locations = _unique_locations([loc for i in placed for loc in i.locations])
+    locations = _unique_locations(
+        [
+            loc
+            for i in placed
+            for loc in i.locations
+            if main is None or main in _location_countries(loc)
+        ]
+    ) or _unique_locations([loc for i in placed for loc in i.locations])
     lead = max(strong, key=lambda c: _informative(c, best)).incident
     dated = [i for i in incidents if i.date_source == "text" and i.date_first and i.date_last]
     when = min(dated, key=_date_width) if dated else lead
@@ -284,7 +293,7 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     return score, -incident.trigger_start
 
 
-def _in_main_country(incidents: Sequence[Incident]) -> list[Incident]:
+def _in_main_country(incidents: Sequence[Incident]) -> tuple[list[Incident], str | None]:
     """The mentions placed in the country most of the event's mentions name.
 
     "The attack" in a later sentence joins the event wherever that sentence's places point;
@@ -292,12 +301,18 @@ def _in_main_country(incidents: Sequence[Incident]) -> list[Incident]:
     """
     votes = Counter(c for i in incidents for c in _countries_of(i))
     if not votes:
-        return list(incidents)
+        return list(incidents), None
     (main, top), *rest = votes.most_common()
     if rest and rest[0][1] == top:
-        return list(incidents)
+        return list(incidents), None
     kept = [i for i in incidents if main in _countries_of(i)]
-    return kept or list(incidents)
+    return (kept, main) if kept else (list(incidents), None)
+
+
+def _location_countries(location: Location) -> set[str]:
+    if location.level == "border":
+        return set(location.region_id.split("|"))
+    return {location.country or location.region_id[:3]}
 
 
 def _date_width(incident: Incident) -> tuple[dt.timedelta, int]:

@@ -119,7 +119,7 @@ _GOVERNMENT_AFTER = re.compile(
 )
 #: "American cyclists", "a Chinese national": the victims' nationality, not the scene.
 _PEOPLE_AFTER = re.compile(
-    r"^\s+(?:and\s+[A-Z]\w+\s+)?(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|"
+    r"^\s+(?:(?:and|&)\s+[A-Z]\w+\s+)?(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|"
     r"pilgrims?|engineers?|workers?|journalists?|reporters?|aid workers?|hostages?|"
     r"expatriates?|visitors?|students?|businessm[ae]n|diplomats?|passengers?)\b",
     re.IGNORECASE,
