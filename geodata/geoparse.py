@@ -867,15 +867,16 @@ def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]
             names_by_region[mention.admin1].add(name)
         if mention.country:
             names_by_country[mention.country].add(name)
-    if not names_by_region:
-        return mentions
+    ranked = sorted(((len(n), r) for r, n in names_by_region.items()), reverse=True)[:3]
+    if not ranked or ranked[0][0] < _FOCUS_MIN_NAMES:
+        return mentions  # no region has enough names to be a focus (most documents)
     out: list[Mention] = []
     decided: dict[str, int | None] = {}
     for mention in mentions:
         name = mention.surface.lower()
         if name not in decided:
             decided[name] = _namesake_in_focus(
-                mention, name, names_by_region, names_by_country, gaz
+                mention, name, ranked, names_by_region, names_by_country, gaz
             )
         place = decided[name]
         if place is None:
@@ -889,6 +890,7 @@ def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]
 def _namesake_in_focus(
     mention: Mention,
     name: str,
+    ranked: list[tuple[int, str]],
     names_by_region: dict[str, set[str]],
     names_by_country: dict[str, set[str]],
     gaz: Gazetteer,
@@ -899,8 +901,8 @@ def _namesake_in_focus(
     if mention.admin1 and names_by_region[mention.admin1] - {name}:
         return None  # another name lies in its region: the chosen reading has support
     focus, support = None, 0
-    for region, names in names_by_region.items():
-        others = len(names - {name})
+    for count, region in ranked:  # the top regions by name count (one fewer without this name)
+        others = count - (name in names_by_region[region])
         if others > support:
             focus, support = region, others
     if focus is None or support < _FOCUS_MIN_NAMES or focus == mention.admin1:
