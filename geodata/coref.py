@@ -283,13 +283,14 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     """How well a sentence tells the event: body text that places it best and gives its toll.
 
     The representative sentence is the one an analyst would quote: not the headline or a
-    caption, one that names the event's most precise place, then one with a toll, then the
+    caption, one with the toll (weighed double: the sentence that counts the dead is the one
+    that reports the event), one that names the event's most precise place, then the
     earliest (news puts the essentials first).
     """
     incident = candidate.incident
     score = 0 if candidate.headline else 4
-    score += 2 if _precision(incident) == best_precision else 0
-    score += 1 if incident.killed is not None or incident.wounded is not None else 0
+    score += 1 if _precision(incident) == best_precision else 0
+    score += 2 if incident.killed is not None or incident.wounded is not None else 0
     return score, -incident.trigger_start
 
 
