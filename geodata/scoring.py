@@ -15,10 +15,13 @@ representative report ``i``::
     threat_score = min(10, 10 * ln(1 + raw_r) / ln(1 + saturation))
 
 The GTI weights (1 per incident, 3 per fatality, 0.5 per injury, 0.5 per hostage) are the
-defaults. Roll-ups: an event in an admin-1 region also counts for its country; an event in an
-admin-1 region along a border also counts for that border; an event located on a border counts
-for the border and both countries. An event counts once per region however many of its places
-fall in that region. ``docs/scoring.md`` is the reader's version of this docstring.
+defaults. Roll-ups: an event in an admin-1 region also counts for its country; an event located
+on a border counts for the border and both countries. A border otherwise counts only events on
+or near it: those whose sentences tie them to it (:mod:`geodata.border_ties`) at full weight,
+and those with a point within ``border_distance_km`` of its line at ``weight_i * kernel(d)``
+(:func:`geodata.border_proximity.border_kernel`); lying in a province that touches a border is
+not enough. An event counts once per region however many of its places fall in that region.
+``docs/scoring.md`` is the reader's version of this docstring.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from geodata.border_proximity import BorderLines, border_kernel
+from geodata.border_ties import BorderText, PlaceSpan, event_evidence, tied_borders
 from geodata.incidents import Incident
 
 
@@ -47,6 +53,8 @@ class ScoreWeights:
     deadly_unknown_fatalities: float = 1.0
     half_life_days: float = 180.0
     saturation: float = 200.0
+    #: Incidents with a point count for a border within this distance of its line.
+    border_distance_km: float = 50.0
     precision_factor: Mapping[int, float] = field(
         default_factory=lambda: {1: 1.0, 2: 0.95, 3: 0.9, 4: 0.8, 5: 0.7, 6: 0.5, 7: 0.3}
     )
@@ -60,7 +68,9 @@ class ScoreWeights:
                 "weight = (incident + fatality*killed + injury*wounded + hostage*hostages"
                 " + presence*(militant_presence + militants_log*log10(1+militants)))"
                 " * 0.5^(age_days/half_life_days) * precision_factor[precision] * confidence;"
-                " threat_score = min(10, 10*ln(1+sum(weight))/ln(1+saturation))"
+                " threat_score = min(10, 10*ln(1+sum(weight))/ln(1+saturation));"
+                " a border counts events its text ties to it at full weight and events with a"
+                " point d km from its line at weight*max(0, 1-d/border_distance_km)"
             ),
             "weights": weights,
             "documentation": "/docs/scoring",
@@ -69,21 +79,34 @@ class ScoreWeights:
 
 @dataclass(frozen=True)
 class RegionIndex:
-    """What roll-ups need to know about the regions: their country and the borders they touch."""
+    """What roll-ups need to know about the regions: their country, the borders they touch and
+    (to score borders by nearby incidents) the border lines."""
 
     admin1_country: Mapping[str, str]
     admin1_borders: Mapping[str, tuple[str, ...]]
+    borders: frozenset[str] = frozenset()
+    border_lines: BorderLines | None = None
 
     @classmethod
     def from_borders(
-        cls, admin1_country: Mapping[str, str], borders: Sequence[tuple[str, Sequence[str]]]
+        cls,
+        admin1_country: Mapping[str, str],
+        borders: Sequence[tuple[str, Sequence[str]]],
+        lines: Sequence[Any] | None = None,
     ) -> RegionIndex:
-        """Build from ``(border_id, [admin-1 ids touching it])`` pairs."""
+        """Build from ``(border_id, [admin-1 ids touching it])`` pairs and, optionally, each
+        border's line (shapely, lon/lat) in the same order."""
         touching: dict[str, list[str]] = {}
         for border_id, regions in borders:
             for region in regions:
                 touching.setdefault(region, []).append(border_id)
-        return cls(dict(admin1_country), {k: tuple(v) for k, v in touching.items()})
+        ids = [border_id for border_id, _ in borders]
+        return cls(
+            dict(admin1_country),
+            {k: tuple(v) for k, v in touching.items()},
+            frozenset(ids),
+            BorderLines(ids, lines) if lines is not None else None,
+        )
 
 
 def event_weight(incident: Incident, until: date, weights: ScoreWeights) -> float:
@@ -157,13 +180,21 @@ SCORE_COLUMNS = [
 ]
 
 
-def events_frame(events: Sequence[Sequence[Incident]]) -> pd.DataFrame:
-    """One row per event (cluster) with its representative's numbers and every report's docs."""
+def events_frame(
+    events: Sequence[Sequence[Incident]],
+    places: Mapping[str, Sequence[PlaceSpan]] | None = None,
+) -> pd.DataFrame:
+    """One row per event (cluster) with its representative's numbers and every report's docs.
+
+    ``places`` (document id -> its place mentions) lets the text tie events to borders: without
+    it, only events located on a border or with a point near one count for borders.
+    """
     from geodata.dedup import representative
 
     rows = []
     for cluster in events:
         rep = representative(cluster)
+        border_text = event_evidence(cluster, places) if places else BorderText()
         rows.append(
             {
                 "event_id": rep.id,
@@ -177,6 +208,8 @@ def events_frame(events: Sequence[Sequence[Incident]]) -> pd.DataFrame:
                 "confidence": rep.confidence,
                 "precision": _precision(rep),
                 "locations": [(loc.level, loc.region_id, loc.country) for loc in rep.locations],
+                "points": [loc.point for loc in rep.locations if loc.point],
+                "border_text": border_text,
                 "documents": sorted({member.doc_id for member in cluster}),
             }
         )
@@ -204,7 +237,7 @@ def score_regions(
         if since is not None:
             keep &= dates >= pd.Timestamp(since)
         frame = frame[keep.to_numpy()]
-    rows = _located_rows(frame, index)
+    rows = _located_rows(frame, index, weights.border_distance_km)
     if len(rows):
         ages = (pd.Timestamp(until) - pd.to_datetime(rows["date"])).dt.days.to_numpy()
         base = _base(
@@ -217,7 +250,13 @@ def score_regions(
             weights,
         )
         factor = rows["precision"].map(lambda p: weights.precision_factor.get(int(p), 0.3))
-        rows["weight"] = base * _decay(ages, weights) * factor.to_numpy() * rows["confidence"]
+        rows["weight"] = (
+            base
+            * _decay(ages, weights)
+            * factor.to_numpy()
+            * rows["confidence"]
+            * rows["border_share"]
+        )
         rows["fatalities"] = rows["killed"]
         rows["presence"] = rows["type"] == "militant_presence"
         grouped = rows.groupby(["level", "region_id"], sort=True)
@@ -266,27 +305,54 @@ def score_regions(
     return scored[SCORE_COLUMNS].reset_index(drop=True)
 
 
-def _located_rows(events: pd.DataFrame, index: RegionIndex) -> pd.DataFrame:
-    """Explode events to one row per (event, region) it counts for, roll-ups included."""
+def _located_rows(events: pd.DataFrame, index: RegionIndex, border_km: float) -> pd.DataFrame:
+    """Explode events to one row per (event, region) it counts for, roll-ups included.
+
+    ``border_share`` is the part of the event's weight the region receives: 1, except for a
+    border reached only through a point near its line (the distance kernel).
+    """
     if not len(events):
         return pd.DataFrame()
-    targets: list[list[tuple[str, str]]] = []
-    for locations in events["locations"]:
-        regions: set[tuple[str, str]] = set()
+    targets: list[list[tuple[str, str, float]]] = []
+    no_points: list[tuple[float, float]] = []
+    points_column = events["points"] if "points" in events else [no_points] * len(events)
+    text_column = events["border_text"] if "border_text" in events else [None] * len(events)
+    for locations, points, border_text in zip(
+        events["locations"], points_column, text_column, strict=True
+    ):
+        shares: dict[tuple[str, str], float] = {}
+        countries: set[str] = set()
+        regions: list[str] = []
         for level, region_id, country in locations:
             if level == "admin1":
-                regions.add(("admin1", region_id))
+                shares[("admin1", region_id)] = 1.0
+                regions.append(region_id)
                 owner = index.admin1_country.get(region_id, country)
                 if owner:
-                    regions.add(("admin0", owner))
-                for border in index.admin1_borders.get(region_id, ()):
-                    regions.add(("border", border))
+                    shares[("admin0", owner)] = 1.0
+                    countries.add(owner)
             elif level == "border":
-                regions.add(("border", region_id))
-                regions.update(("admin0", c) for c in region_id.split("|"))
+                shares[("border", region_id)] = 1.0
+                for code in region_id.split("|"):
+                    shares[("admin0", code)] = 1.0
+                    countries.add(code)
             elif region_id:
-                regions.add(("admin0", region_id))
-        targets.append(sorted(regions))
+                shares[("admin0", region_id)] = 1.0
+                countries.add(region_id)
+        if isinstance(border_text, BorderText):
+            for border in tied_borders(
+                border_text, countries, regions, index.admin1_borders, index.borders
+            ):
+                shares[("border", border)] = 1.0
+        if index.border_lines is not None:
+            for lon, lat in points:
+                near = index.border_lines.near(float(lon), float(lat), border_km)
+                for border, distance in near.items():
+                    key = ("border", border)
+                    share = border_kernel(distance, border_km)
+                    if share > shares.get(key, 0.0):
+                        shares[key] = share
+        targets.append([(level, rid, share) for (level, rid), share in sorted(shares.items())])
     exploded = (
         events.assign(target=pd.Series(targets, index=events.index))
         .explode("target")
@@ -294,4 +360,6 @@ def _located_rows(events: pd.DataFrame, index: RegionIndex) -> pd.DataFrame:
     )
     exploded["level"] = [t[0] for t in exploded["target"]]
     exploded["region_id"] = [t[1] for t in exploded["target"]]
-    return exploded.drop(columns=["target", "locations"]).reset_index(drop=True)
+    exploded["border_share"] = [float(t[2]) for t in exploded["target"]]
+    dropped = [c for c in ("target", "locations", "points", "border_text") if c in exploded]
+    return exploded.drop(columns=dropped).reset_index(drop=True)

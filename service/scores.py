@@ -61,7 +61,7 @@ class ScoreTable:
 
 
 def region_index(boundaries: Boundaries) -> RegionIndex:
-    """Which country each admin-1 region is in and which borders it touches."""
+    """Which country each admin-1 region is in, which borders it touches, and the lines."""
     return RegionIndex.from_borders(
         dict(zip(boundaries.admin1["region_id"], boundaries.admin1["country"], strict=True)),
         [
@@ -70,6 +70,7 @@ def region_index(boundaries: Boundaries) -> RegionIndex:
                 boundaries.borders["border_id"], boundaries.borders["regions"], strict=True
             )
         ],
+        list(boundaries.borders.geometry),
     )
 
 
@@ -136,7 +137,7 @@ class ScoreBoard:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         frame = score_regions(
-            events_frame(self.store.events()),
+            events_frame(self.store.events(), self.store.place_spans()),
             self.index,
             self.weights,
             until=until,

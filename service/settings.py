@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     score_deadly_unknown_fatalities: float = 1.0
     score_half_life_days: float = 180.0
     score_saturation: float = 200.0
+    #: Incidents with a point count for a border within this distance (km) of its line.
+    border_distance_km: float = Field(default=50.0, ge=0, le=1000)
     #: UCDP precision code -> factor; JSON in the environment, e.g. '{"1": 1.0, "6": 0.5}'.
     score_precision_factor: dict[int, float] = Field(
         default_factory=lambda: dict(ScoreWeights().precision_factor)
@@ -111,6 +113,7 @@ class Settings(BaseSettings):
             deadly_unknown_fatalities=self.score_deadly_unknown_fatalities,
             half_life_days=self.score_half_life_days,
             saturation=self.score_saturation,
+            border_distance_km=self.border_distance_km,
             precision_factor={**ScoreWeights().precision_factor, **self.score_precision_factor},
         )
 

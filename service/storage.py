@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from geodata.border_ties import StoredPlace
 from geodata.dedup import DedupSettings, MinHasher, estimated_jaccard, same_event
 from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
@@ -347,6 +348,24 @@ class Store:
                 if m.border:
                     rows.append({"level": "border", "region_id": m.border, "doc_id": m.doc_id})
         return pd.DataFrame(rows, columns=["level", "region_id", "doc_id"])
+
+    def place_spans(self) -> dict[str, list[StoredPlace]]:
+        """Each document's place mentions (offset, kind, country, border), for the border
+        evidence in the sentences that report an incident (:mod:`geodata.border_ties`)."""
+        query = sa.select(
+            mentions.c.doc_id,
+            mentions.c.start,
+            mentions.c.kind,
+            mentions.c.country,
+            mentions.c.border,
+        ).where(sa.or_(mentions.c.country.is_not(None), mentions.c.border.is_not(None)))
+        by_doc: dict[str, list[StoredPlace]] = {}
+        with self.engine.connect() as conn:
+            for m in conn.execute(query):
+                by_doc.setdefault(m.doc_id, []).append(
+                    StoredPlace(m.start, m.kind, m.country, m.border)
+                )
+        return by_doc
 
     @contextmanager
     def connection(self) -> Iterator[sa.Connection]:

@@ -74,14 +74,9 @@ def test_militant_presence_weight() -> None:
     assert event_weight(presence, UNTIL, ScoreWeights()) == pytest.approx(expected)
 
 
-def test_admin1_rolls_up_to_country_and_borders() -> None:
+def test_admin1_rolls_up_to_country_not_to_the_borders_it_touches() -> None:
     result = scores([make(locations=(Location("admin1", "AFG-1760", "AFG", 4, "p", "B"),))])
-    assert set(result) == {
-        ("admin1", "AFG-1760"),
-        ("admin0", "AFG"),
-        ("border", "AFG|TJK"),
-        ("border", "AFG|CHN"),
-    }
+    assert set(result) == {("admin1", "AFG-1760"), ("admin0", "AFG")}
     assert all(r["threat_score"] > 0 for r in result.values())
 
 

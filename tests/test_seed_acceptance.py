@@ -51,8 +51,9 @@ def scores(
 ) -> dict[str, dict[str, Any]]:
     incidents = [i for _, r in readings.values() for i in r.incidents.incidents]
     texts = {r.doc_id: text for text, r in readings.values()}
+    places = {r.doc_id: r.mentions for _, r in readings.values()}
     frame = score_regions(
-        events_frame(cluster_incidents(incidents, texts)),
+        events_frame(cluster_incidents(incidents, texts), places),
         region_index(real_boundaries),
         ScoreWeights(),
         until=UNTIL,
