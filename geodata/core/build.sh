@@ -57,9 +57,13 @@ python_reference() {
     echo "core: $1; the Python reference geoparser will run (same mentions, slower). For the compiled core install cargo (rustup, or apt-get install cargo librust-pyo3-dev) and run make core."
 }
 
-# `command -v cargo` is not enough: a rustup shim with no default toolchain exists but fails.
+if ! command -v cargo >/dev/null 2>&1; then
+    python_reference "no cargo on PATH"
+    exit 0
+fi
+# Being on PATH is not enough: a rustup shim with no default toolchain is there but fails.
 if ! version=$(cargo --version 2>/dev/null); then
-    python_reference "no working cargo on PATH"
+    python_reference "cargo on PATH does not run (\`cargo --version\` failed; rustup with no default toolchain?)"
     exit 0
 fi
 
