@@ -8,14 +8,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-# The geoparser's compiled core: cargo and Debian's PyO3 crate, only in this stage.
+# The geoparser's compiled core: cargo and Debian's PyO3 crate, only in this stage; build.sh
+# points cargo at Debian's crate directory (offline) as `make setup` does.
 FROM python:3.11-slim-bookworm AS core
 RUN apt-get update \
     && apt-get install -y --no-install-recommends cargo librust-pyo3-dev gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY geodata/core ./
-RUN pip wheel --no-deps --wheel-dir /wheels .
+RUN sh build.sh --cargo-config && pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
