@@ -212,6 +212,7 @@ def extract_incidents(
     located = [m for m, r in zip(mentions, roles, strict=True) if r.role not in CONTEXT_ROLES]
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor
+    armed_document = tables.armed_cues.search(text) or bool(actor_spans)
     candidates: list[Candidate] = []
     # Sorted positions, looked up per sentence by binary search: linear in the text overall.
     located_starts = [m.start for m in located]
@@ -233,6 +234,7 @@ def extract_incidents(
             reference,
             published,
             headline=_is_headline(text, sentence),
+            armed_document=armed_document,
         )
         candidates.extend(_sentence_candidates(context, tables))
     incidents = merge_mentions(candidates, reference)
@@ -377,7 +379,11 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     quantities = find_quantities(sentence.text)
     events = [(t, m) for t, m in triggers if t.type != "militant_presence"]
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
-    has_agent = tables.agent_cues.search(sentence.text) or bool(context.actors)
+    # In an article with no sign of armed violence anywhere (an accident, a disaster), a
+    # policeman or soldier near a death word is a witness, not an attacker.
+    has_agent = context.armed_document and (
+        tables.agent_cues.search(sentence.text) or bool(context.actors)
+    )
     separate = tables.separate_event.search(sentence.text)
 
     candidates: list[Candidate] = []
@@ -530,6 +536,7 @@ class _SentenceContext:
     reference: dt.date
     published: dt.date | None
     headline: bool = False
+    armed_document: bool = True
 
 
 def _make(

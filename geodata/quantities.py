@@ -208,7 +208,11 @@ PERSON_NOUNS = (
     r"journalist|reporter|student|teacher|worker|driver|passenger|member|militant|attacker|"
     r"bomber|gunman|fighter|insurgent|terrorist|resident|villager|farmer|doctor|nurse|"
     r"cleric|imam|priest|judge|lawyer|candidate|politician|lawmaker|tourist|national|"
-    r"citizen|trooper|ranger|personnel|jawan|cadet|engineer|employee|staffer|elder)"
+    r"citizen|trooper|ranger|personnel|jawan|cadet|engineer|employee|staffer|elder|sentry|"
+    r"recruit|trader|shopkeeper|merchant|vendor|pilgrim|worshipper|guest|pupil|baby|infant|"
+    r"toddler|teenager|youth|boy|husband|wife|father|mother|son|daughter|brother|sister|"
+    r"spokesman|envoy|diplomat|minister|security guard|watchman|bodyguard|conductor|labourer|"
+    r"laborer|contractor|volunteer|aid worker|health worker|medic|paramedic|lawyer|official)"
 )
 #: "a policeman", "the provincial governor", "a 60-year-old DRG head constable".
 _ONE_PERSON = re.compile(
@@ -237,6 +241,7 @@ def find_quantities(text: str) -> list[Quantity]:
     "six of them women") is not counted again; dates, times, ages and unit numbers never count.
     """
     found: list[Quantity] = []
+    pending: list[tuple[re.Match[str], int, bool]] = []  # numbers no verb claimed (yet)
     for match in NUMBER_RE.finditer(text):
         number = match.group("number")
         if number.lower() in ("a", "an"):
@@ -257,7 +262,12 @@ def find_quantities(text: str) -> list[Quantity]:
             verb = _VERB_BEFORE.search(text[max(0, match.start() - 120) : match.start()])
             if verb:
                 category = "killed" if verb.group("killed") else "wounded"
+        if category is None and _ALONG_WITH_BEFORE.search(before):
+            verb = _VERB_BEFORE.search(text[max(0, match.start() - 120) : match.start()])
+            if verb:
+                category = "killed" if verb.group("killed") else "wounded"
         if category is None:
+            pending.append((match, value, approximate))
             continue
         hedge = (match.group("hedge") or "").lower()
         approximate = approximate or hedge in {
@@ -273,6 +283,16 @@ def find_quantities(text: str) -> list[Quantity]:
             Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
         )
     found.extend(_single_people(text, found))
+    found.sort(key=lambda q: q.start)
+    # "killing a policeman and three civilians": the number follows a single person the verb
+    # claimed, so it is coordinated with that person.
+    for match, value, approximate in pending:
+        earlier = [q for q in found if q.end <= match.start()]
+        category = _coordinated_category(text, match.start(), earlier)
+        if category is not None:
+            found.append(
+                Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
+            )
     return sorted(found, key=lambda q: q.start)
 
 
@@ -289,10 +309,19 @@ def _coordinated_category(text: str, start: int, found: Sequence[Quantity]) -> C
 
 #: "A policeman was killed": a single person with a verb of harm of their own.
 _OWN_HARM_AFTER = re.compile(
-    r"^\s*(?:was|has been|had been|is)\s+(?:\w+\s+)?(?:(?P<killed>killed|shot dead|gunned down|"
-    r"martyred|slain|beheaded|executed)|(?P<wounded>wounded|injured|hurt))\b",
+    r"^\s*(?:(?:was|has been|had been|is)\s+(?:\w+\s+)?(?:(?P<killed>killed|shot dead|"
+    r"gunned down|martyred|slain|beheaded|executed)|(?P<wounded>wounded|injured|hurt))|"
+    r"(?:\w+\s+)?(?P<died>died|succumbed))\b",
     re.IGNORECASE,
 )
+#: "killing the attacker", "shot dead a policeman": the verb right before one person.
+_HARM_RIGHT_BEFORE = re.compile(
+    r"\b(?:(?P<killed>killed|killing|kills|shot dead|shooting dead|beheaded|executed)|"
+    r"(?P<wounded>wounded|wounding|injured|injuring))\s+$",
+    re.IGNORECASE,
+)
+#: "killed the candidate along with two of his colleagues".
+_ALONG_WITH_BEFORE = re.compile(r"\balong with\s+$", re.IGNORECASE)
 #: "killed the governor and two others": "others" continues a list whose verb came first.
 _OTHERS_AFTER = re.compile(r"^\s+(?:other|others|more)\b", re.IGNORECASE)
 _VERB_BEFORE = re.compile(
@@ -314,7 +343,12 @@ def _single_people(text: str, found: Sequence[Quantity]) -> list[Quantity]:
             continue  # "one police officer" was counted as a number already
         own = _OWN_HARM_AFTER.match(text[match.end() : match.end() + 60])
         if own and not match.group(0).lower().startswith("the"):
-            category: Category = "killed" if own.group("killed") else "wounded"
+            category: Category = "wounded" if own.group("wounded") else "killed"
+            extra.append(Quantity(category, 1, match.start(), match.end(), False, match.group(0)))
+            continue
+        verb = _HARM_RIGHT_BEFORE.search(text[max(0, match.start() - 20) : match.start()])
+        if verb:
+            category = "killed" if verb.group("killed") else "wounded"
             extra.append(Quantity(category, 1, match.start(), match.end(), False, match.group(0)))
             continue
         for quantity in found:

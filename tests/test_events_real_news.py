@@ -92,6 +92,9 @@ def test_two_places_are_two_events_and_an_also_adds_to_the_toll() -> None:
         ("A dozen people, five of them children, died.", {"killed": 12}),
         ("A ranger was killed and 4 others were hurt.", {"killed": 1, "wounded": 4}),
         ("An elder said 3 were killed.", {"killed": 3}),
+        ("Gunmen killed a mayor along with two of his guards.", {"killed": 3}),
+        ("Raiders stormed the post, killing a sentry and four recruits.", {"killed": 5}),
+        ("A wounded trader died later in hospital.", {"killed": 1}),
     ],
 )
 def test_numbers_attach_to_their_own_verb_and_dates_are_no_tolls(
@@ -127,6 +130,19 @@ def test_a_combined_figure_is_not_a_death_toll() -> None:
 )
 def test_non_events_give_no_incident(text: str) -> None:
     assert read(text) == []
+
+
+def test_a_witness_is_no_attacker_in_an_accident_story() -> None:
+    text = (
+        "A boiler burst at a brick kiln in Kunduz on Monday. "
+        "Police said nine workers were dead and four hurt."
+    )
+    assert read(text) == []
+
+
+def test_gunned_down_is_an_attack() -> None:
+    (event,) = read("Four farmers were gunned down by unknown assailants in Takhar on Friday.")
+    assert event.type == "armed_attack" and event.killed == 4
 
 
 def test_a_death_sentence_after_a_reported_attack_gives_it_its_toll() -> None:
