@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,8 @@ class ScoreWeights:
     saturation: float = 200.0
     #: Incidents with a point count for a border within this distance of its line.
     border_distance_km: float = 50.0
+    #: An open window's ``score_change`` compares with the score this many days earlier.
+    change_days: int = 30
     precision_factor: Mapping[int, float] = field(
         default_factory=lambda: {1: 1.0, 2: 0.95, 3: 0.9, 4: 0.8, 5: 0.7, 6: 0.5, 7: 0.3}
     )
@@ -239,24 +241,7 @@ def score_regions(
         frame = frame[keep.to_numpy()]
     rows = _located_rows(frame, index, weights.border_distance_km)
     if len(rows):
-        ages = (pd.Timestamp(until) - pd.to_datetime(rows["date"])).dt.days.to_numpy()
-        base = _base(
-            rows["killed"].to_numpy(),
-            rows["deadly"].to_numpy(dtype=bool),
-            rows["wounded"].to_numpy(),
-            rows["hostages"].to_numpy(),
-            (rows["type"] == "militant_presence").to_numpy(),
-            rows["militants"].to_numpy(),
-            weights,
-        )
-        factor = rows["precision"].map(lambda p: weights.precision_factor.get(int(p), 0.3))
-        rows["weight"] = (
-            base
-            * _decay(ages, weights)
-            * factor.to_numpy()
-            * rows["confidence"]
-            * rows["border_share"]
-        )
+        rows["weight"] = _row_weights(rows, weights, until)
         rows["fatalities"] = rows["killed"]
         rows["presence"] = rows["type"] == "militant_presence"
         grouped = rows.groupby(["level", "region_id"], sort=True)
@@ -303,6 +288,103 @@ def score_regions(
     scored["raw"] = scored["raw"].astype(float).round(4)
     scored["threat_score"] = to_score(scored["raw"].to_numpy(), weights)
     return scored[SCORE_COLUMNS].reset_index(drop=True)
+
+
+def _row_weights(rows: pd.DataFrame, weights: ScoreWeights, until: date) -> np.ndarray:
+    """The weight of each (event, region) row, decayed back from ``until``."""
+    ages = (pd.Timestamp(until) - pd.to_datetime(rows["date"])).dt.days.to_numpy()
+    base = _base(
+        rows["killed"].to_numpy(),
+        rows["deadly"].to_numpy(dtype=bool),
+        rows["wounded"].to_numpy(),
+        rows["hostages"].to_numpy(),
+        (rows["type"] == "militant_presence").to_numpy(),
+        rows["militants"].to_numpy(),
+        weights,
+    )
+    factor = rows["precision"].map(lambda p: weights.precision_factor.get(int(p), 0.3))
+    result: np.ndarray = (
+        base
+        * _decay(ages, weights)
+        * factor.to_numpy()
+        * rows["confidence"].to_numpy()
+        * rows["border_share"].to_numpy()
+    )
+    return result
+
+
+def previous_window(since: date | None, until: date, change_days: int) -> tuple[date | None, date]:
+    """The window ``score_change`` compares with: the one of the same length just before.
+
+    A closed window ``[since, until]`` of L days is compared with the L days before ``since``;
+    an open one (everything up to ``until``, decayed) with the same open window ending
+    ``change_days`` earlier.
+
+    >>> previous_window(date(2024, 3, 1), date(2024, 3, 31), 30)
+    (datetime.date(2024, 1, 30), datetime.date(2024, 2, 29))
+    """
+    if since is None:
+        return None, until - timedelta(days=change_days)
+    length = (until - since).days + 1
+    return since - timedelta(days=length), since - timedelta(days=1)
+
+
+def with_score_change(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """``current`` with ``score_change``: its score minus the previous window's (0 if none)."""
+    before = previous.set_index(["level", "region_id"])["threat_score"]
+    keys = pd.MultiIndex.from_frame(current[["level", "region_id"]])
+    earlier = before.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+    out = current.copy()
+    out["score_change"] = np.round(current["threat_score"].to_numpy(dtype=float) - earlier, 3)
+    return out
+
+
+INTERVALS = ("week", "month")
+
+
+def region_timeline(
+    events: pd.DataFrame,
+    index: RegionIndex,
+    weights: ScoreWeights,
+    level: str,
+    region_id: str,
+    since: date,
+    until: date,
+    interval: str,
+) -> list[dict[str, Any]]:
+    """Incidents, fatalities and score of one region per week (Monday-Sunday) or month.
+
+    Each bucket is a window of its own: its counts are the events dated in it and its score
+    weighs them decayed back from the bucket's last day, exactly as :func:`score_regions` would
+    for ``since=start, until=end``. The first and last buckets are cut to ``[since, until]``.
+    """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
+    rows = _located_rows(events, index, weights.border_distance_km)
+    if len(rows):
+        rows = rows[(rows["level"] == level) & (rows["region_id"] == region_id)]
+    days = (
+        pd.to_datetime(rows["date"]).to_numpy(dtype="datetime64[D]")
+        if len(rows)
+        else np.array([], dtype="datetime64[D]")
+    )
+    buckets = []
+    for period in pd.period_range(since, until, freq="W-SUN" if interval == "week" else "M"):
+        start = max(period.start_time.date(), since)
+        end = min(period.end_time.date(), until)
+        inside = rows[(days >= np.datetime64(start)) & (days <= np.datetime64(end))]
+        raw = float(_row_weights(inside, weights, end).sum()) if len(inside) else 0.0
+        buckets.append(
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "incidents": int(inside["event_id"].nunique()) if len(inside) else 0,
+                "fatalities": int(inside["killed"].sum()) if len(inside) else 0,
+                "raw": round(raw, 4),
+                "threat_score": float(to_score(raw, weights)),
+            }
+        )
+    return buckets
 
 
 def _located_rows(events: pd.DataFrame, index: RegionIndex, border_km: float) -> pd.DataFrame:

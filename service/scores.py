@@ -21,7 +21,10 @@ from geodata.scoring import (
     RegionIndex,
     ScoreWeights,
     events_frame,
+    previous_window,
+    region_timeline,
     score_regions,
+    with_score_change,
 )
 from service.storage import Store
 
@@ -41,6 +44,26 @@ class ScoreTable:
     since: dt.date | None
     until: dt.date
     version: str
+    #: The window ``score_change`` compares with (see :func:`geodata.scoring.previous_window`).
+    previous: tuple[dt.date | None, dt.date] | None = None
+    #: The date of the latest stored incident report, whatever the window.
+    latest_report: dt.date | None = None
+
+    def window(self) -> dict[str, Any]:
+        """What the scores and counts of this table describe, for every scored response."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat(),
+            "counts": "incidents, fatalities, injured and hostages are those of the events "
+            "dated in the window; threat_score weighs the same events, decayed back from until",
+            "score_change_since": {
+                "since": self.previous[0].isoformat()
+                if self.previous and self.previous[0]
+                else None,
+                "until": self.previous[1].isoformat() if self.previous else None,
+            },
+            "latest_report": self.latest_report.isoformat() if self.latest_report else None,
+        }
 
     def properties(self, level: str, region_id: str) -> dict[str, Any]:
         """Score properties for a region; ``has_evidence`` False when nothing names it."""
@@ -49,9 +72,11 @@ class ScoreTable:
             empty: dict[str, Any] = {name: 0 for name in _SCORE_FIELDS}
             empty["militant_presence"] = False
             empty["threat_score"] = None
+            empty["score_change"] = None
             empty["has_evidence"] = False
             return empty
         props = {name: row[name] for name in _SCORE_FIELDS}
+        props["score_change"] = row.get("score_change", 0.0)
         props["has_evidence"] = True
         return props
 
@@ -136,20 +161,70 @@ class ScoreBoard:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        table = self._scored(version, since, until)
+        with self._lock:
+            self._cache[key] = table
+            while len(self._cache) > 32:
+                self._cache.popitem(last=False)
+        return table
+
+    def _events(self) -> pd.DataFrame:
+        """Every stored event, with the place mentions that tie events to borders."""
+        return events_frame(self.store.events(), self.store.place_spans())
+
+    def _scored(self, version: str, since: dt.date | None, until: dt.date) -> ScoreTable:
+        """Score the window and the one before it (for ``score_change``)."""
+        events = self._events()
         frame = score_regions(
-            events_frame(self.store.events(), self.store.place_spans()),
+            events,
             self.index,
             self.weights,
             until=until,
             since=since,
             mentions=self.store.mention_frame(),
         )
-        table = ScoreTable(_rows(frame), since, until, version)
-        with self._lock:
-            self._cache[key] = table
-            while len(self._cache) > 32:
-                self._cache.popitem(last=False)
-        return table
+        previous = previous_window(since, until, self.weights.change_days)
+        before = score_regions(
+            events, self.index, self.weights, until=previous[1], since=previous[0]
+        )
+        latest = pd.to_datetime(events["date"]).max() if len(events) else None
+        return ScoreTable(
+            _rows(with_score_change(frame, before)),
+            since,
+            until,
+            version,
+            previous,
+            None if latest is None or pd.isna(latest) else latest.date(),
+        )
+
+    def timeline(
+        self,
+        level: str,
+        region_id: str,
+        since: dt.date | None,
+        until: dt.date | None,
+        interval: str,
+    ) -> dict[str, Any]:
+        """One region's incidents, fatalities and score per week or month.
+
+        ``until`` defaults to today; ``since`` to the first event that counts for the region
+        (or a year before ``until`` when none does).
+        """
+        until = until or dt.datetime.now(dt.UTC).date()
+        events = self._events()
+        if since is None:
+            ids = self.table(None, until).incident_ids(level, region_id)
+            dated: list[dt.date] = (
+                [d for d in events[events["event_id"].isin(ids)]["date"] if d is not None]
+                if len(events)
+                else []
+            )
+            first = min(dated, default=None)
+            since = first or until - dt.timedelta(days=365)
+        buckets = region_timeline(
+            events, self.index, self.weights, level, region_id, since, until, interval
+        )
+        return {"since": since.isoformat(), "until": until.isoformat(), "buckets": buckets}
 
 
 def evidence_of(record: dict[str, Any]) -> dict[str, Any]:

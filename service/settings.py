@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     score_saturation: float = 200.0
     #: Incidents with a point count for a border within this distance (km) of its line.
     border_distance_km: float = Field(default=50.0, ge=0, le=1000)
+    #: Without ``since``, ``score_change`` compares with the score this many days earlier.
+    score_change_days: int = Field(default=30, ge=1, le=3660)
     #: UCDP precision code -> factor; JSON in the environment, e.g. '{"1": 1.0, "6": 0.5}'.
     score_precision_factor: dict[int, float] = Field(
         default_factory=lambda: dict(ScoreWeights().precision_factor)
@@ -114,6 +116,7 @@ class Settings(BaseSettings):
             half_life_days=self.score_half_life_days,
             saturation=self.score_saturation,
             border_distance_km=self.border_distance_km,
+            change_days=self.score_change_days,
             precision_factor={**ScoreWeights().precision_factor, **self.score_precision_factor},
         )
 

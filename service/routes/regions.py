@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from geodata.errors import NotFound
 from geodata.webgeom import Detail
@@ -64,7 +65,7 @@ def _collection(
     extra = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
-        "scoring": scoring_member(board.weights, table.since, table.until),
+        "scoring": scoring_member(board.weights, table.since, table.until) | table.window(),
     }
     return geojson_response(request, collection_json(page.features, extra))
 
@@ -123,7 +124,9 @@ def _feature_with_evidence(
     feature = json.loads(encoded.json)
     level = SCORE_LEVEL[layer]
     feature["properties"]["evidence"] = board.evidence(table.incident_ids(level, feature_id))
-    feature["properties"]["scoring"] = scoring_member(board.weights, table.since, table.until)
+    feature["properties"]["scoring"] = (
+        scoring_member(board.weights, table.since, table.until) | table.window()
+    )
     return geojson_response(request, json.dumps(feature, ensure_ascii=False, default=str))
 
 
@@ -207,3 +210,70 @@ def get_border(
     return _feature_with_evidence(
         request, catalogue, board, "borders", canonical, detail, since, until
     )
+
+
+Interval = Annotated[
+    Literal["week", "month"], Query(description="bucket size: week (Monday-Sunday) or month")
+]
+
+
+def _timeline(
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    layer: LayerName,
+    feature_id: str,
+    interval: str,
+    since: str | None,
+    until: str | None,
+) -> JSONResponse:
+    start, end = parse_window(since, until)
+    layer_data = catalogue.layers[layer]
+    position = layer_data.position.get(feature_id)
+    if position is None:
+        raise NotFound(f"no {layer} feature {feature_id!r}")
+    series = board.timeline(SCORE_LEVEL[layer], feature_id, start, end, interval)
+    table = board.table(start, end)
+    body = {
+        "id": feature_id,
+        "level": SCORE_LEVEL[layer],
+        "name": layer_data.properties[position].get("name"),
+        "interval": interval,
+        **series,
+        "scoring": scoring_member(board.weights, table.since, table.until) | table.window(),
+    }
+    return JSONResponse(body)
+
+
+@router.get(
+    "/regions/{region_id}/timeline",
+    summary="One region's incidents, fatalities and threat score per week or month",
+)
+def region_timeline(
+    region_id: str,
+    catalogue: Catalogue,
+    board: Board,
+    interval: Interval = "month",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> JSONResponse:
+    key = region_id.strip()
+    if len(key) == 3 and key.isalpha():
+        return _timeline(catalogue, board, "admin0", key.upper(), interval, since, until)
+    canonical = catalogue.boundaries.canonical_admin1_id(key)
+    return _timeline(catalogue, board, "admin1", canonical, interval, since, until)
+
+
+@router.get(
+    "/borders/{border_id}/timeline",
+    summary="One border's incidents, fatalities and threat score per week or month",
+)
+def border_timeline(
+    border_id: str,
+    catalogue: Catalogue,
+    board: Board,
+    interval: Interval = "month",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> JSONResponse:
+    canonical = str(catalogue.boundaries.border(border_id)["border_id"])
+    return _timeline(catalogue, board, "borders", canonical, interval, since, until)
