@@ -169,6 +169,14 @@ class DocumentReading:
 _TOLL_WORDS = frozenset({"toll", "death toll"})
 #: "the attack", "this deadly blast": a trigger that refers back to an event already told.
 _ANAPHORA = re.compile(r"\b(?:the|this|that)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
+#: "when repelling the attack", "claimed the bombing": the sentence is about an event
+#: already told, whichever trigger word it was read by.
+_REFERS_BACK = re.compile(
+    r"\b(?:the|this|that|today's|yesterday's|sunday's|monday's|tuesday's|wednesday's|"
+    r"thursday's|friday's|saturday's)\s+(?:[a-z-]+\s+)?(?:attack|blast|bombing|explosion|"
+    r"assault|ambush|raid|incident|shooting|siege|massacre)\b",
+    re.IGNORECASE,
+)
 _DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)
 _CONFIDENCE_OF_TYPE = {
     "bombing": 0.9,
@@ -428,9 +436,10 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             or (death_word and not has_agent)
             or (plural and not _placed_dated_or_counted(incident))
         )
-        anaphoric = not plural and bool(
-            _ANAPHORA.search(sentence.text[max(0, match.start() - 40) : match.start()])
-        )
+        anaphoric = (
+            not plural
+            and bool(_ANAPHORA.search(sentence.text[max(0, match.start() - 40) : match.start()]))
+        ) or bool(_REFERS_BACK.search(sentence.text))
         candidates.append(Candidate(incident, weak, separate, context.headline, anaphoric))
     if presence and not tables.non_event["generic"].search(sentence.text):
         candidates.extend(_presence_candidates(context, tables, presence, quantities, events))
