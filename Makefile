@@ -92,7 +92,7 @@ pytest: setup $(VENV)/.test $(SYSTEM_PACKAGES)
 # The geoparser tests once more with the compiled core switched off, so the Python reference
 # (what runs wherever the core is not built) stays green too.
 pytest-reference: setup $(VENV)/.test
-	RISKMAP_GEOPARSER=python $(BIN)/pytest -q -p no:cacheprovider tests/test_geoparse.py tests/test_geocore.py
+	RISKMAP_GEOPARSER=python $(BIN)/pytest -q -p no:cacheprovider tests/test_geoparse*.py tests/test_geocore.py
 
 test: setup lint typecheck pytest pytest-reference
 
