@@ -225,6 +225,7 @@ _SUBSET_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SUBSET_AFTER = re.compile(r"^\s+of (?:them|whom|those)\b", re.IGNORECASE)
+_SUBSET_IN_GAP = re.compile(r"\b(?:including|among them|among whom|of whom|such as)\b", re.I)
 #: "four soldiers and two civilians": the second count shares the first one's verb.
 _AND_BEFORE = re.compile(r"(?:\band|,)\s+(?:another\s+|other\s+)?$", re.IGNORECASE)
 #: Greatest distance, in characters, from one count to the next in a coordinated list.
@@ -242,6 +243,7 @@ def find_quantities(text: str) -> list[Quantity]:
     """
     found: list[Quantity] = []
     pending: list[tuple[re.Match[str], int, bool]] = []  # numbers no verb claimed (yet)
+    subset_end = -1  # where the last count of a part of the victims ended
     for match in NUMBER_RE.finditer(text):
         number = match.group("number")
         if number.lower() in ("a", "an"):
@@ -254,6 +256,15 @@ def find_quantities(text: str) -> list[Quantity]:
         value, approximate = parsed
         before = text[max(0, match.start() - 30) : match.start()]
         if _SUBSET_BEFORE.search(before) or _SUBSET_AFTER.match(text[match.end() :][:20]):
+            subset_end = match.end()
+            continue
+        if (
+            subset_end >= 0
+            and match.start() - subset_end <= COORDINATION_CHARS
+            and _AND_BEFORE.search(text[max(0, match.start() - 20) : match.start()])
+            and not re.search(r"[.;!?]", text[subset_end : match.start()])
+        ):
+            subset_end = match.end()  # "including 39 civilians and three police": still a part
             continue
         category = _category_for(text, match.start(), match.end())
         if category is None:
@@ -304,6 +315,8 @@ def _coordinated_category(text: str, start: int, found: Sequence[Quantity]) -> C
     gap = text[previous.end : start]
     if start - previous.end > COORDINATION_CHARS or re.search(r"[.;!?]", gap):
         return None
+    if _SUBSET_IN_GAP.search(gap):
+        return None  # "42 wounded, including 39 civilians and three police": a breakdown
     return previous.category if previous.category in ("killed", "wounded") else None
 
 

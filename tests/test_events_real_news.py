@@ -95,6 +95,7 @@ def test_two_places_are_two_events_and_an_also_adds_to_the_toll() -> None:
         ("Gunmen killed a mayor along with two of his guards.", {"killed": 3}),
         ("Raiders stormed the post, killing a sentry and four recruits.", {"killed": 5}),
         ("A wounded trader died later in hospital.", {"killed": 1}),
+        ("Another 30 were hurt, including 25 pupils and two teachers.", {"wounded": 30}),
     ],
 )
 def test_numbers_attach_to_their_own_verb_and_dates_are_no_tolls(
