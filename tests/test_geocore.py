@@ -21,7 +21,7 @@ from geodata.geoparse import compiled_core_available, geoparse
 
 pytestmark = pytest.mark.skipif(
     not compiled_core_available(),
-    reason="the compiled core is not installed (make setup builds it: pip install ./geodata/core)",
+    reason="the compiled core is not installed (make core builds it) or RISKMAP_GEOPARSER=python",
 )
 
 ROOT = Path(__file__).resolve().parents[1]
