@@ -155,7 +155,7 @@ def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
         return False
     if _TOLL_UPDATE.search(incident.sentence):
         return False
-    tolls = {c.incident.killed for c in event.members if not c.headline} - {None}
+    tolls = {c.incident.killed for c in event.members} - {None}
     return bool(tolls) and incident.killed not in tolls
 
 

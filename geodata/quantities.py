@@ -112,7 +112,8 @@ _PRESENCE_VERBS = re.compile(
     re.IGNORECASE,
 )
 _AFTER_VERB_KILLED = re.compile(
-    r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit))\s*$",
+    r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit)|"
+    r"(?:claimed|claiming|took|taking|cost|costing) the lives of)\s*$",
     re.IGNORECASE,
 )
 _AFTER_VERB_WOUNDED = re.compile(r"\b(?:wounding|injuring|wounded|injured)\s*$", re.IGNORECASE)

@@ -96,6 +96,7 @@ def test_two_places_are_two_events_and_an_also_adds_to_the_toll() -> None:
         ("Raiders stormed the post, killing a sentry and four recruits.", {"killed": 5}),
         ("A wounded trader died later in hospital.", {"killed": 1}),
         ("Another 30 were hurt, including 25 pupils and two teachers.", {"wounded": 30}),
+        ("The raid claimed the lives of five guards and left 8 hurt.", {"killed": 5, "wounded": 8}),
     ],
 )
 def test_numbers_attach_to_their_own_verb_and_dates_are_no_tolls(
