@@ -182,6 +182,16 @@ class Gazetteer:
                     return [self.place(p) for p, _ in self.entries(key)]
         return []
 
+    def key_of(self, surface: str) -> int | None:
+        """The key a mention's surface was matched as (Latin-script names; "La." and "U.S." keep
+        their dots), or None when the surface is no name of the gazetteer."""
+        folded = lower_same_length(fold(surface)).strip()
+        for candidate in (_padded_key(folded), folded):
+            key = self.automaton.get(candidate, None)
+            if key is not None:
+                return int(key)
+        return None
+
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """Every (start, end, key index) of a gazetteer name in ``text``, overlaps included.
 

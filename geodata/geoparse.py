@@ -44,6 +44,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from geodata.gazetteer import ABBREV, ACRONYM, DEMONYM, LOWER_OK, POSTAL, TYPED, VARIANT, Gazetteer
+from geodata.ranker import Ranker, rerank
 
 #: ``RISKMAP_GEOPARSER=python`` runs the Python reference even where the compiled core is
 #: installed (see :func:`_load_compiled_core`).
@@ -839,14 +840,7 @@ _FOCUS_MIN_NAMES = 2
 
 def _key_of(gaz: Gazetteer, surface: str) -> int | None:
     """The gazetteer key a mention's surface was matched as ("La." and "U.S." keep dots)."""
-    from geodata.gazetteer import fold, lower_same_length
-
-    folded = lower_same_length(fold(surface)).strip()
-    for candidate in (f" {folded} ", folded):
-        key = gaz.automaton.get(candidate, None)
-        if key is not None:
-            return int(key)
-    return None
+    return gaz.key_of(surface)
 
 
 def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
@@ -921,6 +915,20 @@ def _namesake_in_focus(
         if kind in ("city", "county") and gaz.place_admin1[place] == focus:
             return place
     return None
+
+
+def _rerank(text: str, mentions: list[Mention], gaz: Gazetteer, ranker: Ranker) -> list[Mention]:
+    """Move each ambiguous name to the reading the learned ranker prefers (see
+    :mod:`geodata.ranker`); a moved mention keeps its confidence."""
+    if len(mentions) < 2:
+        return mentions
+    moves = rerank(text, mentions, gaz, ranker)
+    for index, place in moves.items():
+        mention = mentions[index]
+        mentions[index] = _place_mention(
+            text, mention.start, mention.end, place, mention.confidence, gaz
+        )
+    return mentions
 
 
 # ---------------------------------------------------------------------------------- borders
@@ -1094,6 +1102,7 @@ def geoparse(
     *,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     compiled: bool | None = None,
+    ranker: Ranker | None = None,
 ) -> list[Mention]:
     """Every place mention in ``text``, resolved, in text order.
 
@@ -1104,6 +1113,9 @@ def geoparse(
     min_confidence : mentions resolved with less confidence are dropped.
     compiled : ``None`` uses the compiled core when it is installed, ``False`` the Python
         reference, ``True`` insists on the compiled core. Both give the same mentions.
+    ranker : coefficients of the learned choice between a name's readings
+        (:mod:`geodata.ranker`, trained by ``bench/train_ranker.py``) applied to the resolved
+        mentions; ``None`` (the default) applies none.
 
     Returns
     -------
@@ -1123,6 +1135,8 @@ def geoparse(
         mentions = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
     mentions = _cohere(text, mentions, gazetteer)
+    if ranker is not None:
+        mentions = _rerank(text, mentions, gazetteer, ranker)
     borders = _borders(text, mentions, gazetteer)
     if borders:
         mentions.extend(borders)
