@@ -174,7 +174,7 @@ _ANAPHORA = re.compile(r"\b(?:the|this|that)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _REFERS_BACK = re.compile(
     r"\b(?:the|this|that|today's|yesterday's|sunday's|monday's|tuesday's|wednesday's|"
     r"thursday's|friday's|saturday's)\s+(?:[a-z-]+\s+)?(?:attack|blast|bombing|explosion|"
-    r"assault|ambush|raid|incident|shooting|siege|massacre)\b",
+    r"assault|ambush|raid|shooting|siege|massacre)\b",
     re.IGNORECASE,
 )
 _DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)

@@ -55,7 +55,7 @@ _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-Ö�
 _CLAUSE_BREAK = re.compile(
     r";|,\s+(?:as well as|while|whereas|but|with|and also|and that)\s+|\s+as well as\s+|"
     # "..., two days after gunmen raided a post in Y": a second event told in the same sentence.
-    r",\s+(?:just\s+|only\s+)?(?:a|one|two|three|four|five|six|several|a few|\d+)\s+"
+    r",\s*(?:just\s+|only\s+)?(?:a|one|two|three|four|five|six|several|a few|\d+)\s+"
     r"(?:hours?|days?|weeks?|months?)\s+(?:after|before)\s+",
     re.IGNORECASE,
 )
