@@ -14,12 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from geodata.boundaries import load_boundaries
 from geodata.gazetteer import load_gazetteer
 from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATIC_PREFIX
+from service.cache import GZIP_LEVEL
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
 from service.middleware import TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
 from service.routes import docs, documents, health, incidents, maps, ogc, regions
+from service.routes.common import response_cache
 from service.scores import ScoreBoard
 from service.settings import Settings, get_settings
 from service.storage import Store
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.scoreboard = ScoreBoard(store, boundaries, settings.score_weights())
         app.state.ingest_workers = IngestWorkers(settings.ingest_threads)
+        app.state.response_bodies = response_cache()
         try:
             yield
         finally:
@@ -55,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "OGC API - Features and Leaflet maps.",
         lifespan=lifespan,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Bodies that are not cached are compressed per response: at the level cached ones use
+    # (Starlette's default 9 took 0.7 s for the 7 MB world map, level 5 0.2 s for 0.3% more).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -9,8 +9,7 @@ therefore assembled, not re-encoded, for each client.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,10 +19,15 @@ import shapely
 
 from geodata.boundaries import Boundaries
 from geodata.webgeom import Detail, feature
+from service.cache import ByteCache
 from service.errors import InvalidParameter
 from service.scores import ScoreTable
 
 LayerName = Literal["admin0", "admin1", "borders"]
+
+#: Bytes of encoded layers kept. The world's admin-1 layer is ~6 MB at low detail and ~30 MB
+#: at full: this holds the usual views of a few data versions, not 24 whole layers at any size.
+LAYER_CACHE_BYTES = 160 * 2**20
 Level = Literal["admin0", "admin1"]
 
 _ADMIN1_PROPERTIES = ("name", "name_en", "country", "iso_3166_2", "type_en", "wikidataid")
@@ -49,6 +53,11 @@ class EncodedFeature:
     bounds: tuple[float, float, float, float]
     threat_score: float | None
     json: str
+
+
+def encoded_bytes(features: Sequence[EncodedFeature]) -> int:
+    """Roughly the memory an encoded layer holds: its JSON text plus each record's fields."""
+    return sys.getsizeof(features) + sum(sys.getsizeof(f.json) + 400 for f in features)
 
 
 @dataclass(frozen=True)
@@ -217,12 +226,13 @@ def bbox_intersects(bounds: tuple[float, float, float, float], bbox: BBox) -> bo
 class LayerCatalogue:
     """Scored feature collections for ``/regions``, ``/borders`` and the OGC collections."""
 
-    def __init__(self, boundaries: Boundaries) -> None:
+    def __init__(self, boundaries: Boundaries, cache_bytes: int = LAYER_CACHE_BYTES) -> None:
         self.boundaries = boundaries
         self.layers = static_layers(boundaries)
         self._countries = set(boundaries.admin0["country"])
-        self._encoded: OrderedDict[tuple[Any, ...], list[EncodedFeature]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._encoded: ByteCache[tuple[Any, ...], list[EncodedFeature]] = ByteCache(
+            cache_bytes, encoded_bytes
+        )
 
     def check_country(self, country: str | None) -> str | None:
         """Normalise a country filter; an unknown code is a client error, not an empty map."""
@@ -238,10 +248,11 @@ class LayerCatalogue:
     ) -> list[EncodedFeature]:
         """Every feature of a layer encoded with its scores (memoised per data and window)."""
         key = (layer_name, detail, table.version, table.since, table.until)
-        with self._lock:
-            if key in self._encoded:
-                self._encoded.move_to_end(key)
-                return self._encoded[key]
+        return self._encoded.get_or_build(key, lambda: self._encode(layer_name, detail, table))
+
+    def _encode(
+        self, layer_name: LayerName, detail: Detail, table: ScoreTable
+    ) -> list[EncodedFeature]:
         layer = self.layers[layer_name]
         level = SCORE_LEVEL[layer_name]
         geometries = layer.geometries[detail]
@@ -258,10 +269,6 @@ class LayerCatalogue:
                     feature(fid, geometries[i], props),
                 )
             )
-        with self._lock:
-            self._encoded[key] = out
-            while len(self._encoded) > 24:
-                self._encoded.popitem(last=False)
         return out
 
     def page(

@@ -83,3 +83,14 @@ incidents = sa.Table(
     sa.Column("casualties", sa.Integer),
     sa.Column("evidence", sa.JSON, nullable=False, server_default="[]"),
 )
+
+#: One row (``id`` 1): a counter raised in the transaction of every ingest that stores
+#: something, and when. Caches key on it; reading it is a primary-key lookup, whatever the
+#: number of documents (``count(*)`` over ``documents`` grew with every article).
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -8,8 +8,7 @@ and the next ingest invalidates it.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,11 @@ from geodata.scoring import (
     score_regions,
     with_score_change,
 )
+from service.cache import ByteCache
 from service.storage import Store
+
+#: Bytes of score tables kept (one per data version and time window asked for).
+SCORE_CACHE_BYTES = 32 * 2**20
 
 #: Score columns a region's properties carry (the evidence ids go out separately).
 _SCORE_FIELDS = tuple(
@@ -84,6 +87,17 @@ class ScoreTable:
         row = self.rows.get((level, region_id))
         return list(row["incident_ids"]) if row else []
 
+    def nbytes(self) -> int:
+        """Roughly the memory the rows hold (dicts, keys, values and incident id lists)."""
+        total = sys.getsizeof(self.rows)
+        for key, row in self.rows.items():
+            total += sys.getsizeof(key) + sys.getsizeof(row)
+            for value in row.values():
+                total += sys.getsizeof(value)
+                if isinstance(value, list | tuple):
+                    total += sum(sys.getsizeof(item) for item in value)
+        return total
+
 
 def region_index(boundaries: Boundaries) -> RegionIndex:
     """Which country each admin-1 region is in, which borders it touches, and the lines."""
@@ -106,10 +120,11 @@ class ScoreBoard:
         self.store = store
         self.weights = weights
         self.index = region_index(boundaries)
-        self._cache: OrderedDict[tuple[str, dt.date | None, dt.date], ScoreTable] = OrderedDict()
+        self._cache: ByteCache[tuple[str, dt.date | None, dt.date], ScoreTable] = ByteCache(
+            SCORE_CACHE_BYTES, ScoreTable.nbytes
+        )
         self._records: tuple[str, dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]
         self._records = ("", {}, {})
-        self._lock = threading.Lock()
 
     def _load_records(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
         """Incident reports by id and by event cluster, reloaded when the data changes."""
@@ -156,17 +171,9 @@ class ScoreBoard:
     def table(self, since: dt.date | None = None, until: dt.date | None = None) -> ScoreTable:
         until = until or dt.datetime.now(dt.UTC).date()
         version = self.store.data_version()
-        key = (version, since, until)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        table = self._scored(version, since, until)
-        with self._lock:
-            self._cache[key] = table
-            while len(self._cache) > 32:
-                self._cache.popitem(last=False)
-        return table
+        return self._cache.get_or_build(
+            (version, since, until), lambda: self._scored(version, since, until)
+        )
 
     def _events(self) -> pd.DataFrame:
         """Every stored event, with the place mentions that tie events to borders."""

@@ -31,7 +31,7 @@ from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
 from geodata.timeexpr import shift_days
 from service.errors import ShuttingDown
-from service.schema import clusters, documents, incidents, mentions
+from service.schema import clusters, data_version, documents, incidents, mentions
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -62,6 +62,14 @@ class NewDocument:
 class IngestResult:
     id: str
     created: bool
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """How many ingests changed the stored data, and when the last one did."""
+
+    number: int
+    changed_at: dt.datetime
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -142,6 +150,8 @@ class Store:
                 self._refuse_when_closing()
                 created = self._write_document(conn, document, mention_list, reading, now)
                 results.append(IngestResult(reading.doc_id, created))
+            if any(result.created for result in results):
+                _bump_data_version(conn, now)
             self._refuse_when_closing()
         return results
 
@@ -300,11 +310,20 @@ class Store:
 
     def data_version(self) -> str:
         """Changes whenever anything is ingested: the key scored caches are invalidated by."""
+        return str(self.freshness().number)
+
+    def freshness(self) -> DataVersion:
+        """The data version row: one primary-key lookup, whatever the number of documents."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(sa.func.count(), sa.func.max(documents.c.ingested_at))
+                sa.select(data_version.c.version, data_version.c.changed_at).where(
+                    data_version.c.id == 1
+                )
             ).one()
-        return f"{row[0]}-{row[1]}"
+        changed_at = row.changed_at
+        if changed_at.tzinfo is None:  # SQLite keeps no zone; every time stored is UTC
+            changed_at = changed_at.replace(tzinfo=dt.UTC)
+        return DataVersion(int(row.version), changed_at)
 
     def all_incidents(self) -> list[Incident]:
         with self.engine.connect() as conn:
@@ -403,6 +422,15 @@ class _SignatureCache:
             for d in doc_ids
             if d in self._others and estimated_jaccard(self._own, self._others[d]) >= threshold
         }
+
+
+def _bump_data_version(conn: sa.Connection, now: dt.datetime) -> None:
+    """Raise the data version inside the ingest's transaction: a rolled-back batch leaves it."""
+    conn.execute(
+        data_version.update()
+        .where(data_version.c.id == 1)
+        .values(version=data_version.c.version + 1, changed_at=now)
+    )
 
 
 def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:

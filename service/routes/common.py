@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import datetime as dt
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,7 +13,9 @@ from fastapi.dependencies.models import Dependant
 
 from geodata.scoring import ScoreWeights
 from geodata.webgeom import Detail
+from service.cache import ByteCache, PreparedBody, body_etag, etag_matches, prepare
 from service.errors import InvalidParameter
+from service.scores import ScoreBoard
 
 GEOJSON = "application/geo+json"
 GEOJSON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -180,60 +179,69 @@ def scoring_member(weights: ScoreWeights, since: Any, until: Any) -> dict[str, A
     return member
 
 
-class CompressedBodies:
-    """gzip bodies by ETag: the world's admin-1 layer is compressed once, not per request.
-
-    Compressing 5 MB of GeoJSON costs far more than assembling it, and the same bytes go to
-    every client until the next ingest changes the data (and so the ETag).
-    """
-
-    def __init__(self, max_bytes: int = 64_000_000, level: int = 6) -> None:
-        self.max_bytes = max_bytes
-        self.level = level
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, etag: str, raw: bytes) -> bytes:
-        with self._lock:
-            cached = self._bodies.get(etag)
-            if cached is not None:
-                self._bodies.move_to_end(etag)
-                return cached
-        compressed = gzip.compress(raw, compresslevel=self.level, mtime=0)
-        with self._lock:
-            if etag not in self._bodies:
-                self._bodies[etag] = compressed
-                self._size += len(compressed)
-                while self._size > self.max_bytes and len(self._bodies) > 1:
-                    _, dropped = self._bodies.popitem(last=False)
-                    self._size -= len(dropped)
-        return compressed
+#: Bytes of finished response bodies (raw and gzip) kept per app: map pages, OGC pages,
+#: layers. The world admin-1 map page is ~10 MB (raw and gzip), a 1,000-item page ~1.6 MB.
+RESPONSE_CACHE_BYTES = 96 * 2**20
 
 
-COMPRESSED = CompressedBodies()
+def response_cache() -> ByteCache[Hashable, PreparedBody]:
+    """The app's cache of finished bodies (one per app: keys name its data version)."""
+    return ByteCache(RESPONSE_CACHE_BYTES, lambda body: body.nbytes)
 
 
-def _accepts_gzip(request: Request) -> bool:
+def data_key(request: Request, board: ScoreBoard) -> tuple[Hashable, ...]:
+    """What every scored body depends on besides its parameters: the data version, today's
+    date (an open time window ends today) and the root URL its links are built from."""
+    return (board.store.data_version(), dt.datetime.now(dt.UTC).date(), str(request.base_url))
+
+
+def cached_body(
+    request: Request, key: tuple[Hashable, ...], build: Callable[[], PreparedBody]
+) -> PreparedBody:
+    """The body under ``key`` in the app's response cache, built (and compressed) once."""
+    cache: ByteCache[Hashable, PreparedBody] = request.app.state.response_bodies
+    return cache.get_or_build(key, build)
+
+
+def accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "").lower()
+
+
+def send(request: Request, body: PreparedBody, headers: dict[str, str] | None = None) -> Response:
+    """A prepared body with its ETag: 304 when ``If-None-Match`` names it, gzip when accepted.
+
+    A response with a ``Content-Encoding`` is left alone by the GZip middleware, so the bytes
+    compressed once are what every client gets.
+    """
+    out = dict(headers or {})
+    out["ETag"] = body.etag
+    vary = [v.strip() for v in out.get("Vary", "").split(",") if v.strip()]
+    out["Vary"] = ", ".join([*vary, "Accept-Encoding"] if "Accept-Encoding" not in vary else vary)
+    if etag_matches(request.headers.get("if-none-match"), body.etag):
+        return Response(status_code=304, headers=out)
+    if body.gzipped is not None and accepts_gzip(request):
+        out["Content-Encoding"] = "gzip"
+        return Response(body.gzipped, media_type=body.media_type, headers=out)
+    return Response(body.raw, media_type=body.media_type, headers=out)
+
+
+#: gzip bodies of uncached GeoJSON responses by ETag (equal bodies share one compression).
+_BY_ETAG: ByteCache[str, PreparedBody] = ByteCache(32 * 2**20, lambda body: body.nbytes)
 
 
 def geojson_response(request: Request, body: str, max_age: int = 60) -> Response:
     """A GeoJSON response with an ETag; a matching ``If-None-Match`` gets 304.
 
-    Large bodies go out gzip-compressed from :data:`COMPRESSED` when the client accepts it
-    (the GZip middleware leaves a response that already has a ``Content-Encoding`` alone).
+    For bodies not kept in the response cache: they are hashed per request, and compressed
+    only once per distinct body.
     """
     raw = body.encode("utf-8")
-    etag = '"' + hashlib.blake2b(raw, digest_size=16).hexdigest() + '"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={max_age}",
-        "Vary": "Accept-Encoding",
-    }
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if len(raw) >= 64_000 and _accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        return Response(COMPRESSED.get(etag, raw), media_type=GEOJSON, headers=headers)
-    return Response(raw, media_type=GEOJSON, headers=headers)
+    prepared = prepare_geojson(raw)
+    return send(request, prepared, {"Cache-Control": f"public, max-age={max_age}"})
+
+
+def prepare_geojson(raw: bytes) -> PreparedBody:
+    """A GeoJSON body hashed, and compressed once per distinct body when it is large."""
+    if len(raw) < 64_000:
+        return PreparedBody(raw, None, body_etag(raw), GEOJSON)
+    return _BY_ETAG.get_or_build(body_etag(raw), lambda: prepare(raw, GEOJSON))

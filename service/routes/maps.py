@@ -1,13 +1,18 @@
 """``/maps/risk`` (page), ``/maps/embed`` (for an iframe) and ``/maps/risk.png`` (for reports).
 
-All three draw the same :class:`maps.model.RiskMap`. Pages load Leaflet and the page script
-from ``/static`` only and carry a Content-Security-Policy that allows nothing else (no inline
-script or style; tile hosts only when a tile basemap was asked for); the embed's
-``frame-ancestors`` come from ``RISKMAP_EMBED_ORIGINS``.
+All three draw the same :class:`maps.model.RiskMap`, and each finished body (with its gzip form
+and ETag) is kept per parameters and data version: a page is rendered and compressed once
+after an ingest, then sent as stored bytes, or as 304 to a client that already has it.
+
+Pages load Leaflet and the page script from ``/static`` only and carry a
+Content-Security-Policy that allows nothing else (no inline script or style; tile hosts only
+when a tile basemap was asked for); the embed's ``frame-ancestors`` come from
+``RISKMAP_EMBED_ORIGINS``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,12 +22,20 @@ from geodata.webgeom import Detail
 from maps.assets import served
 from maps.model import Basemap, Level, RiskMap
 from maps.render import render_html, tile_origin
+from service.cache import PreparedBody, prepare
 from service.dependencies import get_catalogue, get_scoreboard, get_settings
 from service.errors import InvalidParameter
 from service.layers import LayerCatalogue
 from service.map_data import risk_map
 from service.queries import parse_window
-from service.routes.common import CountryQuery, SinceQuery, UntilQuery
+from service.routes.common import (
+    CountryQuery,
+    SinceQuery,
+    UntilQuery,
+    cached_body,
+    data_key,
+    send,
+)
 from service.scores import ScoreBoard
 from service.settings import Settings
 
@@ -109,15 +122,25 @@ def _render(view: RiskMap, settings: Settings, basemap: Basemap, *, embed: bool)
         raise InvalidParameter(str(exc)) from exc
 
 
-def _page(body: str, csp: str) -> HTMLResponse:
-    return HTMLResponse(
-        body,
-        headers={
-            "Content-Security-Policy": csp,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "public, max-age=60",
-        },
-    )
+def _page(
+    request: Request,
+    board: ScoreBoard,
+    key: tuple[Hashable, ...],
+    render: Callable[[], str],
+    csp: str,
+) -> Response:
+    """The page under ``key`` (parameters) and the data version, rendered once."""
+
+    def build() -> PreparedBody:
+        return prepare(render().encode("utf-8"), "text/html")
+
+    body = cached_body(request, (*key, *data_key(request, board)), build)
+    headers = {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "public, max-age=60",
+    }
+    return send(request, body, headers)
 
 
 @router.get(
@@ -137,10 +160,13 @@ def risk_map_page(
     until: UntilQuery = None,
     detail: MapDetailQuery = None,
     basemap: BasemapQuery = "outline",
-) -> HTMLResponse:
-    view = _view(request, catalogue, board, level, country, since, until, detail)
-    page = _render(view, settings, basemap, embed=False)
-    return _page(page, content_security_policy(["'self'"], basemap))
+) -> Response:
+    def render() -> str:
+        view = _view(request, catalogue, board, level, country, since, until, detail)
+        return _render(view, settings, basemap, embed=False)
+
+    key = ("page", level, country, since, until, detail, basemap)
+    return _page(request, board, key, render, content_security_policy(["'self'"], basemap))
 
 
 @router.get(
@@ -160,10 +186,14 @@ def risk_map_embed(
     until: UntilQuery = None,
     detail: MapDetailQuery = None,
     basemap: BasemapQuery = "outline",
-) -> HTMLResponse:
-    view = _view(request, catalogue, board, level, country, since, until, detail)
-    page = _render(view, settings, basemap, embed=True)
-    return _page(page, content_security_policy(settings.embed_origins, basemap))
+) -> Response:
+    def render() -> str:
+        view = _view(request, catalogue, board, level, country, since, until, detail)
+        return _render(view, settings, basemap, embed=True)
+
+    key = ("embed", level, country, since, until, detail, basemap)
+    csp = content_security_policy(settings.embed_origins, basemap)
+    return _page(request, board, key, render, csp)
 
 
 @router.get(
@@ -186,6 +216,10 @@ def risk_map_png(
 ) -> Response:
     from maps.png import render_png  # matplotlib loads only when an image is asked for
 
-    view = _view(request, catalogue, board, level, country, since, until, detail)
-    png = render_png(view, width, height)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=60"})
+    def build() -> PreparedBody:
+        view = _view(request, catalogue, board, level, country, since, until, detail)
+        return prepare(render_png(view, width, height), "image/png")
+
+    key = ("png", level, country, since, until, detail, width, height)
+    body = cached_body(request, (*key, *data_key(request, board)), build)
+    return send(request, body, {"Cache-Control": "public, max-age=60"})

@@ -4,11 +4,14 @@ Collections: ``admin0``, ``admin1``, ``borders`` (scored regions) and ``incident
 built with ``url_for`` so they stay right behind a proxy or a ``root_path``; feature ids in them
 are percent-encoded (Natural Earth has ids like ``GAZ+00?``). HTML pages are Jinja2 templates
 (``service/templates/ogc``) rendered with autoescaping from plain data, never from user text.
+
+Item pages are kept, compressed, per request and data version: their ``timeStamp`` is when the
+data last changed (the time of the response's content, not of its sending), so the ETag of an
+unchanged page stays the same and the page is assembled and compressed once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -19,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from geodata.errors import NotFound
 from geodata.webgeom import Detail
+from service.cache import PreparedBody, prepare
 from service.dependencies import get_catalogue, get_scoreboard
 from service.incident_layer import incident_page
 from service.layers import LayerCatalogue, LayerName, Page, collection_json, parse_bbox
@@ -27,9 +31,12 @@ from service.routes.common import (
     GEOJSON,
     BBoxQuery,
     best_media_type,
+    cached_body,
+    data_key,
     geojson_response,
     reject_unknown_query_parameters,
     scoring_member,
+    send,
 )
 from service.scores import ScoreBoard
 
@@ -108,9 +115,14 @@ def _wants_html(request: Request, f: str | None) -> bool:
     return best_media_type(request.headers.get("accept"), _OFFERED) == "text/html"
 
 
+def _html_text(template: str, title: str, **context: Any) -> str:
+    """Render ``service/templates/ogc/<template>`` with plain data, autoescaped."""
+    return TEMPLATES.get_template(f"ogc/{template}").render(title=title, **context)
+
+
 def _html_page(template: str, title: str, **context: Any) -> HTMLResponse:
-    """Render ``service/templates/ogc/<template>`` with plain data; autoescaped, strict CSP."""
-    page = TEMPLATES.get_template(f"ogc/{template}").render(title=title, **context)
+    """An HTML page with its strict CSP (see :data:`HTML_SECURITY_HEADERS`)."""
+    page = _html_text(template, title, **context)
     return HTMLResponse(page, headers={**HTML_SECURITY_HEADERS, "Vary": "Accept"})
 
 
@@ -126,6 +138,17 @@ def _feature_href(request: Request, collection_id: str, feature_id: str) -> str:
 
 @router.get("/", summary="Landing page", name="landing", responses=JSON_OR_HTML)
 def landing(request: Request, f: Format = None) -> Response:
+    """The same for every request to one root URL: built once per root URL and format."""
+    html = _wants_html(request, f)
+    body = cached_body(
+        request, ("landing", str(request.base_url), html), lambda: _landing(request, html)
+    )
+    if html:
+        return send(request, body, {**HTML_SECURITY_HEADERS, "Vary": "Accept"})
+    return send(request, body, {"X-Content-Type-Options": "nosniff", "Vary": "Accept"})
+
+
+def _landing(request: Request, html: bool) -> PreparedBody:
     links = [
         {
             "rel": "self",
@@ -169,9 +192,15 @@ def landing(request: Request, f: Format = None) -> Response:
         "description": "Threat scores per region from geocoded news incidents.",
         "links": links,
     }
-    if _wants_html(request, f):
-        return _html_page("landing.html", "riskmap", description=body["description"], links=links)
-    return _json(body)
+    if html:
+        page = _html_text("landing.html", "riskmap", description=body["description"], links=links)
+        return prepare(page.encode("utf-8"), "text/html")
+    return prepare(_json_bytes(body), "application/json")
+
+
+def _json_bytes(body: Any) -> bytes:
+    """JSON as :class:`JSONResponse` writes it (compact, UTF-8)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @router.get(
@@ -460,7 +489,34 @@ def items(
     f: Format = None,
 ) -> Response:
     _check_collection(collection_id)
+    html = _wants_html(request, f)
     limit = min(limit, MAX_LIMIT)
+    key = ("items", collection_id, request.url.query, limit, html, *data_key(request, board))
+
+    def build() -> PreparedBody:
+        return _items_body(
+            request, collection_id, catalogue, board, bbox, datetime, limit, offset, html
+        )
+
+    body = cached_body(request, key, build)
+    if html:
+        return send(request, body, {**HTML_SECURITY_HEADERS, "Vary": "Accept"})
+    headers = {"Cache-Control": "public, max-age=60", "X-Content-Type-Options": "nosniff"}
+    return send(request, body, {**headers, "Vary": "Accept"})
+
+
+def _items_body(
+    request: Request,
+    collection_id: str,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    bbox: str | None,
+    datetime: str | None,
+    limit: int,
+    offset: int,
+    html: bool,
+) -> PreparedBody:
+    """One page of items as GeoJSON or HTML; ``timeStamp`` is when the data last changed."""
     page, extra = _page(
         collection_id, catalogue, board, bbox=bbox, datetime=datetime, limit=limit, offset=offset
     )
@@ -494,16 +550,16 @@ def items(
         links.append(link("next", offset + limit))
     if offset > 0:
         links.append(link("prev", max(0, offset - limit)))
-    if _wants_html(request, f):
-        return _items_html(request, collection_id, page, links)
+    if html:
+        return prepare(_items_html(request, collection_id, page, links).encode(), "text/html")
     extra = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
-        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "timeStamp": board.store.freshness().changed_at.isoformat(timespec="seconds"),
         "links": links,
         **extra,
     }
-    return _negotiated(geojson_response(request, collection_json(page.features, extra)))
+    return prepare(collection_json(page.features, extra).encode("utf-8"), GEOJSON)
 
 
 def _negotiated(response: Response) -> Response:
@@ -515,7 +571,7 @@ def _negotiated(response: Response) -> Response:
 
 def _items_html(
     request: Request, collection_id: str, page: Page, links: list[dict[str, Any]]
-) -> HTMLResponse:
+) -> str:
     rows = []
     for encoded in page.features:
         props = json.loads(encoded.json)["properties"]
@@ -529,7 +585,7 @@ def _items_html(
             }
         )
     title = f"{collection_id}: {page.matched} features"
-    return _html_page("items.html", title, matched=page.matched, rows=rows, links=links)
+    return _html_text("items.html", title, matched=page.matched, rows=rows, links=links)
 
 
 @router.get(

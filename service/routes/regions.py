@@ -1,4 +1,8 @@
-"""``/regions`` and ``/borders``: scored boundary layers as GeoJSON, with evidence per region."""
+"""``/regions`` and ``/borders``: scored boundary layers as GeoJSON, with evidence per region.
+
+Each body is kept (with its gzip form and ETag) per parameters and data version, so the world's
+admin-1 layer is assembled and compressed once after an ingest, not per request.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from fastapi.responses import JSONResponse
 
 from geodata.errors import NotFound
 from geodata.webgeom import Detail
+from service.cache import PreparedBody, prepare
 from service.dependencies import get_catalogue, get_scoreboard
 from service.layers import SCORE_LEVEL, LayerCatalogue, LayerName, collection_json, parse_bbox
 from service.queries import parse_window
 from service.routes.common import (
+    GEOJSON,
     GEOJSON_RESPONSES,
     BBoxQuery,
     CountryQuery,
@@ -22,8 +28,10 @@ from service.routes.common import (
     OffsetQuery,
     SinceQuery,
     UntilQuery,
-    geojson_response,
+    cached_body,
+    data_key,
     scoring_member,
+    send,
 )
 from service.scores import ScoreBoard
 
@@ -48,6 +56,45 @@ def _collection(
     limit: int | None,
     offset: int,
 ) -> Response:
+    params = (layer, country, detail, since, until, bbox, min_score, limit, offset)
+    key = ("collection", *params, *data_key(request, board))
+
+    def build() -> PreparedBody:
+        return _collection_body(
+            catalogue,
+            board,
+            layer,
+            country=country,
+            detail=detail,
+            since=since,
+            until=until,
+            bbox=bbox,
+            min_score=min_score,
+            limit=limit,
+            offset=offset,
+        )
+
+    return send(request, cached_body(request, key, build), _CACHE_CONTROL)
+
+
+#: Browsers and proxies may reuse a body for a minute, then revalidate it by its ETag.
+_CACHE_CONTROL = {"Cache-Control": "public, max-age=60"}
+
+
+def _collection_body(
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    layer: LayerName,
+    *,
+    country: str | None,
+    detail: Detail,
+    since: str | None,
+    until: str | None,
+    bbox: str | None,
+    min_score: float | None,
+    limit: int | None,
+    offset: int,
+) -> PreparedBody:
     code = catalogue.check_country(country)
     box = parse_bbox(bbox)
     start, end = parse_window(since, until)
@@ -67,7 +114,7 @@ def _collection(
         "numberReturned": len(page.features),
         "scoring": scoring_member(board.weights, table.since, table.until) | table.window(),
     }
-    return geojson_response(request, collection_json(page.features, extra))
+    return prepare(collection_json(page.features, extra).encode("utf-8"), GEOJSON)
 
 
 @router.get(
@@ -116,18 +163,24 @@ def _feature_with_evidence(
     since: str | None,
     until: str | None,
 ) -> Response:
-    start, end = parse_window(since, until)
-    table = board.table(start, end)
-    encoded = catalogue.one(layer, feature_id, detail, table)
-    if encoded is None:
-        raise NotFound(f"no {layer} feature {feature_id!r}")
-    feature = json.loads(encoded.json)
-    level = SCORE_LEVEL[layer]
-    feature["properties"]["evidence"] = board.evidence(table.incident_ids(level, feature_id))
-    feature["properties"]["scoring"] = (
-        scoring_member(board.weights, table.since, table.until) | table.window()
-    )
-    return geojson_response(request, json.dumps(feature, ensure_ascii=False, default=str))
+    key = ("feature", layer, feature_id, detail, since, until, *data_key(request, board))
+
+    def build() -> PreparedBody:
+        start, end = parse_window(since, until)
+        table = board.table(start, end)
+        encoded = catalogue.one(layer, feature_id, detail, table)
+        if encoded is None:
+            raise NotFound(f"no {layer} feature {feature_id!r}")
+        feature = json.loads(encoded.json)
+        level = SCORE_LEVEL[layer]
+        feature["properties"]["evidence"] = board.evidence(table.incident_ids(level, feature_id))
+        feature["properties"]["scoring"] = (
+            scoring_member(board.weights, table.since, table.until) | table.window()
+        )
+        raw = json.dumps(feature, ensure_ascii=False, default=str).encode("utf-8")
+        return prepare(raw, GEOJSON)
+
+    return send(request, cached_body(request, key, build), _CACHE_CONTROL)
 
 
 @router.get(
