@@ -58,6 +58,35 @@ class ScoredShape:
     documents: int = 0
     evidence: tuple[EvidenceEvent, ...] = ()
     more_events: int = 0  # events left out of the popup to keep the page small
+    label_at: tuple[float, float] | None = None  # (lon, lat) inside the shape, for its name
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """The scores of one time window the page can switch to without asking the server.
+
+    ``shapes`` holds only regions and borders with evidence in the window, as
+    ``id -> (threat_score, incidents, fatalities, documents)``; any other shape is "no
+    evidence" in it, which keeps the page small. ``anchor`` says where scores decay from:
+    ``until`` (the view's last day, today by default) or ``latest`` (the latest report).
+    """
+
+    key: str
+    label: str
+    since: dt.date | None
+    until: dt.date
+    anchor: Literal["until", "latest"]
+    shapes: dict[str, tuple[float, int, int, int]]
+
+
+@dataclass(frozen=True)
+class IncidentPoint:
+    """An event placed at a town (a point, not a whole region), drawn over the choropleth."""
+
+    lon: float
+    lat: float
+    place: str | None
+    event: EvidenceEvent
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,10 @@ class RiskMap:
     scoring_url: str | None = "/docs/scoring"
     attribution: str = "Boundaries: Natural Earth (public domain) · Scores: riskmap"
     links: dict[str, str] = field(default_factory=dict)  # e.g. GeoJSON and PNG of the view
+    latest_report: dt.date | None = None  # the date of the latest report on or before until
+    windows: tuple[WindowScores, ...] = ()  # preset windows the page switches between
+    window_key: str | None = None  # which of ``windows`` the shapes' own scores are
+    points: tuple[IncidentPoint, ...] = ()
 
     @property
     def title(self) -> str:
@@ -90,3 +123,12 @@ class RiskMap:
         """The time window in words, shown on every map so a printout says what it covers."""
         start = self.since.isoformat() if self.since else "all reports"
         return f"{start} to {self.until.isoformat()}"
+
+    @property
+    def window_statement(self) -> str:
+        """The window, where scores decay from and the latest report, in one line."""
+        latest = self.latest_report.isoformat() if self.latest_report else "none"
+        return (
+            f"Window: {self.window} (scores decay from {self.until.isoformat()}) · "
+            f"latest report: {latest}"
+        )

@@ -30,9 +30,18 @@ import xyzservices
 from markupsafe import Markup
 
 from maps.assets import PageAssets, inline_script, inline_style
-from maps.model import Basemap, EvidenceEvent, EvidenceReport, RiskMap, ScoredShape
+from maps.model import (
+    Basemap,
+    EvidenceEvent,
+    EvidenceReport,
+    IncidentPoint,
+    RiskMap,
+    ScoredShape,
+    WindowScores,
+)
 from maps.style import (
     LAND_COLOUR,
+    NO_EVIDENCE_BORDER,
     NO_EVIDENCE_COLOUR,
     OUTLINE_COLOUR,
     SEA_COLOUR,
@@ -144,7 +153,24 @@ def shape_properties(shape: ScoredShape) -> dict[str, Any]:
     if shape.evidence:
         props["evidence"] = [_event(e) for e in shape.evidence]
         props["more_events"] = shape.more_events
+    if shape.label_at is not None:
+        props["label"] = [shape.label_at[1], shape.label_at[0]]  # Leaflet's [lat, lng]
     return props
+
+
+def _window(window: WindowScores) -> dict[str, Any]:
+    return {
+        "key": window.key,
+        "label": window.label,
+        "since": window.since.isoformat() if window.since else None,
+        "until": window.until.isoformat(),
+        "anchor": window.anchor,
+        "shapes": {fid: list(values) for fid, values in window.shapes.items()},
+    }
+
+
+def _point(point: IncidentPoint) -> dict[str, Any]:
+    return {"lat": point.lat, "lng": point.lon, "place": point.place, **_event(point.event)}
 
 
 def _region_style(shape: ScoredShape) -> dict[str, Any]:
@@ -212,9 +238,11 @@ def _legend(risk_map: RiskMap) -> dict[str, Any]:
         "title": "Threat score",
         "scale": "0–10, log scale",
         "no_evidence": {"colour": NO_EVIDENCE_COLOUR, "label": "no evidence (not named)"},
-        "steps": [{"colour": s.colour, "label": s.label} for s in STEPS],
+        "steps": [{"colour": s.colour, "label": s.label, "high": s.high} for s in STEPS],
         "border": "border: colour and width by its score",
+        "points": "town-level incident: size by toll",
         "window": risk_map.window,
+        "latest_report": risk_map.latest_report.isoformat() if risk_map.latest_report else None,
         "scoring_url": risk_map.scoring_url,
         "formula": risk_map.formula,
     }
@@ -243,6 +271,8 @@ def map_data(
             "outline": "Land and country outlines",
             "regions": f"{unit}: threat score",
             "borders": "Borders: threat score",
+            "points": "Incidents at towns (size by toll)",
+            "labels": "Names",
         },
         "style": {
             "sea": SEA_COLOUR,
@@ -256,8 +286,18 @@ def map_data(
             "region_highlight": {"weight": 2.5, "color": "#1a1a1a"},
             "border": {"opacity": 0.95, "fill": False, "lineCap": "round"},
             "border_highlight": {"opacity": 1, "color": "#1a1a1a"},
+            "point": {
+                "color": "#ffffff",
+                "weight": 1.5,
+                "fillColor": "#263238",
+                "fillOpacity": 0.8,
+            },
+            "no_evidence_border": NO_EVIDENCE_BORDER,
         },
         "legend": _legend(risk_map),
+        "windows": [_window(w) for w in risk_map.windows],
+        "window": risk_map.window_key,
+        "points": [_point(p) for p in risk_map.points],
     }
     # Every piece is script-safe on its own, so the joined text is too.
     return (
@@ -311,7 +351,7 @@ def render_html(
     data = map_data(risk_map, basemap=basemap, embed=embed, tile_api_key=tile_api_key)
     return _PAGE.render(
         title=risk_map.title,
-        window=risk_map.window,
+        window=risk_map.window_statement,
         embed=embed,
         header=None if embed else _header(risk_map, basemap),
         css_urls=assets.css_urls,

@@ -7,17 +7,25 @@ both call :func:`risk_map`, so the page, the embed, the PNG and the file all sho
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import weakref
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import shapely
+from shapely.ops import polylabel
 
 from geodata.webgeom import Detail
 from maps.model import (
     WORLD_BOUNDS,
     EvidenceEvent,
     EvidenceReport,
+    IncidentPoint,
     Level,
     RiskMap,
     ScoredShape,
+    WindowScores,
 )
+from maps.words import incident_type_name
 from service.layers import SCORE_LEVEL, LayerCatalogue, LayerName, StaticLayer, bbox_intersects
 from service.scores import ScoreBoard, ScoreTable
 
@@ -25,6 +33,51 @@ from service.scores import ScoreBoard, ScoreTable
 EVENTS_PER_POPUP = 8
 #: Degrees around a country view whose neighbours are drawn as the outline basemap.
 OUTLINE_MARGIN_DEG = 20.0
+#: The period buttons of the page: key, label and length in days (``None``: everything).
+PRESET_WINDOWS: tuple[tuple[str, str, int | None], ...] = (
+    ("30d", "30 days", 30),
+    ("90d", "90 days", 90),
+    ("1y", "1 year", 365),
+    ("all", "all", None),
+)
+
+#: Label points per boundary layer and position, computed once (polylabel is slow-ish).
+_LABEL_POINTS: weakref.WeakKeyDictionary[StaticLayer, dict[int, tuple[float, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def display_name(properties: dict[str, Any], fallback: str) -> str:
+    """The English name people know: Natural Earth's ``name_en`` before its ``name``.
+
+    Natural Earth's ``name`` holds local spellings and abbreviations ("K.P.", "F.C.T."), its
+    ``name_en`` the common English name ("Khyber Pakhtunkhwa"). A user's boundary file
+    fills both with the same field, so its own names show unchanged.
+    """
+    for key in ("name_en", "name"):
+        value = properties.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return fallback
+
+
+def label_point(layer: StaticLayer, position: int) -> tuple[float, float] | None:
+    """Where a region's name goes: the pole of inaccessibility of its largest part.
+
+    Unlike the centroid it is always inside the shape (a crescent's centroid is not), and
+    unlike any surface point it sits where the shape is widest, so the name fits best there.
+    """
+    memo = _LABEL_POINTS.setdefault(layer, {})
+    if position not in memo:
+        shape = layer.shapes[position]
+        polygons = [p for p in shapely.get_parts(shape) if p.geom_type == "Polygon"]
+        if not polygons:
+            return None
+        largest = max(polygons, key=lambda p: p.area)
+        minx, miny, maxx, maxy = largest.bounds
+        point = polylabel(largest, tolerance=max(maxx - minx, maxy - miny, 1e-6) / 40)
+        memo[position] = (round(float(point.x), 4), round(float(point.y), 4))
+    return memo[position]
 
 
 def _text(value: Any) -> str | None:
@@ -40,28 +93,30 @@ def _int(value: Any) -> int:
         return 0
 
 
+def evidence_event(event: dict[str, Any]) -> EvidenceEvent:
+    """One event of :meth:`ScoreBoard.evidence` as a map record, its type in plain English."""
+    return EvidenceEvent(
+        type=incident_type_name(str(event["type"])),
+        date=_text(event.get("date")),
+        killed=event.get("killed"),
+        wounded=event.get("wounded"),
+        reports=tuple(
+            EvidenceReport(
+                sentence=str(report.get("sentence") or ""),
+                source=_text(report.get("source")),
+                url=_text(report.get("url")),
+                published=_text(report.get("published")),
+            )
+            for report in event["reports"]
+        ),
+    )
+
+
 def evidence_events(board: ScoreBoard, ids: list[str]) -> tuple[tuple[EvidenceEvent, ...], int]:
     """The most recent events of a region as map records, and how many were left out."""
     found = board.evidence(ids)
     found.sort(key=lambda e: str(e.get("date") or ""), reverse=True)
-    events = tuple(
-        EvidenceEvent(
-            type=str(event["type"]),
-            date=_text(event.get("date")),
-            killed=event.get("killed"),
-            wounded=event.get("wounded"),
-            reports=tuple(
-                EvidenceReport(
-                    sentence=str(report.get("sentence") or ""),
-                    source=_text(report.get("source")),
-                    url=_text(report.get("url")),
-                    published=_text(report.get("published")),
-                )
-                for report in event["reports"]
-            ),
-        )
-        for event in found[:EVENTS_PER_POPUP]
-    )
+    events = tuple(evidence_event(event) for event in found[:EVENTS_PER_POPUP])
     return events, max(0, len(found) - EVENTS_PER_POPUP)
 
 
@@ -72,7 +127,13 @@ def _shapes(
     detail: Detail,
     table: ScoreTable,
     board: ScoreBoard,
+    evidence_table: ScoreTable,
 ) -> list[ScoredShape]:
+    """The shapes at ``positions`` with ``table``'s scores and ``evidence_table``'s events.
+
+    The evidence comes from the widest window the page can show, so a popup has events
+    for whichever window the page's time control picks (the page filters them by date).
+    """
     level = SCORE_LEVEL[layer_name]
     kind: Any = level
     shapes = []
@@ -80,12 +141,12 @@ def _shapes(
         fid = layer.ids[i]
         base = layer.properties[i]
         scores = table.properties(level, fid)
-        ids = table.incident_ids(level, fid)
+        ids = evidence_table.incident_ids(level, fid)
         events, more = evidence_events(board, ids) if ids else ((), 0)
         shapes.append(
             ScoredShape(
                 id=fid,
-                name=str(base.get("name") or fid),
+                name=display_name(base, fid),
                 kind=kind,
                 geometry=layer.geometries[detail][i],
                 threat_score=scores["threat_score"],
@@ -96,9 +157,105 @@ def _shapes(
                 documents=_int(scores.get("documents")),
                 evidence=events,
                 more_events=more,
+                label_at=label_point(layer, i) if layer_name != "borders" else None,
             )
         )
     return shapes
+
+
+def latest_report(board: ScoreBoard, until: dt.date) -> dt.date | None:
+    """The date of the latest incident report on or before ``until`` (``None``: none yet)."""
+    last = until.isoformat()
+    dates = [d for r in board.incident_records().values() if (d := r.get("date")) and d <= last]
+    return dt.date.fromisoformat(max(dates)[:10]) if dates else None
+
+
+def _window_shapes(table: ScoreTable, keys: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """``id -> (score, incidents, fatalities, documents)`` of the shapes with evidence."""
+    out: dict[str, tuple[float, int, int, int]] = {}
+    for level, fid in keys:
+        row = table.rows.get((level, fid))
+        if row is not None:
+            out[fid] = (
+                float(row["threat_score"]),
+                _int(row.get("incidents")),
+                _int(row.get("fatalities")),
+                _int(row.get("documents")),
+            )
+    return out
+
+
+def time_windows(
+    board: ScoreBoard,
+    keys: list[tuple[str, str]],
+    since: dt.date | None,
+    until: dt.date,
+    latest: dt.date | None,
+) -> tuple[tuple[WindowScores, ...], str]:
+    """The preset windows ending at ``until`` and at the latest report, and the view's own.
+
+    Each is scored by the same :class:`ScoreBoard` as the API, so switching windows on the
+    page shows what ``/regions?since=&until=`` would answer. Returns the windows and the key
+    of the one matching the view's ``since``/``until``.
+    """
+    anchors: list[tuple[Literal["until", "latest"], dt.date]] = [("until", until)]
+    if latest is not None and latest < until:
+        anchors.append(("latest", latest))
+    windows: list[WindowScores] = []
+    current: str | None = None
+    for anchor, end in anchors:
+        for key, label, days in PRESET_WINDOWS:
+            start = None if days is None else end - dt.timedelta(days=days - 1)
+            windows.append(
+                WindowScores(
+                    key=f"{anchor}:{key}",
+                    label=label,
+                    since=start,
+                    until=end,
+                    anchor=anchor,
+                    shapes=_window_shapes(board.table(start, end), keys),
+                )
+            )
+            if anchor == "until" and start == since:
+                current = windows[-1].key
+    if current is None:  # dates chosen in the form: a window of its own
+        windows.append(
+            WindowScores(
+                key="until:chosen",
+                label="chosen dates",
+                since=since,
+                until=until,
+                anchor="until",
+                shapes=_window_shapes(board.table(since, until), keys),
+            )
+        )
+        current = windows[-1].key
+    return tuple(windows), current
+
+
+def incident_points(board: ScoreBoard, event_ids: Iterable[str]) -> tuple[IncidentPoint, ...]:
+    """Events placed at towns, one point per town they name, with their evidence."""
+    records = board.incident_records()
+    located = [
+        i
+        for i in dict.fromkeys(event_ids)
+        if i in records and any(loc.get("point") for loc in records[i]["locations"])
+    ]
+    points = []
+    for found in board.evidence(located):
+        event = evidence_event(found)
+        for location in records[found["event_id"]]["locations"]:
+            point = location.get("point")
+            if point:
+                points.append(
+                    IncidentPoint(
+                        lon=round(float(point[0]), 5),
+                        lat=round(float(point[1]), 5),
+                        place=_text(location.get("surface")),
+                        event=event,
+                    )
+                )
+    return tuple(points)
 
 
 def _union(bounds: list[tuple[float, ...]]) -> tuple[float, float, float, float] | None:
@@ -132,6 +289,9 @@ def risk_map(
     code = catalogue.check_country(country)
     detail = detail or (Detail.medium if code else Detail.low)
     table = board.table(since, until)
+    latest = latest_report(board, table.until)
+    # Everything up to the view's last day: every window the page offers lies inside it.
+    widest = board.table(None, table.until)
 
     regions_layer = catalogue.layers[level]
     region_positions = [
@@ -141,8 +301,14 @@ def risk_map(
     border_positions = [
         i for i, c in enumerate(borders_layer.countries) if code is None or code in c
     ]
-    regions = _shapes(level, regions_layer, region_positions, detail, table, board)
-    borders = _shapes("borders", borders_layer, border_positions, detail, table, board)
+    regions = _shapes(level, regions_layer, region_positions, detail, table, board, widest)
+    borders = _shapes("borders", borders_layer, border_positions, detail, table, board, widest)
+    score_level = SCORE_LEVEL[level]
+    keys = [(score_level, r.id) for r in regions] + [("border", b.id) for b in borders]
+    windows, window_key = time_windows(board, keys, table.since, table.until, latest)
+    points = incident_points(
+        board, (i for r in regions for i in widest.incident_ids(score_level, r.id))
+    )
 
     if code:
         view = _union([tuple(regions_layer.bounds[i]) for i in region_positions])
@@ -188,4 +354,8 @@ def risk_map(
         formula=str(board.weights.describe()["formula"]),
         scoring_url=scoring_url,
         links=links or {},
+        latest_report=latest,
+        windows=windows,
+        window_key=window_key,
+        points=points,
     )

@@ -229,3 +229,125 @@ def test_template_syntax_shows_literally(browser: Any, base_url: str, tmp_path: 
     assert shot.stat().st_size > 20_000
     assert visit.errors == []
     page.close()
+
+
+# --------------------------------------------------------------------------- issue 14
+
+#: Fills of a province with no incident in the window: not named, or named only.
+QUIET_FILLS = ("#c8c8c8", "#ffffcc")
+
+
+def _rect(locator: Any) -> dict[str, float]:
+    box: dict[str, float] = locator.bounding_box()
+    assert box is not None, "the element is not rendered"
+    return box
+
+
+def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    assert (ARTIFACTS / name).stat().st_size > 5_000
+
+
+def test_time_control_redraws_without_reloading(browser: Any, base_url: str) -> None:
+    """A bombing from last year colours Helmand under "all" and not under "30 days"."""
+    response = httpx.post(
+        f"{base_url}documents",
+        json={
+            "text": "A roadside bomb killed 6 soldiers in Helmand province on 3 March 2025.",
+            "published": "2025-03-04",
+            "source": "time control test",
+        },
+        timeout=60,
+    )
+    assert response.status_code in (200, 201), response.text
+    visit = Visit(browser, f"{base_url}maps/risk?country=AFG")
+    page = visit.page
+    helmand = page.locator("path.rm-region[data-id='AFG-1750']")
+    assert page.locator("#rm-map").get_attribute("data-window") == "until:all"
+    fill_all = helmand.get_attribute("fill")
+    assert fill_all not in QUIET_FILLS
+    page.evaluate("window.notReloaded = true")
+
+    page.locator(".rm-time button[data-preset='30d']").click()
+    assert page.locator("#rm-map").get_attribute("data-window") == "until:30d"
+    assert helmand.get_attribute("fill") in QUIET_FILLS
+    statement = page.locator("#rm-statement").inner_text()
+    assert "latest report: 2026-11-2" in statement and "to 20" in statement
+    _shot(page, "map_time_30_days.png")
+
+    page.locator(".rm-time .rm-latest").click()
+    assert page.locator("#rm-map").get_attribute("data-window") == "latest:30d"
+    assert page.locator(".rm-time .rm-latest").get_attribute("aria-pressed") == "true"
+    page.locator(".rm-time button[data-preset='all']").click()
+    assert helmand.get_attribute("fill") == fill_all
+    assert page.evaluate("window.notReloaded") is True
+    assert visit.errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", [(400, 300), (800, 520), (1280, 800)])
+def test_embed_popup_fully_visible(browser: Any, base_url: str, size: tuple[int, int]) -> None:
+    """A popup opened in the embed lies inside the frame and clear of legend and controls."""
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base_url}maps/embed?country=PAK", wait_until="load")
+    page.wait_for_selector("path.rm-point", state="attached")
+    legend = page.locator(".rm-legend")
+    assert ("rm-collapsed" in (legend.get_attribute("class") or "")) == (width < 700)
+
+    page.locator("path.rm-point").first.click()
+    popup = page.locator(".leaflet-popup")
+    popup.wait_for(timeout=5000)
+    page.wait_for_timeout(400)  # the pan that brings the popup into view
+    assert "Peshawar" in popup.inner_text()
+    frame = {"x": 0.0, "y": 0.0, "width": float(width), "height": float(height)}
+    assert _inside(_rect(popup), frame)
+    controls = page.locator(".leaflet-control")
+    for i in range(controls.count()):
+        if controls.nth(i).is_visible():
+            assert not _overlap(_rect(popup), _rect(controls.nth(i))), controls.nth(i).inner_text()
+    _shot(page, f"embed_{width}x{height}_popup.png")
+    if width >= 1280:
+        labels = page.locator(".rm-label").all_inner_texts()
+        assert "Khyber Pakhtunkhwa" in labels and "K.P." not in labels
+    assert errors == []
+    page.close()
+
+
+def test_phone_width_and_labels(browser: Any, base_url: str) -> None:
+    """At 390 px every control of the page is on screen, and the map names its provinces."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{base_url}maps/risk?country=PAK", wait_until="load")
+    page.wait_for_selector(".rm-label", state="attached")
+    screen = {"x": 0.0, "y": 0.0, "width": 390.0, "height": 844.0}
+    controls = page.locator(
+        ".rm-header select, .rm-header input, .rm-header button, .rm-header nav a, "
+        ".rm-time button, .rm-legend-toggle, .leaflet-control-zoom a"
+    )
+    assert controls.count() >= 14
+    for i in range(controls.count()):
+        assert _inside(_rect(controls.nth(i)), screen), controls.nth(i).evaluate("e => e.outerHTML")
+    assert {"Balochistan", "Punjab"} <= set(page.locator(".rm-label").all_inner_texts())
+    _shot(page, "map_390px.png")
+    page.close()

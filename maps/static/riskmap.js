@@ -96,50 +96,142 @@
     return item;
   }
 
-  /** The evidence sentences and their sources (bound only where there is evidence). */
+  /** Is an event's date inside the window the page shows? (Undated events always are.) */
+  function inWindow(date) {
+    if (!date || !current) { return true; }
+    var day = String(date).slice(0, 10);
+    return (!current.since || day >= current.since) && day <= current.until;
+  }
+
+  /** The evidence sentences and their sources, for the events of the window shown. */
   function popupContent(props) {
     var box = element("div", "rm-popup");
     element("h3", null, props.name, box);
     element("p", null,
       (props.context ? props.context + " · " : "") + "threat score " + scoreText(props.threat_score),
       box);
-    var events = element("ol", null, null, box);
-    props.evidence.forEach(function (event) { events.appendChild(eventItem(event)); });
-    if (props.more_events > 0) {
-      element("li", null, "and " + plural(props.more_events, "more event"), events);
+    var shown = props.evidence.filter(function (event) { return inWindow(event.date); });
+    if (!shown.length) {
+      element("p", null, "No incident in this window: " + windowText(), box);
+      return box;
     }
+    var events = element("ol", null, null, box);
+    shown.forEach(function (event) { events.appendChild(eventItem(event)); });
+    var more = Math.max(0, (props.incidents || 0) - shown.length);
+    if (more > 0) { element("li", null, "and " + plural(more, "more event"), events); }
+    return box;
+  }
+
+  /** One town-level incident: the place, then the event as in a region's popup. */
+  function pointPopupContent(point) {
+    var box = element("div", "rm-popup");
+    element("h3", null, point.place || "incident", box);
+    var events = element("ol", null, null, box);
+    events.appendChild(eventItem(point));
     return box;
   }
 
   /** The legend: names the scale, tells "no evidence" from 0 and links the formula. */
-  function legendContent(legend) {
-    var box = element("div", "rm-legend leaflet-control");
-    element("strong", null, legend.title, box);
-    box.appendChild(document.createTextNode(" "));
-    element("span", null, legend.scale, box);
+  function legendContent(legend, collapsed) {
+    var box = element("div", "rm-legend leaflet-control" + (collapsed ? " rm-collapsed" : ""));
+    var toggle = element("button", "rm-legend-toggle", legend.title, box);
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", String(!collapsed));
+    toggle.title = "Show or hide the legend";
+    L.DomEvent.on(toggle, "click", function () { setLegendCollapsed(!box.classList.contains("rm-collapsed")); });
+    var body = element("div", "rm-legend-body", null, box);
+    element("span", null, legend.scale, body);
     [legend.no_evidence].concat(legend.steps).forEach(function (step) {
-      var row = element("div", null, null, box);
+      var row = element("div", null, null, body);
       element("i", null, null, row).style.background = step.colour;
       row.appendChild(document.createTextNode(step.label));
     });
-    var line = element("div", null, null, box);
+    var line = element("div", null, null, body);
     element("i", "rm-line", null, line);
     line.appendChild(document.createTextNode(legend.border));
-    element("div", "rm-window", legend.window, box);
+    if (data.points.length) {
+      var dot = element("div", null, null, body);
+      element("i", "rm-dot", null, dot);
+      dot.appendChild(document.createTextNode(legend.points));
+    }
+    element("div", "rm-window", windowText(), body);
     var scoringHref = legend.scoring_url;
     if (scoringHref) {
-      var link = element("a", null, "How scores are computed", box);
+      var link = element("a", null, "How scores are computed", body);
       link.href = scoringHref;
       link.target = "_blank";
       link.rel = "noopener";
     } else {
-      var details = element("details", null, null, box);
+      var details = element("details", null, null, body);
       element("summary", null, "How scores are computed", details);
       element("code", null, legend.formula, details);
     }
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     return box;
+  }
+
+  /** The fill colour of a score: the legend's steps (maps/style.py), grey for no evidence. */
+  function scoreColour(score) {
+    var steps = data.legend.steps;
+    if (score === null || score === undefined) { return data.legend.no_evidence.colour; }
+    if (score <= 0) { return steps[0].colour; }
+    for (var i = 1; i < steps.length; i++) {
+      if (score <= steps[i].high) { return steps[i].colour; }
+    }
+    return steps[steps.length - 1].colour;
+  }
+
+  /** A border's line style for a score (as maps/style.py: darker and wider when higher). */
+  function borderStyle(score) {
+    if (score === null || score === undefined) {
+      return {color: data.style.no_evidence_border, weight: 1, dashArray: "4 4"};
+    }
+    var clamped = Math.max(0, Math.min(score, 10));
+    return {color: scoreColour(score), weight: Math.round((2 + 0.5 * clamped) * 10) / 10,
+      dashArray: null};
+  }
+
+  /** A frame too small to hold a popup beside the controls (an embed of 400 x 300). */
+  function smallFrame() {
+    var size = map.getSize();
+    return size.x < 520 || size.y < 420;
+  }
+
+  /** Popup options that keep a popup inside the map and clear of the visible controls. */
+  function popupOptions() {
+    var size = map.getSize();
+    var box = container.getBoundingClientRect();
+    var top = 10;
+    var bottom = 10;
+    function visible(control) { return control.offsetWidth > 0 && control.offsetHeight > 0; }
+    container.querySelectorAll(".leaflet-top .leaflet-control").forEach(function (control) {
+      if (visible(control)) {
+        top = Math.max(top, control.getBoundingClientRect().bottom - box.top + 6);
+      }
+    });
+    container.querySelectorAll(".leaflet-bottom.leaflet-right .leaflet-control").forEach(
+      function (control) {
+        if (visible(control)) {
+          bottom = Math.max(bottom, box.bottom - control.getBoundingClientRect().top + 6);
+        }
+      });
+    // 80 px: the popup's own padding, its close button and its tip.
+    return {
+      maxWidth: Math.max(160, Math.min(380, size.x - 60)),
+      maxHeight: Math.max(60, Math.min(320, size.y - top - bottom - 80)),
+      autoPanPaddingTopLeft: [10, top],
+      autoPanPaddingBottomRight: [10, bottom],
+      className: "rm-popup-frame"
+    };
+  }
+
+  /** Open a popup at latlng, never under the legend: the legend folds first, and in a small
+   * frame the controls step aside while the popup is open (they return when it closes). */
+  function openPopup(latlng, content) {
+    setLegendCollapsed(true);
+    container.classList.toggle("rm-popup-open", smallFrame());
+    L.popup(popupOptions()).setLatLng(latlng).setContent(content).openOn(map);
   }
 
   /** A GeoJSON layer of scored shapes: per-feature style, tooltip, popup, data-id, hover. */
@@ -153,8 +245,7 @@
         shape.bindTooltip(function () { return tooltipContent(props); },
           {sticky: true, className: "rm-tooltip"});
         if (props.evidence && props.evidence.length) {
-          shape.bindPopup(function () { return popupContent(props); },
-            {maxWidth: 380, maxHeight: 320});
+          shape.on("click", function (e) { openPopup(e.latlng, popupContent(props)); });
         }
         // The region id on the SVG path, for styling and tests (ids are ours, not text).
         shape.on("add", function () {
@@ -171,10 +262,24 @@
     return layer;
   }
 
+  /** The window in words, as maps/model.py words it for the header. */
+  function windowText() {
+    var w = current || {since: null, until: ""};
+    return "Window: " + (w.since || "all reports") + " to " + w.until +
+      " (scores decay from " + w.until + ") · latest report: " +
+      (data.legend.latest_report || "none");
+  }
+
+  var windows = {};
+  data.windows.forEach(function (w) { windows[w.key] = w; });
+  var current = windows[data.window] || null;
+
   var container = document.getElementById("rm-map");
   container.style.background = data.style.sea;
   var map = L.map(container, {minZoom: 1});
   map.createPane("rm-basemap").style.zIndex = 250;
+  map.createPane("rm-labels").style.zIndex = 450;
+  map.createPane("rm-points").style.zIndex = 620;
 
   var baseLayers = {};
   if (data.tiles) {
@@ -204,13 +309,177 @@
     overlays[escapeHtml(data.names.borders)] = borders;
   }
 
+  // Town-level incidents over the choropleth, sized by toll, with the region popups' evidence.
+  var points = L.layerGroup().addTo(map);
+  if (data.points.length) { overlays[escapeHtml(data.names.points)] = points; }
+
+  function drawPoints() {
+    points.clearLayers();
+    data.points.forEach(function (point) {
+      if (!inWindow(point.date)) { return; }
+      var toll = (point.killed || 0) + (point.wounded || 0);
+      var marker = L.circleMarker([point.lat, point.lng], Object.assign({
+        pane: "rm-points",
+        radius: Math.min(18, 4 + 2 * Math.sqrt(toll)),
+        className: "rm-point"
+      }, data.style.point));
+      marker.bindTooltip(function () {
+        return [point.place, point.type, point.date].filter(Boolean).join(" · ");
+      }, {className: "rm-tooltip"});
+      marker.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        openPopup(e.latlng, pointPopupContent(point));
+      });
+      points.addLayer(marker);
+    });
+  }
+
+  // Names where they fit: the region must be wider than its name at this zoom, and names
+  // never overlap (higher scores are placed first).
+  var labels = L.layerGroup().addTo(map);
+  overlays[escapeHtml(data.names.labels)] = labels;
+  var NAME_PX = 6.6;
+
+  function drawLabels() {
+    labels.clearLayers();
+    if (!map.hasLayer(labels)) { return; }
+    var view = map.getBounds().pad(0.1);
+    var placed = [];
+    var candidates = [];
+    regions.eachLayer(function (shape) {
+      var props = shape.feature.properties;
+      if (!props.label || !view.contains(props.label)) { return; }
+      var bounds = shape.getBounds();
+      var ne = map.latLngToLayerPoint(bounds.getNorthEast());
+      var sw = map.latLngToLayerPoint(bounds.getSouthWest());
+      var width = props.name.length * NAME_PX + 6;
+      if (ne.x - sw.x < width || sw.y - ne.y < 16) { return; }
+      candidates.push({props: props, width: width,
+        rank: props.threat_score === null || props.threat_score === undefined ? -1 : props.threat_score});
+    });
+    candidates.sort(function (a, b) { return b.rank - a.rank; });
+    candidates.forEach(function (c) {
+      var at = map.latLngToLayerPoint(c.props.label);
+      var box = {x0: at.x - c.width / 2, x1: at.x + c.width / 2, y0: at.y - 8, y1: at.y + 8};
+      var clash = placed.some(function (o) {
+        return box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1;
+      });
+      if (clash) { return; }
+      placed.push(box);
+      var text = element("span", null, c.props.name);
+      labels.addLayer(L.marker(c.props.label, {
+        pane: "rm-labels",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({className: "rm-label", html: text, iconSize: null})
+      }));
+    });
+  }
+
+  /** Show one of the page's windows: recolour shapes, filter points, restate the window. */
+  function showWindow(key) {
+    if (!windows[key]) { return; }
+    current = windows[key];
+    var scores = current.shapes;
+    [[regions, false], [borders, true]].forEach(function (pair) {
+      if (!pair[0]) { return; }
+      pair[0].eachLayer(function (shape) {
+        var props = shape.feature.properties;
+        var values = scores[shape.feature.id] || null;
+        props.threat_score = values ? values[0] : null;
+        props.incidents = values ? values[1] : 0;
+        props.fatalities = values ? values[2] : 0;
+        props.documents = values ? values[3] : 0;
+        props.style = pair[1] ? borderStyle(props.threat_score)
+          : {fillColor: scoreColour(props.threat_score)};
+        pair[0].resetStyle(shape);
+      });
+    });
+    drawPoints();
+    drawLabels();
+    map.closePopup();
+    container.setAttribute("data-window", current.key);
+    var statement = windowText();
+    document.querySelectorAll(".rm-window, #rm-statement").forEach(function (node) {
+      node.textContent = statement;
+    });
+    if (timeControl) { timeControl.sync(); }
+  }
+
+  // The time control: period buttons and "as of the latest report", redrawn in the page.
+  var timeControl = null;
+  function timeControlContent() {
+    var box = element("div", "rm-time leaflet-control leaflet-bar");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Time window");
+    var buttons = [];
+    var seen = {};
+    data.windows.forEach(function (w) {
+      var preset = w.key.split(":")[1];
+      if (seen[preset]) { return; }
+      seen[preset] = true;
+      var button = element("button", "rm-period", w.label, box);
+      button.type = "button";
+      button.setAttribute("data-preset", preset);
+      L.DomEvent.on(button, "click", function () {
+        var anchor = current ? current.anchor : "until";
+        showWindow(windows[anchor + ":" + preset] ? anchor + ":" + preset : "until:" + preset);
+      });
+      buttons.push(button);
+    });
+    var latest = null;
+    if (data.windows.some(function (w) { return w.anchor === "latest"; })) {
+      latest = element("button", "rm-latest", "as of latest report", box);
+      latest.type = "button";
+      latest.title = "Decay scores from the latest report (" + data.legend.latest_report +
+        ") instead of " + data.windows[0].until;
+      L.DomEvent.on(latest, "click", function () {
+        var preset = current.key.split(":")[1];
+        var anchor = current.anchor === "latest" ? "until" : "latest";
+        showWindow(windows[anchor + ":" + preset] ? anchor + ":" + preset : anchor + ":all");
+      });
+    }
+    timeControl = {
+      sync: function () {
+        var preset = current.key.split(":")[1];
+        buttons.forEach(function (b) {
+          b.setAttribute("aria-pressed", String(b.getAttribute("data-preset") === preset));
+        });
+        if (latest) { latest.setAttribute("aria-pressed", String(current.anchor === "latest")); }
+      }
+    };
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  }
+
+  var legendBox = null;
+  function setLegendCollapsed(collapsed) {
+    if (!legendBox) { return; }
+    legendBox.classList.toggle("rm-collapsed", collapsed);
+    legendBox.querySelector(".rm-legend-toggle").setAttribute("aria-expanded", String(!collapsed));
+  }
+
+  if (data.windows.length > 1) {
+    var time = L.control({position: "topright"});
+    time.onAdd = timeControlContent;
+    time.addTo(map);
+  }
   var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { return legendContent(data.legend); };
+  legend.onAdd = function () {
+    // Below this width the legend would cover the map: it starts folded, one click opens it.
+    legendBox = legendContent(data.legend, container.clientWidth < 700 || container.clientHeight < 420);
+    return legendBox;
+  };
   legend.addTo(map);
-  L.control.layers(baseLayers, overlays, {collapsed: data.embed}).addTo(map);
+  L.control.layers(baseLayers, overlays, {collapsed: data.embed || container.clientWidth < 700})
+    .addTo(map);
   L.control.scale().addTo(map);
   map.fitBounds(data.bounds);
+  map.on("zoomend moveend overlayadd", drawLabels);
+  map.on("popupclose", function () { container.classList.remove("rm-popup-open"); });
+  if (current) { showWindow(current.key); } else { drawPoints(); drawLabels(); }
 
   // For pages that embed the map and for the browser tests.
-  window.riskmap = {map: map, regions: regions, borders: borders};
+  window.riskmap = {map: map, regions: regions, borders: borders, points: points,
+    labels: labels, showWindow: showWindow};
 })();
