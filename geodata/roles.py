@@ -126,6 +126,15 @@ _PEOPLE_AFTER = re.compile(
 )
 
 
+#: "two cyclists from the United States and one each from Switzerland": the victims' home.
+_FROM_BEFORE = re.compile(
+    r"\b(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|pilgrims?|engineers?|"
+    r"workers?|journalists?|students?|visitors?|passengers?|people|men|women|one|two|three|"
+    r"four|five|six|\d+)\s+(?:each\s+)?(?:who\s+(?:came|hailed)\s+)?from\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def dateline_spans(text: str) -> list[tuple[int, int]]:
     """Where datelines sit in ``text`` (start and end offsets)."""
     return [(m.start(), m.end()) for m in _DATELINE.finditer(text)]
@@ -195,6 +204,8 @@ def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) 
         return MentionRole("government", "a capital or city speaking for its government")
     if mention.kind == "country" and _is_adjective(mention) and _PEOPLE_AFTER.match(after):
         return MentionRole("nationality", "the nationality of the people involved")
+    if mention.kind == "country" and _FROM_BEFORE.search(before):
+        return MentionRole("nationality", "where the people involved come from")
     return MentionRole("location", "candidate location")
 
 

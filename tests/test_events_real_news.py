@@ -180,6 +180,12 @@ def test_victims_nationality_is_not_the_scene() -> None:
     assert {loc.country for loc in event.locations} == {"AFG"}
 
 
+def test_where_victims_come_from_is_not_the_scene() -> None:
+    roles = roles_of("Two engineers from Pakistan were shot dead in Kunduz on Monday.")
+    assert roles["Pakistan"] == "nationality"
+    assert roles["Kunduz"] == "location"
+
+
 # -- 5. militant presence -----------------------------------------------------------------------
 
 
