@@ -135,3 +135,21 @@ def test_short_forms_of_provinces_and_states_are_their_region(
 
 def test_a_short_form_needs_its_capitals(gazetteer: Gazetteer) -> None:
     assert _found("The nsw flag and the qld flag flew.", gazetteer, "nsw") == []
+
+
+# ---------------------------------------------------------------------- organisations
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("Shares of Continental Airlines fell after the merger talks.", "Continental"),
+        ("The Oxford University Press catalogue lists the new atlas.", "Oxford"),
+        ("Lawyers for Richmond Holdings filed the appeal on Friday.", "Richmond"),
+        ("He spoke to the Reston Chamber of Commerce about zoning.", "Reston"),
+    ],
+)
+def test_a_name_before_an_organisation_head_is_no_town(
+    gazetteer: Gazetteer, text: str, surface: str
+) -> None:
+    assert [m for m in _found(text, gazetteer, surface) if m.kind == "city"] == []
