@@ -133,7 +133,7 @@ def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
         if not dated:
             return _recent(incident, reference)
         return True
-    return all(_recent(other, reference) for other in dated)
+    return True  # an undated mention may tell any event; its place and position decide
 
 
 _TOLL_UPDATE = re.compile(
@@ -151,7 +151,7 @@ def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
     updates or breaks down a toll ("the toll rose to", "also", "including") continues it.
     """
     incident = candidate.incident
-    if candidate.anaphoric or candidate.weak or incident.killed is None:
+    if candidate.anaphoric or candidate.weak or incident.killed is None or incident.approximate:
         return False
     if _TOLL_UPDATE.search(incident.sentence):
         return False
@@ -341,7 +341,13 @@ def _event_type(incidents: Sequence[Incident]) -> str:
 
 
 def _toll(members: Sequence[Candidate], attribute: str) -> int | None:
-    """The final figure: the largest reported, plus figures a sentence says come "also"."""
+    """The final figure: the largest reported, plus figures a sentence says come "also".
+
+    A precise figure ("54 lawyers") wins over vague ones ("dozens of lawyers").
+    """
+    precise = [c for c in members if not c.incident.approximate]
+    if any(getattr(c.incident, attribute) is not None for c in precise):
+        members = precise
     total: int | None = None
     for candidate in members:
         value = getattr(candidate.incident, attribute)

@@ -165,6 +165,7 @@ class DocumentReading:
     focus_country: str | None
 
 
+_METADATA_DATE = re.compile(r"\s*date\s+\d{4}-\d\d-\d\d\b", re.IGNORECASE)
 #: "The toll rose to 17": always about an event told elsewhere, never one of its own.
 _TOLL_WORDS = frozenset({"toll", "death toll"})
 #: "the attack", "this deadly blast": a trigger that refers back to an event already told.
@@ -221,6 +222,9 @@ def extract_incidents(
     focus = focus_country(located) or focus_country(mentions)
     reference = published or anchor
     armed_document = tables.armed_cues.search(text) or bool(actor_spans)
+    # A leading "date 2024-03-08" is the page's metadata, not when anything happened.
+    metadata = _METADATA_DATE.match(text)
+    metadata_end = metadata.end() if metadata else 0
     candidates: list[Candidate] = []
     # Sorted positions, looked up per sentence by binary search: linear in the text overall.
     located_starts = [m.start for m in located]
@@ -237,7 +241,12 @@ def extract_incidents(
             split_clauses(sentence),
             located[first:last],
             focus,
-            find_dates(sentence.text, reference) + retrospective_dates(sentence.text, reference),
+            [
+                d
+                for d in find_dates(sentence.text, reference)
+                + retrospective_dates(sentence.text, reference)
+                if sentence.start + d.start >= metadata_end
+            ],
             actors,
             reference,
             published,
@@ -427,6 +436,10 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             )
         ):
             continue  # "such attacks are common", "400 killed since May": no one event
+        if tables.non_event["commemoration"].search(sentence.text) and not _dated_long_ago(
+            incident, context.reference
+        ):
+            continue  # a tribute to the victims of an old attack: only the old date makes it
         if separate and not (
             _placed(incident) or incident.date_source == "text" or incident.killed is not None
         ):
@@ -448,6 +461,15 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
 
 def _is_weak_trigger(tables: Tables, word: str) -> bool:
     return word.lower() in tables.weak_triggers
+
+
+def _dated_long_ago(incident: Incident, reference: dt.date) -> bool:
+    """Dated by the text to more than a month before the article."""
+    return (
+        incident.date_source == "text"
+        and incident.date_last is not None
+        and incident.date_last < reference - dt.timedelta(days=31)
+    )
 
 
 def _placed(incident: Incident) -> bool:

@@ -215,6 +215,28 @@ def test_an_anniversary_carries_the_original_date() -> None:
     assert event.killed == 40
 
 
+def test_a_tribute_is_no_new_attack() -> None:
+    text = (
+        "Hundreds gathered in Kabul on Friday to pay tribute to the pupils killed when gunmen "
+        "stormed their school."
+    )
+    assert read(text) == []
+
+
+def test_a_metadata_date_prefix_is_not_the_event_date() -> None:
+    (event,) = read("date 2026-03-12 Gunmen attacked a bus in Kunduz on Tuesday, killing 6.")
+    assert event.date == date(2026, 3, 10)
+
+
+def test_a_precise_toll_beats_a_vague_one() -> None:
+    text = (
+        "Dozens of guests were killed when a bomb hit a wedding in Kandahar on Sunday. "
+        "The blast killed 31 guests, officials said."
+    )
+    (event,) = read(text)
+    assert event.killed == 31
+
+
 def test_years_ago_dates_the_event_back() -> None:
     (event,) = read("Ten years ago, militants attacked a school in Kunduz, killing 14 pupils.")
     assert event.date is not None and event.date.year == 2016
