@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from typing import Any
 
 import shapely
 
+from geodata.incidents import load_tables
 from geodata.webgeom import Detail, feature
+from service.errors import InvalidParameter
 from service.layers import (
     BBox,
     EncodedFeature,
@@ -18,6 +21,23 @@ from service.layers import (
     geometry_intersects_bbox,
 )
 from service.scores import ScoreBoard, evidence_of
+
+
+@lru_cache(maxsize=1)
+def incident_type_labels() -> dict[str, str]:
+    """Each incident type's plain-English label ("armed_attack" -> "Armed attack / clash")."""
+    return {kind.type: kind.label for kind in load_tables().types}
+
+
+def check_incident_type(value: str | None) -> str | None:
+    """An incident type filter; an unknown one is a client error listing the valid types."""
+    if value is None or value == "":
+        return None
+    labels = incident_type_labels()
+    if value not in labels:
+        valid = ", ".join(sorted(labels))
+        raise InvalidParameter(f"unknown incident type {value!r}; valid types: {valid}")
+    return value
 
 
 def _geometry(catalogue: LayerCatalogue, locations: list[dict[str, Any]], detail: Detail) -> str:
@@ -67,6 +87,7 @@ def incident_page(
     *,
     country: str | None = None,
     incident_type: str | None = None,
+    actor: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     bbox: BBox | None = None,
@@ -74,7 +95,11 @@ def incident_page(
     offset: int = 0,
     feature_id: str | None = None,
 ) -> Page:
-    """Filter, page and encode incident reports (newest first)."""
+    """Filter, page and encode incident reports (newest first).
+
+    ``actor`` keeps reports naming an armed group whose name contains it, case-insensitively
+    ("taliban" finds "Tehrik-i-Taliban Pakistan" and "Taliban").
+    """
     records = sorted(
         board.incident_records().values(),
         key=lambda r: (r["date"] or "", r["id"]),
@@ -93,6 +118,8 @@ def incident_page(
             continue
         if incident_type and record["type"] != incident_type:
             continue
+        if actor and not any(actor.casefold() in name.casefold() for name in record["actors"]):
+            continue
         if since and (record["date"] or "") < since.isoformat():
             continue
         if until and (record["date"] or "9999") > until.isoformat():
@@ -106,6 +133,7 @@ def incident_page(
             continue
         properties = {
             "type": record["type"],
+            "type_label": incident_type_labels().get(record["type"], record["type"]),
             "date": record["date"],
             "date_text": record["date_text"],
             "killed": record["killed"],

@@ -245,17 +245,21 @@ HUGE = "9" * 5000
     ("path", "body", "headers"),
     [
         ("/documents", f'{{"text": "x y", "published": {HUGE}}}', JSON),
-        ("/documents/batch", f'[{{"text": "x y", "published": {HUGE}}}]', JSON),
-        ("/documents/batch", f'{{"text": "x y"}}\n{{"text": "x", "published": {HUGE}}}\n', NDJSON),
+        ("/documents/batch?atomic=true", f'[{{"text": "x y", "published": {HUGE}}}]', JSON),
+        (
+            "/documents/batch?atomic=true",
+            f'{{"text": "x y"}}\n{{"text": "x", "published": {HUGE}}}\n',
+            NDJSON,
+        ),
         ("/documents", "[" * 100_000, JSON),
-        ("/documents/batch", "[" * 100_000, JSON),
-        ("/documents/batch", '{"text": "x y"}\n' + '{"a":' * 100_000, NDJSON),
+        ("/documents/batch?atomic=true", "[" * 100_000, JSON),
+        ("/documents/batch?atomic=true", '{"text": "x y"}\n' + '{"a":' * 100_000, NDJSON),
         ("/documents", json.dumps({"text": ARTICLE, "published": "9999-12-31"}), JSON),
         ("/documents", json.dumps({"text": ARTICLE, "published": "0001-01-01"}), JSON),
         ("/documents", json.dumps({"text": ARTICLE, "published": "1899-12-31"}), JSON),
         ("/documents", json.dumps({"text": ARTICLE, "published": 10**15}), JSON),
         (
-            "/documents/batch",
+            "/documents/batch?atomic=true",
             json.dumps(
                 [{"text": f"{ARTICLE} {i}"} for i in range(3)]
                 + [{"text": ARTICLE, "published": "9999-12-31"}]
@@ -269,6 +273,23 @@ def test_inputs_that_broke_python_are_400(
 ) -> None:
     before = stored(api)
     assert_problem(api.post(path, content=body.encode(), headers=headers), 400)
+    assert stored(api) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'{{"text": "x", "published": {HUGE}}}\n',
+        '{"a":' * 100_000 + "\n",
+        json.dumps({"text": ARTICLE, "published": "9999-12-31"}) + "\n",
+    ],
+)
+def test_hostile_items_of_a_per_item_batch_are_refused_alone(api: TestClient, body: str) -> None:
+    before = stored(api)
+    response = api.post("/documents/batch", content=body.encode(), headers=NDJSON)
+    assert response.status_code == 207
+    (result,) = response.json()["documents"]
+    assert (result["status"], result["http_status"]) == ("error", 400)
     assert stored(api) == before
 
 
@@ -322,11 +343,11 @@ def test_a_batch_failing_at_read_time_on_its_last_item_stores_nothing(
     monkeypatch.setattr(reader, "read", fails_on_the_last)
     batch = [{"text": f"{ARTICLE} (item {i})"} for i in range(3)] + [{"text": f"{ARTICLE} (last)"}]
     before = stored(api)
-    response = api.post("/documents/batch", json=batch)
+    response = api.post("/documents/batch?atomic=true", json=batch)
     assert_problem(response, 422)
     assert "item 3" in response.json()["detail"]
     lines = "".join(json.dumps(d) + "\n" for d in batch)
-    assert_problem(api.post("/documents/batch", content=lines, headers=NDJSON), 422)
+    assert_problem(api.post("/documents/batch?atomic=true", content=lines, headers=NDJSON), 422)
     assert stored(api) == before
 
 
@@ -336,10 +357,10 @@ def test_a_batch_failing_at_write_time_on_its_last_item_stores_nothing(
     store = api.app.state.store  # type: ignore[attr-defined]
     cluster_for = store._cluster_for
 
-    def fails_on_the_last(conn: Any, incident: Any, document: NewDocument, now: Any) -> str:
+    def fails_on_the_last(conn: Any, incident: Any, document: NewDocument, *rest: Any) -> str:
         if "(write fails)" in document.text:
             raise RuntimeError("the disk is full")
-        return cluster_for(conn, incident, document, now)  # type: ignore[no-any-return]
+        return cluster_for(conn, incident, document, *rest)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(store, "_cluster_for", fails_on_the_last)
     batch = [{"text": f"{ARTICLE} (w {i})"} for i in range(3)] + [
@@ -347,7 +368,7 @@ def test_a_batch_failing_at_write_time_on_its_last_item_stores_nothing(
     ]
     before = store.counts()
     with pytest.raises(RuntimeError, match="disk is full"):
-        api.post("/documents/batch", json=batch)
+        api.post("/documents/batch?atomic=true", json=batch)
     assert store.counts() == before
 
 

@@ -144,14 +144,41 @@ def test_invalid_json_and_media_type(api: TestClient) -> None:
     assert response.status_code == 415
 
 
-def test_batch_with_one_bad_item_stores_nothing(api: TestClient) -> None:
+def test_atomic_batch_with_one_bad_item_stores_nothing(api: TestClient) -> None:
     count = api.get("/health").json()["documents"]
     response = api.post(
-        "/documents/batch", json=[{"text": "A bomb exploded in Herat."}, {"text": ""}]
+        "/documents/batch",
+        params={"atomic": "true"},
+        json=[{"text": "A bomb exploded in Herat."}, {"text": ""}],
     )
     assert response.status_code == 400
     assert "item 1" in response.json()["detail"]
     assert api.get("/health").json()["documents"] == count
+
+
+def test_batch_answers_per_item_by_default(api: TestClient) -> None:
+    count = api.get("/health").json()["documents"]
+    good = {"text": "Gunmen attacked a police post in Herat on Friday.", "published": "2024-11-22"}
+    response = api.post(
+        "/documents/batch", json=[good, {"text": ""}, {"text": "x", "published": "1066-10-14"}]
+    )
+    assert response.status_code == 207
+    body = response.json()
+    assert (body["created"], body["duplicate"], body["failed"]) == (1, 0, 2)
+    first, blank, ancient = body["documents"]
+    assert (first["index"], first["status"], first["http_status"]) == (0, "created", 201)
+    assert (blank["status"], blank["http_status"]) == ("error", 400)
+    assert "item 1" in blank["error"] and "text" in blank["error"]
+    assert ancient["index"] == 2 and "published" in ancient["error"]
+    assert api.get("/health").json()["documents"] == count + 1
+    lines = b'{"text": "A bomb exploded in Herat."}\nnot json\n'
+    response = api.post(
+        "/documents/batch", content=lines, headers={"Content-Type": "application/x-ndjson"}
+    )
+    assert response.status_code == 207
+    results = response.json()["documents"]
+    assert [r["status"] for r in results] == ["created", "error"]
+    assert "line 2" in results[1]["error"]
 
 
 def test_unknown_document_is_404(api: TestClient) -> None:
@@ -190,10 +217,11 @@ def test_token_protects_writes(tmp_path: Path) -> None:
 def test_json_lines_with_bad_bytes_or_lines_are_400(api: TestClient) -> None:
     count = api.get("/health").json()["documents"]
     ndjson = {"Content-Type": "application/x-ndjson"}
-    bad_bytes = api.post("/documents/batch", content=b'{"text": "caf\xe9"}\n', headers=ndjson)
+    atomic = "/documents/batch?atomic=true"
+    bad_bytes = api.post(atomic, content=b'{"text": "caf\xe9"}\n', headers=ndjson)
     assert bad_bytes.status_code == 400
     assert "UTF-8" in bad_bytes.json()["detail"]
-    bad_line = api.post("/documents/batch", content=b'{"text": "ok"}\n{oops\n', headers=ndjson)
+    bad_line = api.post(atomic, content=b'{"text": "ok"}\n{oops\n', headers=ndjson)
     assert bad_line.status_code == 400
     assert "line 2" in bad_line.json()["detail"]
     assert api.get("/health").json()["documents"] == count
@@ -219,3 +247,28 @@ def test_incident_in_a_town_is_a_point(api: TestClient) -> None:
     lon, lat = feature["geometry"]["coordinates"]
     assert 71.4 < lon < 71.7 and 33.9 < lat < 34.1  # Peshawar
     assert feature["properties"]["precision"] == 1
+
+
+def test_incident_type_must_be_known(api: TestClient) -> None:
+    response = api.get("/incidents", params={"type": "bomb"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    detail = response.json()["detail"]
+    assert "'bomb'" in detail and "bombing" in detail and "armed_attack" in detail
+
+
+def test_incidents_by_actor_with_plain_english_types(api: TestClient) -> None:
+    api.post(
+        "/documents",
+        json={
+            "text": "The Taliban claimed a bomb attack in Kunduz that killed four police officers.",
+            "published": "2024-11-25",
+        },
+    )
+    found = api.get("/incidents", params={"actor": "taliban"}).json()["features"]
+    assert found and all(
+        any("taliban" in a.lower() for a in f["properties"]["actors"]) for f in found
+    )
+    assert api.get("/incidents", params={"actor": "Nobody Brigade"}).json()["features"] == []
+    labels = {f["properties"]["type"]: f["properties"]["type_label"] for f in found}
+    assert labels.get("bombing") == "Bombing / explosion"

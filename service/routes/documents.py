@@ -1,7 +1,9 @@
 """``/documents``: ingest articles (single or batch) and read back what was found in them.
 
-Every write is all-or-nothing: the body is parsed and every item validated and read before
-anything is stored, and a batch is stored in one transaction. Bodies come only with an explicit
+A single document is all-or-nothing. A batch answers per item by default (``207`` with each
+item's status and error when any item fails; the good items are stored), or, with
+``?atomic=true``, all-or-nothing: every item validated and read before anything is stored, and
+the batch stored in one transaction. Bodies come only with an explicit
 JSON media type: a body without one is what another web page can send cross-site without a
 CORS preflight (``fetch(url, {mode: "no-cors", body: blob})``), so it is refused with 415.
 """
@@ -10,14 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from geodata.errors import NotFound
+from geodata.errors import GeodataError, NotFound
 from service.dependencies import (
     get_ingest_workers,
     get_reader,
@@ -26,8 +29,10 @@ from service.dependencies import (
     require_writer,
 )
 from service.errors import (
+    STATUS_BY_ERROR,
     InvalidParameter,
     PayloadTooLarge,
+    ShuttingDown,
     UnreadableDocument,
     UnsupportedMediaType,
 )
@@ -155,7 +160,12 @@ async def _lines(chunks: AsyncIterator[bytes], line_limit: int) -> AsyncIterator
         yield bytes(pending)
 
 
-async def _json_lines_documents(request: Request, settings: Settings) -> list[DocumentIn]:
+Item = DocumentIn | GeodataError  # a validated document, or why its item was refused
+
+
+async def _json_lines_documents(
+    request: Request, settings: Settings, atomic: bool = True
+) -> list[Item]:
     """Validated documents of a JSON Lines body, parsed line by line as the body arrives.
 
     Only the validated documents are kept, never the whole body: memory follows the texts,
@@ -173,7 +183,7 @@ async def _json_lines_documents(request: Request, settings: Settings) -> list[Do
                 raise PayloadTooLarge(f"the batch is over the limit of {limit:,} bytes")
             yield chunk
 
-    documents: list[DocumentIn] = []
+    documents: list[Item] = []
     line_limit = settings.max_document_bytes + ENVELOPE_BYTES
     number = 0
     async for line in _lines(counted(), line_limit):
@@ -184,9 +194,24 @@ async def _json_lines_documents(request: Request, settings: Settings) -> list[Do
             raise PayloadTooLarge(
                 f"the batch has over {settings.max_batch_documents} documents, the limit"
             )
-        item = _parse_json(line, f"line {number}")
-        documents.append(_validated(item, f"line {number}", settings.max_document_bytes))
+        documents.append(
+            _item(partial(_parse_json, line, f"line {number}"), f"line {number}", settings, atomic)
+        )
     return documents
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _item(parse: Callable[[], Any], position: str, settings: Settings, atomic: bool) -> Item:
+    """A validated document; in per-item mode the error instead of raising it."""
+    try:
+        return _validated(parse(), position, settings.max_document_bytes)
+    except (InvalidParameter, PayloadTooLarge) as exc:
+        if atomic:
+            raise
+        return exc
 
 
 def _validated(item: Any, position: str, limit: int) -> DocumentIn:
@@ -268,9 +293,12 @@ async def create_document(
 @router.post(
     "/documents/batch",
     dependencies=[Depends(require_writer)],
-    summary="Ingest many articles: a JSON array, or JSON Lines (application/x-ndjson)",
+    summary="Ingest many articles (JSON array or JSON Lines): per-item results, or ?atomic=true",
     status_code=201,
-    responses={200: {"description": "every document was already stored"}},
+    responses={
+        200: {"description": "every document was already stored"},
+        207: {"description": "some items failed: each item's status and error (not atomic)"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -293,39 +321,82 @@ async def create_documents(
     reader: Annotated[Reader, Depends(get_reader)],
     store: Annotated[Store, Depends(get_store)],
     workers: Annotated[IngestWorkers, Depends(get_ingest_workers)],
+    atomic: Annotated[
+        bool,
+        Query(description="true: store every document or none (one bad item fails the batch)"),
+    ] = False,
 ) -> JSONResponse:
     media_type = _media_type(request, JSON_TYPES + JSON_LINES_TYPES)
     if media_type in JSON_LINES_TYPES:
-        documents = await _json_lines_documents(request, settings)
-        positions = [f"document {i}" for i in range(len(documents))]
+        items = await _json_lines_documents(request, settings, atomic)
+        positions = [f"document {i}" for i in range(len(items))]
     else:
-        items = _parse_json(await _read_body(request, settings.max_batch_bytes, "the batch"))
-        if not isinstance(items, list):
+        body = _parse_json(await _read_body(request, settings.max_batch_bytes, "the batch"))
+        if not isinstance(body, list):
             raise InvalidParameter("a batch is a JSON array of documents")
-        if len(items) > settings.max_batch_documents:
+        if len(body) > settings.max_batch_documents:
             raise PayloadTooLarge(
-                f"the batch has {len(items)} documents; the limit is {settings.max_batch_documents}"
+                f"the batch has {len(body)} documents; the limit is {settings.max_batch_documents}"
             )
-        positions = [f"item {i}" for i in range(len(items))]
-        documents = [
-            _validated(item, position, settings.max_document_bytes)
-            for item, position in zip(items, positions, strict=True)
+        positions = [f"item {i}" for i in range(len(body))]
+        items = [
+            _item(partial(_as_is, value), position, settings, atomic)
+            for value, position in zip(body, positions, strict=True)
         ]
-    if not documents:
+    if not items:
         raise InvalidParameter("the batch is empty")
-    stored = await workers.run(read_and_store, reader, store, documents, positions)
-    results = [
-        {
-            "id": result.id,
-            "status": "created" if result.created else "duplicate",
-            "mentions": len(reading.mentions),
-            "incidents": len(reading.incidents.incidents),
-        }
-        for reading, result in stored
-    ]
-    created = sum(result.created for _, result in stored)
-    summary = {"created": created, "duplicate": len(results) - created, "documents": results}
-    return JSONResponse(summary, status_code=201 if created else 200)
+    if atomic:
+        documents = [item for item in items if isinstance(item, DocumentIn)]
+        stored = await workers.run(read_and_store, reader, store, documents, positions)
+        results = [_item_result(i, reading, result) for i, (reading, result) in enumerate(stored)]
+    else:
+        results = await workers.run(read_and_store_each, reader, store, items, positions)
+    created = sum(r["status"] == "created" for r in results)
+    failed = sum(r["status"] == "error" for r in results)
+    summary = {
+        "created": created,
+        "duplicate": len(results) - created - failed,
+        "failed": failed,
+        "documents": results,
+    }
+    return JSONResponse(summary, status_code=207 if failed else 201 if created else 200)
+
+
+def _item_result(index: int, reading: Reading, result: IngestResult) -> dict[str, Any]:
+    return {
+        "index": index,
+        "status": "created" if result.created else "duplicate",
+        "http_status": 201 if result.created else 200,
+        "id": result.id,
+        "mentions": len(reading.mentions),
+        "incidents": len(reading.incidents.incidents),
+    }
+
+
+def read_and_store_each(
+    reader: Reader, store: Store, items: Sequence[Item], positions: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Read and store each good item in its own transaction; report every item's outcome.
+
+    An item refused (invalid, too large, unreadable) stores nothing and does not stop the
+    others. During a shutdown each item still to store is refused with 503, nothing stored.
+    """
+    results: list[dict[str, Any]] = []
+    for index, (item, position) in enumerate(zip(items, positions, strict=True)):
+        if isinstance(item, DocumentIn):
+            try:
+                ((reading, result),) = read_and_store(reader, store, [item], [position])
+                results.append(_item_result(index, reading, result))
+                continue
+            except (UnreadableDocument, ShuttingDown) as exc:
+                item = exc
+        status = next(
+            (code for kind, code in STATUS_BY_ERROR.items() if isinstance(item, kind)), 400
+        )
+        results.append(
+            {"index": index, "status": "error", "http_status": status, "error": str(item)}
+        )
+    return results
 
 
 @router.get("/documents/{doc_id}", summary="A stored document with its mentions and incidents")

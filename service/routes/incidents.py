@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from geodata.webgeom import Detail
 from service.dependencies import get_catalogue, get_scoreboard
-from service.incident_layer import incident_page
+from service.incident_layer import check_incident_type, incident_page, incident_type_labels
 from service.layers import LayerCatalogue, collection_json, parse_bbox
 from service.queries import parse_window
 from service.routes.common import (
@@ -37,7 +37,14 @@ def list_incidents(
     catalogue: Annotated[LayerCatalogue, Depends(get_catalogue)],
     board: Annotated[ScoreBoard, Depends(get_scoreboard)],
     country: CountryQuery = None,
-    type: Annotated[str | None, Query(max_length=40, description="e.g. bombing")] = None,
+    type: Annotated[
+        str | None,
+        Query(max_length=40, description="incident type: " + ", ".join(incident_type_labels())),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        Query(max_length=100, description="armed group whose name contains this, e.g. Taliban"),
+    ] = None,
     since: SinceQuery = None,
     until: UntilQuery = None,
     bbox: BBoxQuery = None,
@@ -52,7 +59,8 @@ def list_incidents(
         board,
         detail,
         country=code,
-        incident_type=type,
+        incident_type=check_incident_type(type),
+        actor=actor.strip() if actor and actor.strip() else None,
         since=start,
         until=end,
         bbox=parse_bbox(bbox),
