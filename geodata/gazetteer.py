@@ -22,6 +22,7 @@ import json
 import pickle
 import re
 import sys
+import tempfile
 import time
 import unicodedata
 from array import array
@@ -830,10 +831,21 @@ def save_gazetteer(gazetteer: Gazetteer, path: Path) -> None:
             continue
         if stale != path:
             stale.unlink(missing_ok=True)  # an older schema of the same cut-off
-    staging = path.with_suffix(".tmp")
-    with staging.open("wb") as handle:
-        pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    staging.replace(path)
+    # A staging file of its own per writer: two processes building at once (two workers
+    # starting, a test run beside a server) must not rename each other's half-written file.
+    with tempfile.NamedTemporaryFile(
+        "wb", dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp", delete=False
+    ) as handle:
+        staging = Path(handle.name)
+        try:
+            pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+    try:
+        staging.replace(path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def read_gazetteer(path: Path) -> Gazetteer | None:

@@ -155,3 +155,28 @@ def test_a_pickle_from_other_word_lists_is_rebuilt(
     )
     module.load_gazetteer(tmp_path, population)
     assert builds == ([population] if stale else [])
+
+
+def test_two_writers_never_share_a_staging_file(tmp_path: Path) -> None:
+    """Concurrent builds (two workers starting at once) each write their own temporary file."""
+    import threading
+
+    from geodata.gazetteer import save_gazetteer
+
+    target = tmp_path / "gazetteer-v1-pop1000.pickle"
+    errors: list[BaseException] = []
+
+    def write(gazetteer: object) -> None:
+        try:
+            for _ in range(20):
+                save_gazetteer(gazetteer, target)  # type: ignore[arg-type]
+        except BaseException as exc:  # any failure fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=({"n": i},)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert target.exists() and not list(tmp_path.glob("*.tmp"))
