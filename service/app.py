@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from geodata.boundaries import load_boundaries
@@ -17,7 +16,7 @@ from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATI
 from service.cache import GZIP_LEVEL
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
-from service.middleware import TrustedHosts
+from service.middleware import NegotiatedGZip, TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
 from service.routes import docs, documents, health, incidents, maps, ogc, regions
@@ -60,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Bodies that are not cached are compressed per response: at the level cached ones use
     # (Starlette's default 9 took 0.7 s for the 7 MB world map, level 5 0.2 s for 0.3% more).
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
+    app.add_middleware(NegotiatedGZip, minimum_size=1024, compresslevel=GZIP_LEVEL)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -59,6 +59,33 @@ def test_response_is_gzip_compressed_when_asked(client: TestClient) -> None:
     assert response.headers.get("content-encoding") == "gzip"
 
 
+@pytest.mark.parametrize("accept", ["gzip;q=0", "gzip;q=0, identity", "br", "", "*;q=0"])
+@pytest.mark.parametrize("url", ["/regions?country=AFG", "/openapi.json", "/maps/risk?country=AFG"])
+def test_no_gzip_for_clients_that_refuse_it(client: TestClient, url: str, accept: str) -> None:
+    response = client.get(url, headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+
+
+@pytest.mark.parametrize("accept", ["gzip", "GZIP;q=0.5", "br, gzip;q=0.1", "*", "x-gzip"])
+def test_gzip_for_clients_that_accept_it(client: TestClient, accept: str) -> None:
+    for url in ("/regions?country=AFG", "/openapi.json"):
+        response = client.get(url, headers={"Accept-Encoding": accept})
+        assert response.headers.get("content-encoding") == "gzip", (url, accept)
+
+
+def test_accept_encoding_q_values() -> None:
+    from service.middleware import accepts_coding
+
+    assert accepts_coding("gzip, deflate", "gzip")
+    assert not accepts_coding("gzip;q=0", "gzip")
+    assert not accepts_coding("gzip;q=0.0, *;q=1", "gzip")  # its own entry decides
+    assert accepts_coding("*;q=0.3", "gzip")
+    assert not accepts_coding("gzip;q=nan", "gzip")
+    assert not accepts_coding("gzip;q=oops", "gzip")
+    assert not accepts_coding(None, "gzip")
+
+
 def test_borders_filtered_by_country(client: TestClient) -> None:
     features = client.get("/borders", params={"country": "AFG"}).json()["features"]
     ids = {f["id"] for f in features}

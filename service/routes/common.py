@@ -15,6 +15,7 @@ from geodata.scoring import ScoreWeights
 from geodata.webgeom import Detail
 from service.cache import ByteCache, PreparedBody, body_etag, etag_matches, prepare
 from service.errors import InvalidParameter
+from service.middleware import accepts_coding
 from service.scores import ScoreBoard
 
 GEOJSON = "application/geo+json"
@@ -204,7 +205,8 @@ def cached_body(
 
 
 def accepts_gzip(request: Request) -> bool:
-    return "gzip" in request.headers.get("accept-encoding", "").lower()
+    """Whether the client accepts gzip (``gzip;q=0`` does not)."""
+    return accepts_coding(request.headers.get("accept-encoding"), "gzip")
 
 
 def send(request: Request, body: PreparedBody, headers: dict[str, str] | None = None) -> Response:
