@@ -19,7 +19,7 @@ from service.layers import LayerCatalogue
 from service.middleware import NegotiatedGZip, TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
-from service.routes import docs, documents, health, incidents, maps, ogc, regions
+from service.routes import docs, documents, downloads, health, incidents, maps, ogc, regions
 from service.routes.common import response_cache
 from service.scores import ScoreBoard
 from service.settings import Settings, get_settings
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ogc.router,
         regions.router,
         incidents.router,
+        downloads.router,
         documents.router,
         docs.router,
         maps.router,

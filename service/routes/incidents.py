@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from geodata.webgeom import Detail
 from service.dependencies import get_catalogue, get_scoreboard
+from service.exports import export
 from service.incident_layer import check_incident_type, incident_page, incident_type_labels
 from service.layers import LayerCatalogue, collection_json, parse_bbox
 from service.queries import parse_window
@@ -21,6 +22,7 @@ from service.routes.common import (
     UntilQuery,
     geojson_response,
 )
+from service.routes.downloads import attachment
 from service.scores import ScoreBoard
 
 router = APIRouter(tags=["incidents"])
@@ -51,6 +53,10 @@ def list_incidents(
     detail: DetailQuery = Detail.low,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: OffsetQuery = 0,
+    f: Annotated[
+        Literal["geojson", "csv", "gpkg"] | None,
+        Query(description="geojson (default), csv (one row per incident) or gpkg (GeoPackage)"),
+    ] = None,
 ) -> Response:
     code = catalogue.check_country(country)
     start, end = parse_window(since, until)
@@ -67,5 +73,7 @@ def list_incidents(
         limit=limit,
         offset=offset,
     )
+    if f in ("csv", "gpkg"):
+        return attachment(export(page.features, f, "incidents"))
     extra = {"numberMatched": page.matched, "numberReturned": len(page.features)}
     return geojson_response(request, collection_json(page.features, extra))

@@ -24,6 +24,7 @@ from geodata.errors import NotFound
 from geodata.webgeom import Detail
 from service.cache import PreparedBody, prepare
 from service.dependencies import get_catalogue, get_scoreboard
+from service.exports import export
 from service.incident_layer import incident_page
 from service.layers import LayerCatalogue, LayerName, Page, collection_json, parse_bbox
 from service.queries import parse_ogc_datetime
@@ -38,6 +39,7 @@ from service.routes.common import (
     scoring_member,
     send,
 )
+from service.routes.downloads import attachment
 from service.scores import ScoreBoard
 
 # Every OGC endpoint refuses query parameters it does not declare (one check, not per route).
@@ -85,8 +87,8 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
     "borders": {
         "title": "Land borders with threat scores",
-        "description": "Shared boundaries of neighbouring countries, scored from incidents in "
-        "the admin-1 regions along them.",
+        "description": "Shared boundaries of neighbouring countries, scored from incidents on "
+        "or near them: placed at the border by their text, or within a set distance of the line.",
     },
     "incidents": {
         "title": "Incident reports",
@@ -100,6 +102,11 @@ JSON_OR_HTML: dict[int | str, dict[str, Any]] = {
 }
 
 Format = Annotated[Literal["json", "html"] | None, Query(alias="f", description="json or html")]
+#: Items also come as files: CSV for spreadsheets, GeoPackage for GIS (one page of them).
+ItemsFormat = Annotated[
+    Literal["json", "html", "csv", "gpkg"] | None,
+    Query(alias="f", description="json, html, csv or gpkg (GeoPackage)"),
+]
 Catalogue = Annotated[LayerCatalogue, Depends(get_catalogue)]
 Board = Annotated[ScoreBoard, Depends(get_scoreboard)]
 
@@ -290,6 +297,7 @@ SCHEMA_JSON = "application/schema+json"
 # ``threat_score: null``, and type the score as a string.
 _SCORE_TYPES = {
     "threat_score": "number",
+    "score_change": "number",
     "incidents": "integer",
     "fatalities": "integer",
     "injured": "integer",
@@ -335,6 +343,7 @@ _PROPERTY_TYPES: dict[str, dict[str, str]] = {
     },
     "incidents": {
         "type": "string",
+        "type_label": "string",
         "date": "date",
         "date_text": "string",
         "killed": "integer",
@@ -464,7 +473,17 @@ def _page(
 @router.get(
     "/collections/{collection_id}/items",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}, "text/html": {}}, "description": "features"}},
+    responses={
+        200: {
+            "content": {
+                GEOJSON: {},
+                "text/html": {},
+                "text/csv": {},
+                "application/geopackage+sqlite3": {},
+            },
+            "description": "features (GeoJSON, HTML, or with f=csv/gpkg a file)",
+        }
+    },
     summary="Features of a collection",
     name="items",
 )
@@ -486,11 +505,22 @@ def items(
         ),
     ] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    f: Format = None,
+    f: ItemsFormat = None,
 ) -> Response:
     _check_collection(collection_id)
-    html = _wants_html(request, f)
     limit = min(limit, MAX_LIMIT)
+    if f in ("csv", "gpkg"):
+        page, _ = _page(
+            collection_id,
+            catalogue,
+            board,
+            bbox=bbox,
+            datetime=datetime,
+            limit=limit,
+            offset=offset,
+        )
+        return attachment(export(page.features, f, collection_id))
+    html = _wants_html(request, f)
     key = ("items", collection_id, request.url.query, limit, html, *data_key(request, board))
 
     def build() -> PreparedBody:
