@@ -1,16 +1,23 @@
-"""``riskmap map --out FILE.html|FILE.png``: a risk map for a report, without a server.
+"""``riskmap map --out FILE.html|.png|.svg|.pdf``: a risk map for a report, without a server.
 
 The HTML file inlines Leaflet (images as data URIs), the data and the formula, so it opens
-from disk with no server and no network; the PNG is the same image as ``/maps/risk.png``.
+from disk with no server and no network, with the page's time control; the images are the
+same as ``/maps/risk.png``, ``.svg`` and ``.pdf``.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from maps.png import ImageFormat
+
+#: File suffixes written as images, and their format.
+IMAGE_FORMATS: dict[str, ImageFormat] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def _cmd_map(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,8 +31,8 @@ def _cmd_map(args: argparse.Namespace, settings: Settings) -> int:
 
     out: Path = args.out
     suffix = out.suffix.lower()
-    if suffix not in (".html", ".png"):
-        raise ValueError(f"--out {out}: the file name must end in .html or .png")
+    if suffix != ".html" and suffix not in IMAGE_FORMATS:
+        raise ValueError(f"--out {out}: the file name must end in .html, .png, .svg or .pdf")
     since, until = parse_window(args.since, args.until)
     boundaries = load_boundaries(settings.boundary_source_object(), settings.data_dir)
     store = Store.open(settings.database, settings.dedup_settings())
@@ -45,10 +52,10 @@ def _cmd_map(args: argparse.Namespace, settings: Settings) -> int:
         store.engine.dispose()
 
     data: Any
-    if suffix == ".png":
-        from maps.png import render_png
+    if suffix in IMAGE_FORMATS:
+        from maps.png import render_image
 
-        data = render_png(view, args.width, args.height)
+        data = render_image(view, args.width, args.height, IMAGE_FORMATS[suffix])
         out.write_bytes(data)
     else:
         from maps.assets import inlined
@@ -67,15 +74,17 @@ def _cmd_map(args: argparse.Namespace, settings: Settings) -> int:
 def register(commands: Any) -> None:
     """Add ``map`` to the ``riskmap`` sub-commands."""
     parser = commands.add_parser(
-        "map", help="write a risk map as a self-contained HTML file or a PNG image"
+        "map", help="write a risk map as a self-contained HTML file or a PNG, SVG or PDF image"
     )
-    parser.add_argument("--out", type=Path, required=True, help="FILE.html or FILE.png")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="FILE.html, FILE.png, FILE.svg or FILE.pdf"
+    )
     parser.add_argument("--level", choices=("admin0", "admin1"), default="admin1")
     parser.add_argument("--country", default=None, help="ISO 3166-1 alpha-3 code, e.g. AFG")
     parser.add_argument("--since", default=None, help="first day (YYYY-MM-DD)")
     parser.add_argument("--until", default=None, help="last day (YYYY-MM-DD, default today)")
     parser.add_argument("--detail", choices=("low", "medium", "full"), default=None)
     parser.add_argument("--embed", action="store_true", help="HTML without the page header")
-    parser.add_argument("--width", type=int, default=1600, help="PNG width in pixels")
-    parser.add_argument("--height", type=int, default=1100, help="PNG height in pixels")
+    parser.add_argument("--width", type=int, default=1600, help="image width in pixels")
+    parser.add_argument("--height", type=int, default=1100, help="image height in pixels")
     parser.set_defaults(handler=_cmd_map)

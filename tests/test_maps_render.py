@@ -225,3 +225,131 @@ def test_png_has_size_and_is_not_blank(tmp_path: Path) -> None:
     red = np.array([0xE3, 0x1A, 0x1C]) / 255
     assert (np.abs(rgb - red).sum(axis=2) < 0.05).sum() > 500
     (tmp_path / "map.png").write_bytes(png)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def _report_map(country: str | None = "AFG", names: int = 3) -> RiskMap:
+    """Many neighbouring, scored squares with long names: labels that would collide."""
+    regions = [
+        ScoredShape(
+            f"R{i}",
+            f"Province number {i} with a long name",
+            "admin1",
+            _square(60 + i % 4, 30 + i // 4),
+            9.0 - i * 0.5,
+            label_at=(60.5 + i % 4, 30.5 + i // 4),
+        )
+        for i in range(names)
+    ]
+    return RiskMap(
+        **{
+            **_map().__dict__,
+            "regions": regions,
+            "borders": [],
+            "bounds": (60.0, 30.0, 64.0, 34.0),
+            "country": country,
+            "country_name": "Afghanistan" if country else None,
+            "latest_report": dt.date(2024, 11, 21),
+        }
+    )
+
+
+@pytest.mark.parametrize("size", [(400, 300), (640, 480), (800, 520), (1600, 1100), (600, 1200)])
+@pytest.mark.parametrize("country", ["AFG", None])
+def test_image_parts_never_overlap(size: tuple[int, int], country: str | None) -> None:
+    """Title, legend, scale bar, attribution and map (with its tick labels) are apart."""
+    from itertools import combinations
+
+    from maps.png import draw
+
+    width, height = size
+    _, layout = draw(_report_map(country, names=12), width, height)
+    parts = layout.parts()
+    for (a, box_a), (b, box_b) in combinations(parts.items(), 2):
+        assert not box_a.overlaps(box_b), f"{a} overlaps {b} at {size}"
+    for name, box in parts.items():
+        assert box.x0 >= -0.5 and box.y0 >= -0.5, f"{name} leaves the image at {size}"
+        assert box.x1 <= width + 0.5 and box.y1 <= height + 0.5, f"{name} leaves the image"
+    # Names: at least the top one, none over another, all on the map.
+    assert layout.labels and layout.labels[0][0] == "Province number 0 with a long name"
+    for (_, a), (_, b) in combinations(layout.labels, 2):
+        assert not a.overlaps(b)
+    assert all(layout.map.contains(box.x0, box.y0) for _, box in layout.labels)
+
+
+def test_world_image_shows_the_world_without_blank_bands() -> None:
+    """The world map is not cropped to the data, and the map fills the width it is given."""
+    from maps.png import draw
+
+    figure, layout = draw(_report_map(None), 1600, 1100)
+    ax = figure.axes[0]
+    assert ax.get_xlim() == (-180.0, 180.0)
+    low, high = ax.get_ylim()
+    assert low <= -58 and high >= 84
+    # Title to the right edge: the map spans the width less the tick labels' margin.
+    assert layout.map.width > 0.9 * 1600
+
+
+def test_png_svg_and_pdf() -> None:
+    from maps.png import render_image
+
+    risk_map = _report_map()
+    assert render_image(risk_map, 800, 520, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = render_image(risk_map, 800, 520, "svg")
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    assert b"<script" not in svg and b"Province number" not in svg  # text drawn as outlines
+    pdf = render_image(risk_map, 800, 520, "pdf")
+    assert pdf.startswith(b"%PDF-")
+    assert render_image(risk_map, 800, 520, "pdf") == pdf  # no timestamp: stable bytes
+
+
+def test_island_carries_windows_points_labels_and_plain_words() -> None:
+    from maps.model import IncidentPoint, WindowScores
+
+    event = EvidenceEvent("armed attack", "2024-11-21", 2, 1, ())
+    windows = (
+        WindowScores(
+            "until:30d",
+            "30 days",
+            dt.date(2024, 11, 1),
+            dt.date(2024, 11, 30),
+            "until",
+            {"R1": (6.2, 2, 3, 2)},
+        ),
+        WindowScores(
+            "latest:30d", "30 days", dt.date(2024, 10, 23), dt.date(2024, 11, 21), "latest", {}
+        ),
+    )
+    kp = ScoredShape("R1", "Khyber Pakhtunkhwa", "admin1", _square(0, 0), 6.2, label_at=(0.5, 0.4))
+    risk_map = RiskMap(
+        **{
+            **_map().__dict__,
+            "regions": [kp],
+            "windows": windows,
+            "window_key": "until:30d",
+            "latest_report": dt.date(2024, 11, 21),
+            "points": (IncidentPoint(0.3, 0.2, "Peshawar", event),),
+        }
+    )
+    data = island(render_html(risk_map, ASSETS))
+    assert _props(data, "R1")["label"] == [0.4, 0.5]  # Leaflet's [lat, lng]
+    assert [w["key"] for w in data["windows"]] == ["until:30d", "latest:30d"]
+    assert data["windows"][0]["shapes"] == {"R1": [6.2, 2, 3, 2]}
+    assert data["window"] == "until:30d"
+    assert data["legend"]["latest_report"] == "2024-11-21"
+    assert data["points"][0]["place"] == "Peshawar" and data["points"][0]["type"] == "armed attack"
+    page = render_html(risk_map, ASSETS)
+    assert "latest report: 2024-11-21" in page
+
+
+def test_words_people_read() -> None:
+    from maps.words import counted, incident_type_name
+
+    assert incident_type_name("armed_attack") == "armed attack"
+    assert incident_type_name("militant_presence") == "militant presence"
+    assert incident_type_name("new_kind") == "new kind"
+    assert counted(1, "incident") == "1 incident"
+    assert counted(2, "fatality") == "2 fatalities"
+    assert counted(0, "document") == "0 documents"

@@ -162,4 +162,68 @@ def test_cli_map_writes_html_and_png(
     assert "window.riskmap" in page  # the page script, inlined
     assert len(island(page)["regions"]["features"]) == 32
     assert png_file.read_bytes()[:4] == b"\x89PNG"
-    assert main(["map", "--out", str(tmp_path / "afg.svg")]) == 1
+    assert main(["map", "--out", str(tmp_path / "afg.jpg")]) == 1
+    assert main(["map", "--out", str(tmp_path / "afg.svg"), "--country", "AFG"]) == 0
+    assert b"<svg" in (tmp_path / "afg.svg").read_bytes()
+    assert main(["map", "--out", str(tmp_path / "afg.pdf"), "--width", "800"]) == 0
+    assert (tmp_path / "afg.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type", "magic"),
+    [
+        ("/maps/risk.svg", "image/svg+xml", b"<?xml"),
+        ("/maps/risk.pdf", "application/pdf", b"%PDF-"),
+    ],
+)
+def test_svg_and_pdf(map_client: TestClient, path: str, media_type: str, magic: bytes) -> None:
+    response = map_client.get(path, params={"country": "PAK", "width": 400, "height": 300})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert response.content.lstrip().startswith(magic)
+    if media_type == "image/svg+xml":
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    bad = map_client.get(path, params={"width": 399})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+
+
+def test_page_names_windows_points_and_words(map_client: TestClient) -> None:
+    """Names people know, the windows the time control switches to, the latest report stated,
+    incidents at towns as points, incident types in plain English."""
+    page = map_client.get("/maps/risk", params={"country": "PAK"}).text
+    data = island(page)
+    names = {f["id"]: f["properties"]["name"] for f in data["regions"]["features"]}
+    assert names["PAK-1123"] == "Khyber Pakhtunkhwa" and "K.P." not in names.values()
+    kp = next(f for f in data["regions"]["features"] if f["id"] == "PAK-1123")
+    assert len(kp["properties"]["label"]) == 2
+    keys = [w["key"] for w in data["windows"]]
+    assert {"until:30d", "until:90d", "until:1y", "until:all"} <= set(keys)
+    assert data["window"] == "until:all"
+    latest = data["legend"]["latest_report"]
+    assert latest is not None and f"latest report: {latest}" in page
+    latest_all = next(w for w in data["windows"] if w["key"] == "latest:all")
+    assert latest_all["until"] == latest and latest_all["shapes"]["PAK-1123"][1] >= 1
+    peshawar = [p for p in data["points"] if p["place"] == "Peshawar"]
+    assert peshawar and peshawar[0]["killed"] == 17 and 33 < peshawar[0]["lat"] < 35
+    types = {
+        e["type"] for f in data["regions"]["features"] for e in f["properties"].get("evidence", [])
+    }
+    assert types and not any("_" in t for t in types)
+    links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
+    assert any("/maps/risk.svg" in url for url in links) and any("risk.pdf" in u for u in links)
+
+
+def test_window_of_the_form_is_kept(map_client: TestClient) -> None:
+    """Dates chosen in the form are a window of their own, and scored as the API scores them."""
+    params = {"country": "PAK", "since": "2026-11-05", "until": "2026-11-25"}
+    data = island(map_client.get("/maps/risk", params=params).text)
+    assert data["window"] == "until:chosen"
+    chosen = next(w for w in data["windows"] if w["key"] == "until:chosen")
+    assert (chosen["since"], chosen["until"]) == ("2026-11-05", "2026-11-25")
+    api = map_client.get("/regions/PAK-1123", params=params).json()["properties"]
+    assert chosen["shapes"]["PAK-1123"][0] == pytest.approx(api["threat_score"])
+    thirty = next(w for w in data["windows"] if w["key"] == "until:30d")
+    assert thirty["since"] == "2026-10-27"  # 30 days ending on the view's last day

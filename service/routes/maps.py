@@ -1,4 +1,4 @@
-"""``/maps/risk`` (page), ``/maps/embed`` (for an iframe) and ``/maps/risk.png`` (for reports).
+"""``/maps/risk`` (page), ``/maps/embed`` (iframe), ``/maps/risk.png|svg|pdf`` (reports).
 
 All three draw the same :class:`maps.model.RiskMap`, and each finished body (with its gzip form
 and ETag) is kept per parameters and data version: a page is rendered and compressed once
@@ -80,6 +80,8 @@ def _view(
     links = {
         "GeoJSON": str(request.url_for("list_regions").include_query_params(level=level, **params)),
         "PNG": str(request.url_for("risk_map_png").include_query_params(level=level, **params)),
+        "SVG": str(request.url_for("risk_map_svg").include_query_params(level=level, **params)),
+        "PDF": str(request.url_for("risk_map_pdf").include_query_params(level=level, **params)),
         "Embed": str(request.url_for("risk_map_embed").include_query_params(level=level, **params)),
     }
     return risk_map(
@@ -196,6 +198,35 @@ def risk_map_embed(
     return _page(request, board, key, render, csp)
 
 
+#: Image formats of the map for reports: media type of each.
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+WidthQuery = Annotated[int, Query(ge=400, le=4000, description="pixels")]
+HeightQuery = Annotated[int, Query(ge=300, le=4000, description="pixels")]
+
+
+def _image(
+    request: Request,
+    catalogue: LayerCatalogue,
+    board: ScoreBoard,
+    image_format: Literal["png", "svg", "pdf"],
+    params: tuple[Level, str | None, str | None, str | None, Detail | None, int, int],
+) -> Response:
+    """The map drawn by :func:`maps.png.render_image`, rendered once per data version."""
+    from maps.png import render_image  # matplotlib loads only when an image is asked for
+
+    level, country, since, until, detail, width, height = params
+
+    def build() -> PreparedBody:
+        view = _view(request, catalogue, board, level, country, since, until, detail)
+        return prepare(render_image(view, width, height, image_format), IMAGE_TYPES[image_format])
+
+    body = cached_body(request, (image_format, *params, *data_key(request, board)), build)
+    headers = {"Cache-Control": "public, max-age=60"}
+    if image_format == "svg":  # opened on its own, an SVG is a document: let it run nothing
+        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return send(request, body, headers)
+
+
 @router.get(
     "/maps/risk.png",
     response_class=Response,
@@ -211,15 +242,52 @@ def risk_map_png(
     since: SinceQuery = None,
     until: UntilQuery = None,
     detail: MapDetailQuery = None,
-    width: Annotated[int, Query(ge=400, le=4000, description="pixels")] = 1600,
-    height: Annotated[int, Query(ge=300, le=4000, description="pixels")] = 1100,
+    width: WidthQuery = 1600,
+    height: HeightQuery = 1100,
 ) -> Response:
-    from maps.png import render_png  # matplotlib loads only when an image is asked for
+    params = (level, country, since, until, detail, width, height)
+    return _image(request, catalogue, board, "png", params)
 
-    def build() -> PreparedBody:
-        view = _view(request, catalogue, board, level, country, since, until, detail)
-        return prepare(render_png(view, width, height), "image/png")
 
-    key = ("png", level, country, since, until, detail, width, height)
-    body = cached_body(request, (*key, *data_key(request, board)), build)
-    return send(request, body, {"Cache-Control": "public, max-age=60"})
+@router.get(
+    "/maps/risk.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **_HTML_RESPONSES},
+    summary="The risk map as SVG (the PNG's layout, vector, text as outlines)",
+)
+def risk_map_svg(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    detail: MapDetailQuery = None,
+    width: WidthQuery = 1600,
+    height: HeightQuery = 1100,
+) -> Response:
+    params = (level, country, since, until, detail, width, height)
+    return _image(request, catalogue, board, "svg", params)
+
+
+@router.get(
+    "/maps/risk.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **_HTML_RESPONSES},
+    summary="The risk map as a one-page PDF for reports (the PNG's layout, vector)",
+)
+def risk_map_pdf(
+    request: Request,
+    catalogue: Catalogue,
+    board: Board,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    detail: MapDetailQuery = None,
+    width: WidthQuery = 1600,
+    height: HeightQuery = 1100,
+) -> Response:
+    params = (level, country, since, until, detail, width, height)
+    return _image(request, catalogue, board, "pdf", params)
