@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Geocoded news incidents and threat scores per region, as GeoJSON, "
         "OGC API - Features and Leaflet maps.",
         lifespan=lifespan,
+        docs_url=None,  # served by service.routes.docs from the pinned swagger-ui-dist
+        redoc_url=None,  # ReDoc loads from a CDN: no page rather than a blank one offline
     )
     # Bodies that are not cached are compressed per response: at the level cached ones use
     # (Starlette's default 9 took 0.7 s for the 7 MB world map, level 5 0.2 s for 0.3% more).
@@ -87,6 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         STATIC_PREFIX,
         StaticFiles(directory=settings.assets_dir / LEAFLET_DIST, check_dir=False),
         name="static-leaflet",
+    )
+    # Swagger UI for /docs from the pinned npm package, so the page works offline.
+    app.mount(
+        docs.SWAGGER_UI_PREFIX,
+        StaticFiles(directory=settings.assets_dir / docs.SWAGGER_UI_DIST, check_dir=False),
+        name="static-swagger-ui",
     )
     # The map page's own script and stylesheet (no inline script: a strict CSP).
     app.mount(PAGE_STATIC_PREFIX, StaticFiles(directory=PAGE_STATIC_DIR), name="static-riskmap")

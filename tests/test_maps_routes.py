@@ -227,3 +227,44 @@ def test_window_of_the_form_is_kept(map_client: TestClient) -> None:
     assert chosen["shapes"]["PAK-1123"][0] == pytest.approx(api["threat_score"])
     thirty = next(w for w in data["windows"] if w["key"] == "until:30d")
     assert thirty["since"] == "2026-10-27"  # 30 days ending on the view's last day
+
+
+def test_api_docs_work_offline(map_client: TestClient) -> None:
+    """Swagger UI from the pinned npm package under /static: no script or style from elsewhere."""
+    page = map_client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in assets
+    assert [a for a in assets if a.startswith(("http:", "https:", "//"))] == []
+    bundle = map_client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"]
+    assert map_client.get("/static/swagger-ui/swagger-ui.css").status_code == 200
+    assert map_client.get("/redoc").status_code == 404  # it would load from a CDN
+
+
+def test_scoring_document_is_html(map_client: TestClient) -> None:
+    response = map_client.get("/docs/scoring")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert "<h1>" in html and "<code>" in html and "\n## " not in html
+    assert 'href="/static/riskmap/document.css"' in html
+    assert map_client.get("/static/riskmap/document.css").status_code == 200
+    markdown = map_client.get("/docs/scoring", params={"f": "md"})
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert markdown.text.lstrip().startswith("#")
+    by_accept = map_client.get("/docs/scoring", headers={"Accept": "text/markdown"})
+    assert by_accept.text == markdown.text
+
+
+def test_markdown_page_shows_raw_html_as_text() -> None:
+    from service.routes.docs import markdown_page
+
+    page = markdown_page(
+        "# Title <b>x</b>\n\n<script>alert(1)</script>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "T </title><script>",
+        "/docs/scoring?f=md",
+    )
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<h1>Title &lt;b&gt;x&lt;/b&gt;</h1>" in page and "<table>" in page
+    assert "<title>T &lt;/title&gt;&lt;script&gt;</title>" in page
