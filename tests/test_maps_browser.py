@@ -46,7 +46,10 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = test_settings(tmp_path_factory.mktemp("browser") / "riskmap.sqlite3")
+    # file: lets a report opened from disk embed the map (the README's example).
+    settings = test_settings(
+        tmp_path_factory.mktemp("browser") / "riskmap.sqlite3", embed_origins=["'self'", "file:"]
+    )
     with live_server(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
         ingest_samples(client)
         _DATABASES[url] = settings.database
@@ -350,4 +353,21 @@ def test_phone_width_and_labels(browser: Any, base_url: str) -> None:
         assert _inside(_rect(controls.nth(i)), screen), controls.nth(i).evaluate("e => e.outerHTML")
     assert {"Balochistan", "Punjab"} <= set(page.locator(".rm-label").all_inner_texts())
     _shot(page, "map_390px.png")
+    page.close()
+
+
+def test_report_file_embeds_the_map(browser: Any, base_url: str, tmp_path: Path) -> None:
+    """The README's iframe snippet in a report opened as a local file, with ``file:`` allowed."""
+    report = tmp_path / "report.html"
+    report.write_text(
+        f'<h1>Report</h1><iframe src="{base_url}maps/embed?country=AFG&level=admin1" '
+        'width="800" height="520" style="border:0" title="Threat scores"></iframe>',
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(report.as_uri(), wait_until="load")
+    frame = page.frame_locator("iframe")
+    frame.locator("path.rm-region").first.wait_for(state="attached", timeout=10_000)
+    assert frame.locator("path.rm-region").count() == 32
+    _shot(page, "report_file_embed.png")
     page.close()
