@@ -13,11 +13,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
 from geodata.incidents import Incident
+from geodata.timeexpr import shift_days
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -31,6 +32,12 @@ class DedupSettings:
     near_duplicate_jaccard: float = 0.6
     shingle_words: int = 5
     permutations: int = 64
+    #: Banded LSH over the signature: two texts become near-copy candidates when all the
+    #: slots of one band agree. 21 bands of 3 slots find a pair at Jaccard 0.6 with
+    #: probability 1 - (1 - 0.6**3)**21 = 0.994 (0.5: 0.94, 0.3: 0.44); candidates are then
+    #: checked on the whole signature, so a loose band only costs a comparison.
+    lsh_bands: int = 21
+    lsh_rows: int = 3
 
 
 class MinHasher:
@@ -68,23 +75,95 @@ def estimated_jaccard(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.mean(first == second))
 
 
+def band_hashes(signature: np.ndarray, bands: int, rows: int) -> list[int]:
+    """One signed 64-bit hash per LSH band of a MinHash signature (``bands * rows`` slots).
+
+    Signed so the values fit a SQL ``BIGINT``; the band number is not mixed in because it is
+    stored beside the hash.
+
+    >>> sig = MinHasher(6).signature("a bomb exploded in the market on monday")
+    >>> band_hashes(sig, 3, 2) == band_hashes(sig.copy(), 3, 2)
+    True
+    """
+    if bands * rows > signature.size:
+        raise ValueError(f"{bands} bands of {rows} need {bands * rows} slots")
+    hashes = []
+    for band in range(bands):
+        chunk = signature[band * rows : (band + 1) * rows].astype("<u8").tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8).digest()
+        hashes.append(int.from_bytes(digest, "little", signed=True))
+    return hashes
+
+
+def signature_bytes(signature: np.ndarray) -> bytes:
+    """A signature as stored: little-endian unsigned 64-bit slots."""
+    return signature.astype("<u8").tobytes()
+
+
+def signature_from_bytes(data: bytes) -> np.ndarray:
+    """The inverse of :func:`signature_bytes`."""
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
+
+
+def week_number(day: date) -> int:
+    """Weeks since 0001-01-01 (a Monday): the time part of a dedup block."""
+    return (day.toordinal() - 1) // 7
+
+
+def incident_countries(incident: Incident) -> set[str]:
+    """The countries an incident is filed under (a region id starts with its country)."""
+    return {loc.country or loc.region_id[:3] for loc in incident.locations}
+
+
+def dedup_blocks(
+    incident_type: str, countries: Iterable[str], days: Iterable[date | None]
+) -> set[tuple[str, str, int]]:
+    """The (type, country, week) blocks an incident is filed under.
+
+    ``days`` are the incident's date and its document's published date: a report matches
+    another whose event date or publication is within the window, like the two dates the
+    comparison itself uses (:func:`same_event`).
+    """
+    weeks = {week_number(day) for day in days if day is not None}
+    return {(incident_type, country, week) for country in countries for week in weeks}
+
+
+def neighbouring_weeks(day: date, window_days: int) -> range:
+    """The weeks a report dated ``day`` may find a match in (``window_days`` either side)."""
+    return range(
+        week_number(shift_days(day, -window_days)),
+        week_number(shift_days(day, window_days)) + 1,
+    )
+
+
 def near_duplicate_groups(
     texts: dict[str, str], settings: DedupSettings | None = None
 ) -> dict[str, str]:
-    """Map each document id to the id of the first document it nearly duplicates (or itself)."""
+    """Map each document id to the id of the first document it nearly duplicates (or itself).
+
+    Each document is compared only with the earlier leaders that share an LSH band with it
+    (:func:`band_hashes`), so the cost per document stays flat however many came before.
+    """
     settings = settings or DedupSettings()
     hasher = MinHasher(settings.permutations, settings.shingle_words)
-    signatures = {doc_id: hasher.signature(text) for doc_id, text in texts.items()}
     leader: dict[str, str] = {}
-    leaders: list[str] = []
-    for doc_id, signature in signatures.items():
-        for other in leaders:
+    signatures: dict[str, np.ndarray] = {}
+    order: dict[str, int] = {}
+    buckets: dict[tuple[int, int], list[str]] = {}
+    for doc_id, text in texts.items():
+        signature = hasher.signature(text)
+        keys = list(enumerate(band_hashes(signature, settings.lsh_bands, settings.lsh_rows)))
+        candidates = sorted({o for key in keys for o in buckets.get(key, [])}, key=order.__getitem__)
+        for other in candidates:
             if estimated_jaccard(signature, signatures[other]) >= settings.near_duplicate_jaccard:
                 leader[doc_id] = other
                 break
         else:
             leader[doc_id] = doc_id
-            leaders.append(doc_id)
+            signatures[doc_id] = signature
+            order[doc_id] = len(order)
+            for key in keys:
+                buckets.setdefault(key, []).append(doc_id)
     return leader
 
 

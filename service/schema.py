@@ -94,3 +94,53 @@ data_version = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+#: A MinHash signature per document (:func:`geodata.dedup.signature_bytes`), computed once when
+#: the document is stored, so dedup never re-reads or re-hashes a stored text.
+document_signatures = sa.Table(
+    "document_signatures",
+    metadata,
+    sa.Column(
+        "doc_id",
+        sa.String(64),
+        sa.ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+#: Banded LSH of the signatures as indexed rows: the database finds the documents sharing a
+#: band with a new one (near-copy candidates) by an index lookup, and every API process sees
+#: the same index (an in-memory LSH would be one per process and lost on restart).
+document_bands = sa.Table(
+    "document_bands",
+    metadata,
+    sa.Column("band", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column(
+        "doc_id",
+        sa.String(64),
+        sa.ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+#: Dedup blocks: each incident is filed under (type, country, week) for the week of its date
+#: and the week its document was published; a new report is compared only with the incidents
+#: of its blocks and the neighbouring weeks. ``id`` keeps the order incidents were stored in.
+incident_blocks = sa.Table(
+    "incident_blocks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("country", sa.String(8), nullable=False),
+    sa.Column("week", sa.Integer, nullable=False),
+    sa.Column(
+        "incident_id",
+        sa.String(32),
+        sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Index("ix_incident_blocks_block", "type", "country", "week"),
+)

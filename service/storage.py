@@ -19,19 +19,37 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
 from geodata.border_ties import StoredPlace
-from geodata.dedup import DedupSettings, MinHasher, estimated_jaccard, same_event
+from geodata.dedup import (
+    DedupSettings,
+    MinHasher,
+    band_hashes,
+    dedup_blocks,
+    estimated_jaccard,
+    incident_countries,
+    neighbouring_weeks,
+    same_event,
+    signature_bytes,
+    signature_from_bytes,
+)
 from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
-from geodata.timeexpr import shift_days
 from service.errors import ShuttingDown
-from service.schema import clusters, data_version, documents, incidents, mentions
+from service.schema import (
+    clusters,
+    data_version,
+    document_bands,
+    document_signatures,
+    documents,
+    incident_blocks,
+    incidents,
+    mentions,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -212,62 +230,113 @@ class Store:
                     for m, role in zip(mention_list, reading.roles, strict=True)
                 ],
             )
-        # Signatures are computed once per document and write, not once per incident: a
-        # document with many incidents costs time linear in its length.
-        signatures = _SignatureCache(self.dedup, doc_id, document.text)
+        near = self._index_near_copies(conn, doc_id, document.text)
+        published = document.published or now.date()
         for incident in reading.incidents:
-            cluster_id = self._cluster_for(conn, incident, document, now, signatures)
+            cluster_id = self._cluster_for(conn, incident, published, near)
+            if cluster_id is None:
+                cluster_id = uuid.uuid4().hex
+                conn.execute(
+                    clusters.insert().values(id=cluster_id, type=incident.type, created_at=now)
+                )
             conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
+            blocks = dedup_blocks(
+                incident.type, incident_countries(incident), (incident.date, published)
+            )
+            if blocks:
+                conn.execute(
+                    incident_blocks.insert(),
+                    [
+                        {"type": t, "country": c, "week": w, "incident_id": incident.id}
+                        for t, c, w in sorted(blocks)
+                    ],
+                )
         return True
+
+    def _index_near_copies(self, conn: sa.Connection, doc_id: str, text: str) -> set[str]:
+        """Store the document's MinHash signature and LSH bands; return its near-copies.
+
+        The signature is computed once, here; stored documents are found through their band
+        rows (an index lookup) and compared by their stored signatures, never re-hashed.
+        """
+        settings = self.dedup
+        signature = MinHasher(settings.permutations, settings.shingle_words).signature(text)
+        hashes = band_hashes(signature, settings.lsh_bands, settings.lsh_rows)
+        sharing = sa.or_(
+            *(
+                (document_bands.c.band == band) & (document_bands.c.hash == value)
+                for band, value in enumerate(hashes)
+            )
+        )
+        candidates = (
+            sa.select(document_signatures.c.doc_id, document_signatures.c.signature)
+            .where(
+                document_signatures.c.doc_id.in_(
+                    sa.select(document_bands.c.doc_id).where(sharing).distinct()
+                )
+            )
+            .where(document_signatures.c.doc_id != doc_id)
+        )
+        near = {
+            row.doc_id
+            for row in conn.execute(candidates)
+            if estimated_jaccard(signature, signature_from_bytes(row.signature))
+            >= settings.near_duplicate_jaccard
+        }
+        conn.execute(
+            document_signatures.insert().values(doc_id=doc_id, signature=signature_bytes(signature))
+        )
+        conn.execute(
+            document_bands.insert(),
+            [{"band": band, "hash": value, "doc_id": doc_id} for band, value in enumerate(hashes)],
+        )
+        return near
 
     def _cluster_for(
         self,
         conn: sa.Connection,
         incident: Incident,
-        document: NewDocument,
-        now: dt.datetime,
-        signatures: _SignatureCache,
-    ) -> str:
-        """The event cluster an incident joins: an existing one it matches, or a new one.
+        published: dt.date,
+        near: set[str],
+    ) -> str | None:
+        """The event cluster an incident joins, or None when it starts a new one.
 
-        Candidates are reports of the same type dated within the window, or from documents
-        published within the window (near-copies of an article can date an event differently).
+        Candidates are the incidents of the same type filed under one of its countries in
+        the weeks within the window of its date or its document's publication
+        (:func:`geodata.dedup.dedup_blocks`), and those of near-copy documents whatever
+        their dates (a rewrite of a wire story often anchors relative dates differently).
+        Only these blocks are read, so the cost of a report does not grow with the archive.
         """
         window = self.dedup.window_days
-        published = document.published or now.date()
-        close_in_time: sa.ColumnElement[bool] = documents.c.published.between(
-            shift_days(published, -window), shift_days(published, window)
-        )
+        countries = incident_countries(incident)
+        weeks = set(neighbouring_weeks(published, window))
         if incident.date is not None:
-            close_in_time = close_in_time | incidents.c.date.between(
-                shift_days(incident.date, -window), shift_days(incident.date, window)
-            )
+            weeks |= set(neighbouring_weeks(incident.date, window))
+        in_block = sa.select(incident_blocks.c.incident_id).where(
+            incident_blocks.c.type == incident.type,
+            incident_blocks.c.country.in_(sorted(countries)),
+            incident_blocks.c.week.in_(sorted(weeks)),
+        )
+        where: sa.ColumnElement[bool] = incidents.c.id.in_(in_block)
+        if near:
+            where = where | incidents.c.doc_id.in_(sorted(near))
+        first_stored = (
+            sa.select(sa.func.min(incident_blocks.c.id))
+            .where(incident_blocks.c.incident_id == incidents.c.id)
+            .scalar_subquery()
+        )
         query = (
             sa.select(incidents)
-            .join(documents, documents.c.id == incidents.c.doc_id)
-            .where(
-                incidents.c.type == incident.type,
-                incidents.c.doc_id != incident.doc_id,
-                close_in_time | documents.c.published.is_(None),
-            )
+            .where(where, incidents.c.type == incident.type, incidents.c.doc_id != incident.doc_id)
+            .order_by(first_stored, incidents.c.id)
         )
-        candidates = [incident_from_row(row._mapping) for row in conn.execute(query)]
-        countries = {loc.country or loc.region_id[:3] for loc in incident.locations}
-        candidates = [
-            c
-            for c in candidates
-            if countries & {loc.country or loc.region_id[:3] for loc in c.locations}
-        ]
-        near = signatures.near_copies(conn, {c.doc_id for c in candidates})
-        for candidate in candidates:
+        for row in conn.execute(query):
+            candidate = incident_from_row(row._mapping)
+            if not countries & incident_countries(candidate):
+                continue
             if same_event(candidate, incident, self.dedup, candidate.doc_id in near):
-                cluster = conn.execute(
-                    sa.select(incidents.c.cluster_id).where(incidents.c.id == candidate.id)
-                ).scalar_one()
-                return str(cluster)
-        cluster_id = uuid.uuid4().hex
-        conn.execute(clusters.insert().values(id=cluster_id, type=incident.type, created_at=now))
-        return cluster_id
+                return str(row.cluster_id)
+        return None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -390,38 +459,6 @@ class Store:
     def connection(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
             yield conn
-
-
-class _SignatureCache:
-    """MinHash signatures of the document being written and of the stored ones it meets."""
-
-    def __init__(self, settings: DedupSettings, doc_id: str, text: str) -> None:
-        self._settings = settings
-        self._hasher = MinHasher(settings.permutations, settings.shingle_words)
-        self._doc_id = doc_id
-        self._text = text
-        self._own: np.ndarray | None = None
-        self._others: dict[str, np.ndarray] = {}
-
-    def near_copies(self, conn: sa.Connection, doc_ids: set[str]) -> set[str]:
-        """Which of ``doc_ids`` are near-copies of the document being written."""
-        if not doc_ids:
-            return set()
-        if self._own is None:
-            self._own = self._hasher.signature(self._text)
-        missing = sorted(doc_ids - self._others.keys())
-        if missing:
-            rows = conn.execute(
-                sa.select(documents.c.id, documents.c.text).where(documents.c.id.in_(missing))
-            )
-            for row in rows:
-                self._others[row.id] = self._hasher.signature(row.text)
-        threshold = self._settings.near_duplicate_jaccard
-        return {
-            d
-            for d in doc_ids
-            if d in self._others and estimated_jaccard(self._own, self._others[d]) >= threshold
-        }
 
 
 def _bump_data_version(conn: sa.Connection, now: dt.datetime) -> None:

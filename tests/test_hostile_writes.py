@@ -355,14 +355,14 @@ def test_a_batch_failing_at_write_time_on_its_last_item_stores_nothing(
     api: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = api.app.state.store  # type: ignore[attr-defined]
-    cluster_for = store._cluster_for
+    index_near_copies = store._index_near_copies
 
-    def fails_on_the_last(conn: Any, incident: Any, document: NewDocument, *rest: Any) -> str:
-        if "(write fails)" in document.text:
+    def fails_on_the_last(conn: Any, doc_id: str, text: str) -> set[str]:
+        if "(write fails)" in text:
             raise RuntimeError("the disk is full")
-        return cluster_for(conn, incident, document, *rest)  # type: ignore[no-any-return]
+        return index_near_copies(conn, doc_id, text)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(store, "_cluster_for", fails_on_the_last)
+    monkeypatch.setattr(store, "_index_near_copies", fails_on_the_last)
     batch = [{"text": f"{ARTICLE} (w {i})"} for i in range(3)] + [
         {"text": f"{ARTICLE} (write fails)"}
     ]
