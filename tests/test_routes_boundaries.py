@@ -139,3 +139,20 @@ def test_coordinates_have_at_most_six_decimals(client: TestClient) -> None:
         if "." in n
     ]
     assert decimals and max(decimals) <= 6
+
+
+def test_ogc_item_by_iso_code_redirects_to_the_canonical_id(client: TestClient) -> None:
+    response = client.get("/collections/admin1/items/AF-BDS", follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["location"].endswith("/collections/admin1/items/AFG-1760")
+    followed = client.get("/collections/admin1/items/AF-BDS")
+    assert followed.status_code == 200 and followed.json()["id"] == "AFG-1760"
+    html = client.get("/collections/admin1/items/af-bds?f=html", follow_redirects=False)
+    assert html.headers["location"].endswith("/collections/admin1/items/AFG-1760?f=html")
+    border = client.get("/collections/borders/items/TJK%7CAFG", follow_redirects=False)
+    assert border.status_code == 308
+    assert border.headers["location"].endswith("/collections/borders/items/AFG%7CTJK")
+    assert client.get("/collections/admin1/items/AF-XXX").status_code == 404
+    assert (
+        client.get("/collections/admin1/items/AFG-1760", follow_redirects=False).status_code == 200
+    )

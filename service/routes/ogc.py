@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from geodata.errors import NotFound
 from geodata.webgeom import Detail
@@ -635,6 +635,11 @@ def item(
     f: Format = None,
 ) -> Response:
     _check_collection(collection_id)
+    canonical = _canonical_feature_id(catalogue, collection_id, feature_id)
+    if canonical != feature_id:
+        href = _feature_href(request, collection_id, canonical)
+        query = request.url.query
+        return RedirectResponse(href + ("?" + query if query else ""), status_code=308)
     page, _ = _page(
         collection_id,
         catalogue,
@@ -667,6 +672,24 @@ def item(
         title = f"{collection_id}: {encoded.id}"
         return _html_page("item.html", title, properties=properties, links=body["links"])
     return _negotiated(geojson_response(request, json.dumps(body, ensure_ascii=False)))
+
+
+def _canonical_feature_id(catalogue: LayerCatalogue, collection_id: str, feature_id: str) -> str:
+    """The id a feature is served under: an admin-1 region asked by its ISO 3166-2 code
+    (``AF-BDS``) or another accepted key is redirected to its ``region_id``; a border asked
+    with its countries the other way round (``TJK|AFG``) to the sorted id."""
+    if collection_id not in ("admin1", "borders"):
+        return feature_id
+    if feature_id in catalogue.layers[collection_id].position:  # type: ignore[index]
+        return feature_id
+    for key in dict.fromkeys((feature_id, feature_id.upper())):  # "af-bds" too
+        try:
+            if collection_id == "admin1":
+                return catalogue.boundaries.canonical_admin1_id(key)
+            return str(catalogue.boundaries.border(key)["border_id"])
+        except (NotFound, KeyError, ValueError):
+            continue
+    return feature_id  # unknown: the lookup below answers 404
 
 
 def _plain(value: Any) -> str:
