@@ -36,6 +36,10 @@ VIOLENT_TYPES: tuple[str, ...] = ("bombing", "airstrike", "armed_attack", "secur
 #: How many days before publication an event still counts as "recent" (the days a report covers).
 RECENT_DAYS = 7
 
+#: How many of the latest events a mention is compared with: a report refers back to what was
+#: told recently, and a bound keeps a roundup of thousands of events linear.
+RECENT_EVENTS = 50
+
 _ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|as well)\b", re.IGNORECASE)
 
 
@@ -64,22 +68,58 @@ class Candidate:
 
 @dataclass
 class _Event:
-    """Mentions merged so far into one event."""
+    """Mentions merged so far into one event, with running summaries of them.
+
+    The summaries (regions, countries, sentences, tolls, the days every dated mention allows)
+    are updated as members join, so checking a mention against an event costs the same
+    however many mentions it has: an article of one sentence repeated stays linear.
+    """
 
     members: list[Candidate] = field(default_factory=list)
+    regions: set[str] = field(default_factory=set)
+    country_set: set[str] = field(default_factory=set)
+    sentence_starts: set[int] = field(default_factory=set)
+    tolls: set[int] = field(default_factory=set)
+    militant_counts: set[int] = field(default_factory=set)
+    latest_first: dt.date | None = None  # the latest first day of any dated member
+    earliest_last: dt.date | None = None  # the earliest last day of any dated member
+    last_start: int = -1
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> _Event:
+        event = cls()
+        event.add(candidate)
+        return event
+
+    def add(self, candidate: Candidate) -> None:
+        incident = candidate.incident
+        self.members.append(candidate)
+        self.regions |= _admin1_of(incident)
+        self.country_set |= _countries_of(incident)
+        self.sentence_starts.add(incident.start)
+        if incident.killed is not None:
+            self.tolls.add(incident.killed)
+        if incident.militants is not None:
+            self.militant_counts.add(incident.militants)
+        if incident.date_source == "text" and incident.date_first and incident.date_last:
+            if self.latest_first is None or incident.date_first > self.latest_first:
+                self.latest_first = incident.date_first
+            if self.earliest_last is None or incident.date_last < self.earliest_last:
+                self.earliest_last = incident.date_last
+        self.last_start = max(self.last_start, incident.start)
 
     @property
     def group(self) -> str:
         return type_group(self.members[0].incident.type)
 
     def admin1(self) -> set[str]:
-        return {r for c in self.members for r in _admin1_of(c.incident)}
+        return self.regions
 
     def countries(self) -> set[str]:
-        return {r for c in self.members for r in _countries_of(c.incident)}
+        return self.country_set
 
     def last_position(self) -> int:
-        return max(c.incident.start for c in self.members)
+        return self.last_start
 
 
 def _admin1_of(incident: Incident) -> set[str]:
@@ -120,19 +160,15 @@ def _recent(incident: Incident, reference: dt.date) -> bool:
 
 
 def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
-    dated = [c.incident for c in event.members if c.incident.date_source == "text"]
+    """A dated mention must fit the days every dated member allows (a day's slack)."""
     if incident.date_source == "text" and incident.date_first and incident.date_last:
-        for other in dated:
-            if other.date_first is None or other.date_last is None:
-                continue
-            slack = dt.timedelta(days=1)
-            if incident.date_last + slack < other.date_first:
-                return False
-            if other.date_last + slack < incident.date_first:
-                return False
-        if not dated:
+        if event.latest_first is None or event.earliest_last is None:
             return _recent(incident, reference)
-        return True
+        slack = dt.timedelta(days=1)
+        return (
+            incident.date_last + slack >= event.latest_first
+            and incident.date_first <= event.earliest_last + slack
+        )
     return True  # an undated mention may tell any event; its place and position decide
 
 
@@ -155,19 +191,20 @@ def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
         return False
     if _TOLL_UPDATE.search(incident.sentence):
         return False
-    tolls = {c.incident.killed for c in event.members} - {None}
-    return bool(tolls) and incident.killed not in tolls
+    return bool(event.tolls) and incident.killed not in event.tolls
 
 
 def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool:
     incident = candidate.incident
-    if any(c.incident.start == incident.start for c in event.members):
+    if incident.start in event.sentence_starts:
         return False  # two clauses of one sentence with triggers of their own: two events
-    if incident.type == "militant_presence" and incident.militants is not None:
-        # "6,500 in the country, up to 4,000 in three provinces": two claims, not one.
-        counts = {c.incident.militants for c in event.members} - {None}
-        if counts and incident.militants not in counts:
-            return False
+    if (
+        incident.type == "militant_presence"
+        and incident.militants is not None
+        and event.militant_counts
+        and incident.militants not in event.militant_counts
+    ):
+        return False  # "6,500 in the country, up to 4,000 in three provinces": two claims
     if _own_other_toll(event, candidate):
         return False
     return (
@@ -181,7 +218,7 @@ def _best_event(
     events: Sequence[_Event], candidate: Candidate, reference: dt.date
 ) -> _Event | None:
     """The compatible event this mention most likely continues: same region, then nearest."""
-    fitting = [e for e in events if _compatible(e, candidate, reference)]
+    fitting = [e for e in events[-RECENT_EVENTS:] if _compatible(e, candidate, reference)]
     if not fitting:
         return None
     mine = _admin1_of(candidate.incident)
@@ -199,7 +236,7 @@ def _antecedent(
     incident = candidate.incident
     earlier = [
         e
-        for e in events
+        for e in events[-RECENT_EVENTS:]
         if e.group == type_group(incident.type)
         and e.last_position() < incident.start
         and _dates_agree(e, incident, reference)
@@ -222,14 +259,14 @@ def merge_mentions(candidates: Sequence[Candidate], reference: dt.date) -> list[
         if home is None and candidate.anaphoric and not candidate.separate:
             home = _antecedent(events, candidate, reference)
         if home is None:
-            events.append(_Event([candidate]))
+            events.append(_Event.of(candidate))
         else:
-            home.members.append(candidate)
+            home.add(candidate)
     for candidate in ordered:
         if candidate.weak and not candidate.separate:
             home = _best_event(events, candidate, reference)
             if home is not None:
-                home.members.append(candidate)
+                home.add(candidate)
     return [_merged(event) for event in sorted(events, key=_first_position)]
 
 

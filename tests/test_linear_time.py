@@ -89,3 +89,21 @@ def test_storing_a_document_hashes_each_text_once(
         monkeypatch.setattr(MinHasher, "signature", original)
     # The new text only, whatever the incident count: a stored text's signature is read back.
     assert len(calls) == 1
+
+
+def test_merging_one_event_told_many_times_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each mention is checked against running summaries, never against every member."""
+    from geodata import coref
+
+    text = "Gunmen attacked a post in Kunduz on Monday, killing 4. " * 600
+    calls: list[int] = []
+    original = coref._admin1_of
+
+    def counting(incident: Any) -> Any:
+        calls.append(1)
+        return original(incident)
+
+    monkeypatch.setattr(coref, "_admin1_of", counting)
+    (event,) = extract_incidents("d", text, fake_mentions(text), DAY, DAY).incidents
+    assert len(event.evidence) == 600
+    assert len(calls) < 10 * 600  # per mention, not per pair of mentions (360,000)
