@@ -123,6 +123,12 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
             admin0["country"], admin0["name"], admin0["admin1_count"], strict=True
         )
     ]
+    admin1_names = {
+        rid: english if isinstance(english, str) and english.strip() else local
+        for rid, english, local in zip(
+            admin1["region_id"], admin1["name_en"], admin1["name"], strict=True
+        )
+    }
     border_props = [
         {
             "level": "border",
@@ -130,7 +136,8 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
             "countries": [a, b],
             "name": f"{names.get(a, a)}–{names.get(b, b)} border",
             "length_km": round(float(length), 1),
-            "regions": regions,
+            # Each touching region with its English name, not its id alone.
+            "regions": [{**r, "name": admin1_names.get(r["region_id"])} for r in regions],
         }
         for bid, a, b, length, regions in zip(
             borders["border_id"],

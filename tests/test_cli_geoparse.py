@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from geoparse_support import gazetteer_or_skip
 
+from geodata.boundaries import Boundaries
 from geodata.gazetteer import Gazetteer
 from service.cli import build_parser, main
 from service.cli_geoparse import parse_line, run
+from service.region_names import RegionNames
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,26 @@ def test_command_line_exit_codes(
 
 def test_missing_file_is_a_readable_error(gazetteer: Gazetteer, tmp_path: Path) -> None:
     assert main(["geoparse", str(tmp_path / "nope.jsonl")]) == 1
+
+
+def test_regions_come_with_names_and_points(
+    gazetteer: Gazetteer, real_boundaries: Boundaries
+) -> None:
+    boundaries = real_boundaries
+    names = RegionNames.from_boundaries(boundaries)
+    line = json.dumps(
+        {"id": "n1", "text": "Militants crossed into Badakhshan near the Tajik-Afghan border."}
+    ).encode()
+    out = io.StringIO()
+    assert run([line], gazetteer, out, names) == 0
+    record = json.loads(out.getvalue())
+    places = {p["id"]: p for p in record["places"]}
+    assert places["AFG-1760"]["name"] == "Badakhshan"
+    assert places["AFG"]["name"] == "Afghanistan"
+    assert places["AFG|TJK"]["name"] == "Afghanistan–Tajikistan border"
+    # The point lies inside the region it names.
+    badakhshan = boundaries.admin1.set_index("region_id").geometry["AFG-1760"]
+    lon, lat = places["AFG-1760"]["lon"], places["AFG-1760"]["lat"]
+    assert badakhshan.contains(shapely.Point(lon, lat))
+    mention = next(m for m in record["mentions"] if m["surface"] == "Badakhshan")
+    assert mention["name"] == "Badakhshan" and mention["lon"] == lon

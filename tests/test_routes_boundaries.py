@@ -105,6 +105,9 @@ def test_border_feature_in_any_order(client: TestClient, border_id: str) -> None
     assert 1100 <= props["length_km"] <= 1400
     afghan_side = {r["region_id"] for r in props["regions"] if r["country"] == "AFG"}
     assert {"AFG-1760", "AFG-1763", "AFG-1765"} <= afghan_side
+    names = {r["region_id"]: r["name"] for r in props["regions"]}
+    assert names["AFG-1760"] == "Badakhshan"
+    assert all(names.values())
 
 
 @pytest.mark.parametrize(
