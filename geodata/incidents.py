@@ -71,13 +71,15 @@ class Tables:
     irrealis: re.Pattern[str]
     actor_pattern: re.Pattern[str]  # every alias of every group, longest first
     actor_names: dict[str, str]  # normalised alias -> group name
-    weak_triggers: frozenset[str]  # death words: an incident only with an agent in sight
-    plural_triggers: frozenset[str]  # "attacks": an event only when placed, dated or counted
+    weak_triggers: WordList  # death words: an incident only with an agent in sight
+    plural_triggers: WordList  # "attacks": an event only when placed, dated or counted
     agent_cues: WordSet
     armed_cues: WordSet
     non_event: dict[str, WordSet]  # context -> its words (disaster, court, sport...)
     separate_event: WordSet
     presence_claims: WordSet
+    event_verbs: WordSet  # "exploded", "взорвался": a weapon word near one is an event
+    deadly_words: WordSet
 
     def find_actors(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, group name)`` of every armed-group alias in ``text``."""
@@ -126,13 +128,15 @@ def load_tables() -> Tables:
         irrealis,
         actor_pattern,
         names,
-        weak_triggers=frozenset(spec["weak_triggers"]),
-        plural_triggers=frozenset(spec["plural_triggers"]),
+        weak_triggers=WordList.of(spec["weak_triggers"]),
+        plural_triggers=WordList.of(spec["plural_triggers"]),
         agent_cues=_words(spec["agent_cues"]),
         armed_cues=_words(spec["armed_cues"]),
         non_event={kind: _words(words) for kind, words in spec["non_event"].items()},
         separate_event=_words(spec["separate_event"]),
         presence_claims=_words(spec["presence_claims"]),
+        event_verbs=_words(spec["event_verbs"]),
+        deadly_words=_words(spec["deadly_words"]),
     )
 
 
@@ -148,6 +152,21 @@ class WordSet:
 
     def search(self, text: str) -> bool:
         return self.pattern.search(text.lower()) is not None
+
+
+@dataclass(frozen=True)
+class WordList:
+    """Trigger words of one kind; ``word in words`` when the whole (lower-cased) word matches
+    an entry. Entries are patterns so that one stands for every inflected form ("погиб\\w*")."""
+
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, patterns: list[str]) -> WordList:
+        return cls(re.compile("|".join(f"(?:{p.lower()})" for p in patterns)))
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.pattern.fullmatch(word.lower()) is not None
 
 
 def _words(patterns: list[str]) -> WordSet:
@@ -178,7 +197,6 @@ _REFERS_BACK = re.compile(
     r"assault|ambush|raid|shooting|siege|massacre)\b",
     re.IGNORECASE,
 )
-_DEADLY = re.compile(r"\b(?:deadly|fatal|lethal|killed|killing|dead)\b", re.IGNORECASE)
 _CONFIDENCE_OF_TYPE = {
     "bombing": 0.9,
     "airstrike": 0.85,
@@ -365,18 +383,10 @@ def non_event_context(sentence: str, tables: Tables) -> str | None:
     return None
 
 
-#: Words around a trigger that make it a thing, not an event ("explosives were recovered").
-_EVENT_VERB = re.compile(
-    r"\b(?:explod\w*|detonat\w*|went off|blew up|blown up|hit|struck|ran over|killed|killing|"
-    r"wounded|injured|targeted|rammed|attacked)\b",
-    re.IGNORECASE,
-)
-
-
 def _is_equipment(tables: Tables, clause: str, start: int, end: int) -> bool:
     """ "Explosives, IEDs and suicide vests were seized": weapons found, no event happened."""
     window = clause[max(0, start - 60) : end + 60]
-    return tables.non_event["equipment"].search(window) and not _EVENT_VERB.search(window)
+    return tables.non_event["equipment"].search(window) and not tables.event_verbs.search(window)
 
 
 def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Candidate]:
@@ -425,7 +435,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             counted = [
                 q for q in harm if _clause_index(clauses, sentence.start + q.start) == clause_index
             ]
-        incident = _make(context, len(candidates), incident_type, match, counted)
+        incident = _make(context, tables, len(candidates), incident_type, match, counted)
         word = match.group(0).lower()
         plural, death_word = word in tables.plural_triggers, _is_weak_trigger(tables, word)
         if (
@@ -508,7 +518,7 @@ def _presence_candidates(
     candidates: list[Candidate] = []
     for start, end, numbers in anchors:
         anchor = _SpanMatch(text, start, end)
-        incident = _make(context, len(candidates) + 100, incident_type, anchor, numbers)
+        incident = _make(context, tables, len(candidates) + 100, incident_type, anchor, numbers)
         candidates.append(Candidate(incident, headline=context.headline))
     return candidates
 
@@ -572,6 +582,7 @@ class _SentenceContext:
 
 def _make(
     context: _SentenceContext,
+    tables: Tables,
     serial: int,
     incident_type: IncidentType,
     match: re.Match[str] | _SpanMatch,
@@ -614,7 +625,7 @@ def _make(
         wounded=counts.get("wounded"),
         hostages=counts.get("hostages"),
         militants=counts.get("militants"),
-        deadly=bool(counts.get("killed")) or bool(_DEADLY.search(clause.text)),
+        deadly=bool(counts.get("killed")) or tables.deadly_words.search(clause.text),
         approximate=approximate,
         actors=context.actors,
         date=when.midpoint if when else (published or reference),

@@ -47,6 +47,59 @@ _UNITS = {
     "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+
+def _russian_forms(table: dict[str, tuple[int, tuple[str, ...]]]) -> dict[str, int]:
+    """Every case form of Russian numerals: stem + each ending, mapped to the value."""
+    return {stem + ending: value for stem, (value, endings) in table.items() for ending in endings}
+
+
+#: Russian numerals in their case forms ("пять", "пяти", "пятью") and collectives ("пятеро").
+_RU_UNITS = _russian_forms(
+    {
+        "од": (1, ("ин", "на", "но", "ного", "ному", "ним", "ном", "ной", "ну")),
+        "дв": (2, ("а", "е", "ух", "ум", "умя", "ое", "оих", "оим")),
+        "тр": (3, ("и", "ех", "ёх", "ем", "ём", "емя", "ое", "оих", "оим")),
+        "четыр": (4, ("е", "ех", "ёх", "ем", "ём", "ьмя")),
+        "четвер": (4, ("о", "ых", "ым")),
+        "пят": (5, ("ь", "и", "ью", "еро", "ерых")),
+        "шест": (6, ("ь", "и", "ью", "еро", "ерых")),
+        "сем": (7, ("ь", "и", "ью", "еро", "ерых")),
+        "вос": (8, ("емь", "ьми", "емью", "ьмью")),
+        "восьмер": (8, ("о", "ых")),
+        "девят": (9, ("ь", "и", "ью", "еро", "ерых")),
+        "десят": (10, ("ь", "и", "ью", "еро", "ерых")),
+        "одиннадцат": (11, ("ь", "и", "ью")),
+        "двенадцат": (12, ("ь", "и", "ью")),
+        "тринадцат": (13, ("ь", "и", "ью")),
+        "четырнадцат": (14, ("ь", "и", "ью")),
+        "пятнадцат": (15, ("ь", "и", "ью")),
+        "шестнадцат": (16, ("ь", "и", "ью")),
+        "семнадцат": (17, ("ь", "и", "ью")),
+        "восемнадцат": (18, ("ь", "и", "ью")),
+        "девятнадцат": (19, ("ь", "и", "ью")),
+        "двадцат": (20, ("ь", "и", "ью")),
+        "тридцат": (30, ("ь", "и", "ью")),
+        "сорок": (40, ("", "а")),
+        "пятьдесят": (50, ("",)),
+        "пятидесяти": (50, ("",)),
+        "шестьдесят": (60, ("",)),
+        "шестидесяти": (60, ("",)),
+        "семьдесят": (70, ("",)),
+        "семидесяти": (70, ("",)),
+        "восемьдесят": (80, ("",)),
+        "восьмидесяти": (80, ("",)),
+        "девяност": (90, ("о", "а")),
+        "ст": (100, ("о", "а")),
+        "двест": (200, ("и",)),
+        "двухсот": (200, ("",)),
+        "трист": (300, ("а",)),
+        "пятьсот": (500, ("",)),
+    }
+)
+_RU_SCALES = _russian_forms(
+    {"тысяч": (1000, ("а", "и", "у", "ей", "ами", "")), "миллион": (1_000_000, ("", "а", "ов"))}
+)
 #: Vague quantities: the lowest reading a careful analyst would defend.
 _VAGUE = {
     "several hundred": 300,
@@ -62,6 +115,19 @@ _VAGUE = {
     "hundreds": 200,
     "thousands": 2000,
     "tens of thousands": 20000,
+    "несколько": 3,
+    "нескольких": 3,
+    "несколькими": 3,
+    "десятки": 24,
+    "десятков": 24,
+    "десятками": 24,
+    "сотни": 200,
+    "сотен": 200,
+    "сотнями": 200,
+    "тысячи": 2000,
+    "тысяч": 2000,
+    "десятки тысяч": 20000,
+    "десятков тысяч": 20000,
 }
 
 _WORD_NUMBER = (
@@ -71,14 +137,17 @@ _WORD_NUMBER = (
     + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k not in ("a", "an"))
     + r"))?(?:\s+(?:hundred|thousand|million))?)"
 )
-_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s+(?:thousand|million))?"
+_RU_WORDS = "|".join(sorted({**_RU_UNITS, **_RU_SCALES}, key=len, reverse=True))
+_RU_NUMBER = rf"(?:(?:{_RU_WORDS})(?:\s+(?:{_RU_WORDS}))*)"
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s+(?:thousand|million|тыс\.|тысяч\w*|млн\.?))?"
 _VAGUE_RE = "|".join(re.escape(k) for k in sorted(_VAGUE, key=len, reverse=True))
 _HEDGE = (
     r"(?P<hedge>up to|at least|more than|over|about|around|nearly|almost|some|roughly|"
-    r"approximately|as many as)\s+"
+    r"approximately|as many as|около|более|свыше|почти|порядка|примерно|не менее|не более|"
+    r"по меньшей мере|по крайней мере|как минимум|до|ещё|еще)\s+"
 )
 NUMBER_RE = re.compile(
-    rf"(?<![\w.,])(?:{_HEDGE})?(?P<number>{_VAGUE_RE}|{_DIGITS}|{_WORD_NUMBER})"
+    rf"(?<![\w.,])(?:{_HEDGE})?(?P<number>{_VAGUE_RE}|{_DIGITS}|{_WORD_NUMBER}|{_RU_NUMBER})"
     rf"(?:\s*(?:-|–|to)\s*(?P<upper>{_DIGITS}))?(?![\w,]*\d)",
     re.IGNORECASE,
 )
@@ -87,23 +156,33 @@ NUMBER_RE = re.compile(
 #: which is neither a death toll nor a count of the wounded.
 _COMBINED = re.compile(
     r"^[^;.!?]{0,40}?\b(?:(?:killed|dead|died)\s+(?:and|or)\s+(?:injured|wounded|hurt)|"
-    r"(?:injured|wounded)\s+(?:and|or)\s+(?:killed|dead)|casualties)\b",
+    r"(?:injured|wounded)\s+(?:and|or)\s+(?:killed|dead)|casualties|"
+    r"(?:погибл\w*|убит\w*)\s+(?:и|или)\s+(?:ранен\w*|пострадал\w*)|"
+    r"(?:ранен\w*|пострадавш\w*)\s+(?:и|или)\s+(?:погибш\w*|убит\w*))\b",
     re.IGNORECASE,
 )
 _KILLED = re.compile(
     r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
     r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|lost their lives|"
-    r"neutrali[sz]ed|eliminated)\b",
+    r"neutrali[sz]ed|eliminated|погиб\w*|убит\w*|убил\w*|убьют|гибел\w*|жертв\w*|скончал\w*|"
+    r"мертв\w*|уничтожен\w*|уничтожил\w*|ликвидирова\w*|нейтрализова\w*|застрел\w*|"
+    r"расстрел\w*|казн[её]н\w*|унес\w* жизн\w*|тел(?:а|о)\b)\b",
     re.IGNORECASE,
 )
-_WOUNDED = re.compile(r"\b(?:wounded|wounding|injured|injuring|injuries|hurt)\b", re.IGNORECASE)
+_WOUNDED = re.compile(
+    r"\b(?:wounded|wounding|injured|injuring|injuries|hurt|ранен\w*|ранил\w*|ранения|"
+    r"пострадал\w*|пострадавш\w*|травм\w*|госпитализир\w*)\b",
+    re.IGNORECASE,
+)
 _HOSTAGES = re.compile(
-    r"\b(?:hostages?|kidnapped|kidnapping|abducted|abducting|captives?|held captive)\b",
+    r"\b(?:hostages?|kidnapped|kidnapping|abducted|abducting|captives?|held captive|"
+    r"заложник\w*|похищен\w*|похитил\w*|в плен\w*)\b",
     re.IGNORECASE,
 )
 _MILITANTS = re.compile(
     r"\b(?:militants?|fighters?|insurgents?|terrorists?|jihadists?|gunmen|rebels?|"
-    r"extremists?|members)\b",
+    r"extremists?|members|боевик\w*|террорист\w*|повстанц\w*|экстремист\w*|джихадист\w*|"
+    r"талиб\w*|бандит\w*)\b",
     re.IGNORECASE,
 )
 #: Verbs that, right after a bare number, mean "this many fighters are there".
@@ -113,11 +192,24 @@ _PRESENCE_VERBS = re.compile(
 )
 _AFTER_VERB_KILLED = re.compile(
     r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit)|"
-    r"(?:claimed|claiming|took|taking|cost|costing) the lives of)\s*$",
+    r"(?:claimed|claiming|took|taking|cost|costing) the lives of|"
+    r"погибл\w*|погиб|убиты|убито|убили|убив|застрелил\w*|уничтожен\w*|уничтожил\w*|"
+    r"ликвидирован\w*|ликвидировал\w*|нейтрализова\w*|скончал\w*|унес\w*\s+жизн\w*|"
+    r"жертвами\s+(?:стал\w*|явил\w*)|(?:погибш\w*|жертв)\b[^.;]{0,40}?"
+    r"(?:увеличил\w*|возросл\w*|выросл\w*|достиг\w*|составил\w*|составляет)(?:\s+до)?)\s*$",
     re.IGNORECASE,
 )
-_AFTER_VERB_WOUNDED = re.compile(r"\b(?:wounding|injuring|wounded|injured)\s*$", re.IGNORECASE)
-_AFTER_VERB_HOSTAGE = re.compile(r"\b(?:kidnapping|kidnapped|abducting|abducted|seized)\s*$")
+_AFTER_VERB_WOUNDED = re.compile(
+    r"\b(?:wounding|injuring|wounded|injured|ранены|ранено|ранен|ранил\w*|ранив|"
+    r"пострадали|пострадало|госпитализирован\w*|ранения\s+получил\w*|"
+    r"(?:ранен\w*|пострадавш\w*)\b[^.;]{0,40}?(?:увеличил\w*|возросл\w*|выросл\w*|"
+    r"достиг\w*|составил\w*|составляет)(?:\s+до)?)\s*$",
+    re.IGNORECASE,
+)
+_AFTER_VERB_HOSTAGE = re.compile(
+    r"\b(?:kidnapping|kidnapped|abducting|abducted|seized|похитили|похищены|похищено|"
+    r"захватили|взяли в заложники|в заложниках оказал\w*)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -147,19 +239,28 @@ def parse_number(text: str) -> tuple[int, bool] | None:
         return None
     if raw in _VAGUE:
         return _VAGUE[raw], True
-    digits = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s+(thousand|million))?", raw)
+    digits = re.fullmatch(
+        r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s+(thousand|million|тыс\.|тысяч\w*|млн\.?))?",
+        raw,
+    )
     if digits:
         whole = float(digits.group(1).replace(",", "") + "." + (digits.group(2) or "0"))
-        scale = _SCALES.get(digits.group(3) or "", 1)
+        scale_word = digits.group(3) or ""
+        if scale_word.startswith("тыс"):
+            scale_word = "thousand"
+        elif scale_word.startswith("млн"):
+            scale_word = "million"
+        scale = _SCALES.get(scale_word, 1)
         return round(whole * scale), False
     total = 0
     current = 0
     for token in re.split(r"[\s-]+", raw):
-        if token in _UNITS:
-            current += _UNITS[token]
-        elif token in _SCALES:
-            current = max(current, 1) * _SCALES[token]
-            if _SCALES[token] >= 1000:
+        if token in _UNITS or token in _RU_UNITS:
+            current += _UNITS.get(token) or _RU_UNITS[token]
+        elif token in _SCALES or token in _RU_SCALES:
+            scale = _SCALES.get(token) or _RU_SCALES[token]
+            current = max(current, 1) * scale
+            if scale >= 1000:
                 total += current
                 current = 0
         else:
@@ -221,14 +322,17 @@ _ONE_PERSON = re.compile(
 )
 #: A count of a part of the victims already counted: "including two police", "six of them".
 _SUBSET_BEFORE = re.compile(
-    r"(?:\bincluding|\bamong them|\bamong whom|\bof whom|\bincluded|\bsuch as)\s+"
+    r"(?:\bincluding|\bamong them|\bamong whom|\bof whom|\bincluded|\bsuch as|"
+    r"\bв том числе|\bсреди них|\bиз них|\bсреди которых)\s+"
     r"(?:at least\s+|some\s+|about\s+)?$",
     re.IGNORECASE,
 )
 _SUBSET_AFTER = re.compile(r"^\s+of (?:them|whom|those)\b", re.IGNORECASE)
-_SUBSET_IN_GAP = re.compile(r"\b(?:including|among them|among whom|of whom|such as)\b", re.I)
+_SUBSET_IN_GAP = re.compile(
+    r"\b(?:including|among them|among whom|of whom|such as|в том числе|среди них|из них)\b", re.I
+)
 #: "four soldiers and two civilians": the second count shares the first one's verb.
-_AND_BEFORE = re.compile(r"(?:\band|,)\s+(?:another\s+|other\s+)?$", re.IGNORECASE)
+_AND_BEFORE = re.compile(r"(?:\band|\bи|,)\s+(?:another\s+|other\s+|ещё\s+|еще\s+)?$", re.I)
 #: Greatest distance, in characters, from one count to the next in a coordinated list.
 COORDINATION_CHARS = 60
 
@@ -290,6 +394,10 @@ def find_quantities(text: str) -> list[Quantity]:
             "some",
             "roughly",
             "approximately",
+            "около",
+            "почти",
+            "порядка",
+            "примерно",
         }
         found.append(
             Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
@@ -393,13 +501,17 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\d[-/.:]|\b(?:aged?|age of|No\.|number|Brigade|Division|Regiment|Battalion|Corps|"
     r"Route|Highway|Road|Street|Block|Sector|Zone|Phase|Article|Section|Chapter|Flight|Gate|"
     r"Camp|District|Unit|Squad|Platoon|Company|Level|Grade|Class|Page|Room|Ward|"
-    r"Resolution)\s*)$",
+    r"Resolution|№|номер\w*|бригад\w*|дивизи\w*|полк\w*|батальон\w*|рот\w*|статьи|статья|"
+    r"част\w*|участ\w*)\s*)$",
     re.IGNORECASE,
 )
 _NOT_A_COUNT_AFTER = re.compile(
     r"^(?:[-/.:]\d|\s*(?:-|\s)?(?:years?|yrs?)[- ]old\b|\s*(?:a\.?m\.?|p\.?m\.?|GMT|UTC|"
     r"hours?\b|o'clock|km|kilometres?|kilometers?|miles?|kg|kilos?|percent|per cent|%|"
-    r"years?\b|months?\b|weeks?\b|days?\b|minutes?\b))",
+    r"years?\b|months?\b|weeks?\b|days?\b|minutes?\b|лет\b|год\w*|месяц\w*|недел\w*|"
+    r"дн\w*|сут\w*|час\w*|минут\w*|км\b|километр\w*|метр\w*|процент\w*|кг\b|"
+    r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+    r"-?(?:летн\w*|го|й|я|е)\b))",
     re.IGNORECASE,
 )
 

@@ -50,8 +50,25 @@ _ABBREVIATIONS = {
     "jr",
     "sr",
     "d.c",
+    # Russian: год/город, годы, улица, область, посёлок, имени, человек, тысяч, млн, то есть
+    "г",
+    "гг",
+    "ул",
+    "обл",
+    "пос",
+    "им",
+    "чел",
+    "тыс",
+    "млн",
+    "млрд",
+    "т.е",
+    "т.д",
+    "т.п",
+    "др",
 }
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ])|\n\s*\n|\n(?=\s*[A-Z])")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"'”’»)]*\s+(?=[\"'“‘«(]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])|\n\s*\n|\n(?=\s*[A-ZА-ЯЁ])"
+)
 _CLAUSE_BREAK = re.compile(
     r";|,\s+(?:as well as|while|whereas|but|with|and also|and that)\s+|\s+as well as\s+|"
     # "..., two days after gunmen raided a post in Y": a second event told in the same sentence.

@@ -17,7 +17,36 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_ENGLISH_WEEKDAY_RE = "|".join(_WEEKDAYS)
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Russian months: genitive after a day ("28 ноября"), prepositional after "в" ("в ноябре").
+_RU_MONTH_STEMS = (
+    "январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр",
+    "ноябр", "декабр",
+)  # fmt: skip
+_RU_GENITIVE = {
+    stem + ("а" if stem in ("март", "август") else "я"): i
+    for i, stem in enumerate(_RU_MONTH_STEMS, start=1)
+}
+_RU_PREPOSITIONAL = {stem + "е": i for i, stem in enumerate(_RU_MONTH_STEMS, start=1)}
+_RU_NOMINATIVE = {
+    "январь": 1, "февраль": 2, "март": 3, "апрель": 4, "май": 5, "июнь": 6, "июль": 7,
+    "август": 8, "сентябрь": 9, "октябрь": 10, "ноябрь": 11, "декабрь": 12,
+}  # fmt: skip
+_RU_GEN_RE = "|".join(sorted(_RU_GENITIVE, key=len, reverse=True))
+_RU_PREP_RE = "|".join(sorted(_RU_PREPOSITIONAL, key=len, reverse=True))
+_RU_WEEKDAYS = {
+    "понедельник": 0, "вторник": 1, "среду": 2, "четверг": 3, "пятницу": 4, "субботу": 5,
+    "воскресенье": 6,
+}  # fmt: skip
+#: Russian relative words, read as the English ones the resolver knows.
+_RELATIVE_WORDS = {
+    "прошлом": "last", "прошлого": "last", "прошлой": "last", "минувшем": "last",
+    "минувшей": "last", "минувшего": "last", "этом": "this", "этой": "this", "текущем": "this",
+    "текущей": "this", "нынешнем": "this",
+}  # fmt: skip
+_PART_WORDS = {"начале": "early", "середине": "mid", "конце": "late"}
+_YEAR_WORD = r"(?:\s*(?:года?|г\.))?"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -55,7 +84,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("relative_week", re.compile(r"\b(?P<rel>last|this|past)\s+week\b", re.I)),
     ("relative_month", re.compile(r"\b(?P<rel>last|this|past)\s+month\b", re.I)),
     ("yesterday", re.compile(r"\b(?P<word>yesterday|today|tonight|overnight)\b", re.I)),
-    ("weekday", re.compile(r"\b(?:on|last)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)),
+    ("weekday", re.compile(r"\b(?:on|last)\s+(?P<weekday>" + _ENGLISH_WEEKDAY_RE + r")\b", re.I)),
     (
         "in_month",
         re.compile(rf"\b(?:in|during|since|by)\s+(?P<month>{_MONTH_RE})\b(?!\s+\d)", re.I),
@@ -67,6 +96,49 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+
+# Russian: the same kinds, resolved by the same code.
+_PATTERNS += [
+    (
+        "day_month_year",
+        re.compile(
+            rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_RU_GEN_RE})\s+(?P<year>(?:19|20)\d\d){_YEAR_WORD}",
+            re.I,
+        ),
+    ),
+    (
+        "month_year",
+        re.compile(
+            rf"\b(?:в|во)\s+(?P<month>{_RU_PREP_RE})\s+(?P<year>(?:19|20)\d\d){_YEAR_WORD}", re.I
+        ),
+    ),
+    (
+        "part_year",
+        re.compile(
+            r"\b(?:в\s+)?(?P<part>начале|середине|конце)\s+(?P<year>(?:19|20)\d\d)\s+года\b", re.I
+        ),
+    ),
+    ("month_day", re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_RU_GEN_RE})\b(?!\s+\d)", re.I)),
+    (
+        "relative_year",
+        re.compile(r"\b(?:в\s+)?(?P<rel>прошлом|минувшем|этом|текущем|нынешнем)\s+году\b", re.I),
+    ),
+    ("relative_week", re.compile(r"\b(?:на\s+)?(?P<rel>прошлой|минувшей|этой)\s+неделе\b", re.I)),
+    ("relative_month", re.compile(r"\b(?:в\s+)?(?P<rel>прошлом|минувшем|этом)\s+месяце\b", re.I)),
+    ("yesterday", re.compile(r"\b(?P<word>вчера|сегодня|накануне|этой ночью)\b", re.I)),
+    (
+        "weekday",
+        re.compile(r"\b(?:в|во)\s+(?P<weekday>" + "|".join(_RU_WEEKDAYS) + r")\b", re.I),
+    ),
+    ("in_month", re.compile(rf"\b(?:в|во)\s+(?P<month>{_RU_PREP_RE})\b(?!\s+\d)", re.I)),
+    ("year", re.compile(r"\b(?:в|с|к)\s+(?P<year>(?:19|20)\d\d)\s*(?:году|года|г\.)", re.I)),
+]
+_MONTHS.update(_RU_GENITIVE)
+_MONTHS.update(_RU_PREPOSITIONAL)
+_MONTHS.update(_RU_NOMINATIVE)
+_WEEKDAYS.update(_RU_WEEKDAYS)
+_YESTERDAY_WORDS = frozenset({"yesterday", "вчера", "накануне"})
 
 
 @dataclass(frozen=True)
@@ -114,6 +186,10 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def _resolve(kind: str, match: re.Match[str], anchor: date) -> tuple[date, date] | None:
     groups = {k: v for k, v in match.groupdict().items() if v is not None}
+    if "rel" in groups:
+        groups["rel"] = _RELATIVE_WORDS.get(groups["rel"].lower(), groups["rel"])
+    if "part" in groups:
+        groups["part"] = _PART_WORDS.get(groups["part"].lower(), groups["part"])
     month = _MONTHS.get(groups.get("month", "").lower().rstrip(".")) if "month" in groups else None
     if kind == "iso":
         month = int(groups["month"])
@@ -150,7 +226,7 @@ def _resolve(kind: str, match: re.Match[str], anchor: date) -> tuple[date, date]
         first = anchor.replace(day=1) - timedelta(days=1)
         return _month_span(first.year, first.month)
     if kind == "yesterday":
-        back = 1 if groups["word"].lower() == "yesterday" else 0
+        back = 1 if groups["word"].lower() in _YESTERDAY_WORDS else 0
         day = anchor - timedelta(days=back)
         return day, day
     if kind == "weekday":

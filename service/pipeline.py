@@ -1,7 +1,7 @@
-"""Text in, everything riskmap reads out of it: mentions, roles and incidents.
+"""Text in, everything riskmap reads out of it: language, mentions, roles and incidents.
 
-The one place the pure steps are chained (geoparse, then incidents), so the API, the CLI and the
-benchmarks read a document the same way.
+The one place the pure steps are chained (language, geoparse, then incidents), so the API, the
+CLI and the benchmarks read a document the same way.
 """
 
 from __future__ import annotations
@@ -12,16 +12,25 @@ from dataclasses import dataclass
 from geodata.gazetteer import Gazetteer
 from geodata.geoparse import Mention, geoparse
 from geodata.incidents import DocumentReading, extract_incidents
+from geodata.language import document_language, is_supported
+from geodata.roles import assign_roles, focus_country
+from geodata.text import split_sentences
 from service.storage import NewDocument, document_id
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One document read: its id, the place mentions and the incidents with their roles."""
+    """One document read: its id, language, the place mentions and the incidents with roles.
+
+    ``incidents_extracted`` is False when the language has no incident tables: the document
+    then has places but no incidents, and the API says why rather than showing a silent zero.
+    """
 
     doc_id: str
     mentions: list[Mention]
     incidents: DocumentReading
+    language: str | None = None
+    incidents_extracted: bool = True
 
 
 class Reader:
@@ -31,9 +40,18 @@ class Reader:
         self.gazetteer = gazetteer
 
     def read(self, document: NewDocument, today: dt.date | None = None) -> Reading:
-        """Geoparse and extract incidents; relative dates anchor on ``published`` or today."""
+        """Geoparse and extract incidents; relative dates anchor on ``published`` or today.
+
+        The language is the client's (``document.language``) or else detected; incidents are
+        read only in a supported language.
+        """
         doc_id = document_id(document.text)
+        language = document_language(document.language, document.text)
         mentions = geoparse(document.text, self.gazetteer)
+        if not is_supported(language):
+            roles = assign_roles(document.text, mentions, split_sentences(document.text))
+            empty = DocumentReading(doc_id, (), tuple(roles), focus_country(mentions))
+            return Reading(doc_id, mentions, empty, language, incidents_extracted=False)
         anchor = today or dt.datetime.now(dt.UTC).date()
         reading = extract_incidents(doc_id, document.text, mentions, document.published, anchor)
-        return Reading(doc_id, mentions, reading)
+        return Reading(doc_id, mentions, reading, language)

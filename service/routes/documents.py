@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geodata.errors import GeodataError, NotFound
+from geodata.language import is_supported, normalise_language, unsupported_note
 from service.dependencies import (
     get_ingest_workers,
     get_reader,
@@ -245,16 +247,30 @@ def read_and_store(
             raise UnreadableDocument(
                 f"{position}: the text could not be read ({type(exc).__name__}); nothing stored"
             ) from exc
+    # The stored language is the one the document was read in (declared or detected).
     results = store.ingest_many(
-        [(new, r.mentions, r.incidents) for new, r in zip(new_documents, readings, strict=True)]
+        [
+            (replace(new, language=r.language), r.mentions, r.incidents)
+            for new, r in zip(new_documents, readings, strict=True)
+        ]
     )
     return list(zip(readings, results, strict=True))
+
+
+def _language_fields(language: str | None, extracted: bool) -> dict[str, Any]:
+    """The language a document was read in and, when it has no incident tables, why the
+    document has no incidents (never a silent zero)."""
+    fields: dict[str, Any] = {"language": language, "incidents_extracted": extracted}
+    if not extracted:
+        fields["note"] = unsupported_note(language)
+    return fields
 
 
 def _document_body(reading: Reading, result: IngestResult) -> dict[str, Any]:
     return {
         "id": result.id,
         "created": result.created,
+        **_language_fields(reading.language, reading.incidents_extracted),
         "mentions": [
             {**m.as_dict(), "role": r.role}
             for m, r in zip(reading.mentions, reading.incidents.roles, strict=True)
@@ -370,6 +386,7 @@ def _item_result(index: int, reading: Reading, result: IngestResult) -> dict[str
         "id": result.id,
         "mentions": len(reading.mentions),
         "incidents": len(reading.incidents.incidents),
+        **_language_fields(reading.language, reading.incidents_extracted),
     }
 
 
@@ -404,4 +421,7 @@ def get_document(doc_id: str, store: Annotated[Store, Depends(get_store)]) -> di
     record = store.document(doc_id)
     if record is None:
         raise NotFound(f"no document {doc_id!r}")
-    return record
+    language = normalise_language(record.get("language"))
+    # Rows stored before languages were recorded have none; their incidents were read.
+    extracted = is_supported(language) or (language is None and bool(record["incidents"]))
+    return {**record, **_language_fields(language, extracted)}
