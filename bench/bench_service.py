@@ -6,7 +6,12 @@ boundary cache) is loaded by a concurrent httpx client for a few seconds per end
 - ``/health``: the server's own ceiling (no data work), so the ratio of every other row to it
   shows how far an endpoint is from what uvicorn + this client can do at all;
 - ``/regions?country=AFG``: 32 scored admin-1 regions;
-- ``/regions``: the whole world's admin-1 layer (4,576 features), gzip as browsers ask.
+- ``/regions``: the whole world's admin-1 layer (4,576 features), gzip as browsers ask;
+- ``/maps/risk?level=admin1`` and a 1,000-item OGC page: the largest bodies, sent as kept.
+
+Bodies are read as they arrive (``iter_raw``: not decompressed), as a browser's network stack
+would count them. The server's resident memory is printed idle (started, nothing asked) and
+after the load, against the bars of issue 13 (600 MB idle, 900 MB after).
 
 Ingest: distinct synthetic articles posted to ``POST /documents`` by several clients, then the
 same number written to a JSON Lines file and read by ``riskmap ingest`` (wall time including
@@ -29,6 +34,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,9 +46,14 @@ INGEST_DOCS = 200
 PLACES = ["Kandahar", "Kabul", "Herat", "Kunduz", "Peshawar", "Quetta", "Mosul", "Gao"]
 ENDPOINTS = [
     ("/health", "health (server ceiling)"),
+    ("/", "landing page"),
     ("/regions?country=AFG", "regions country=AFG"),
     ("/regions", "regions world admin-1"),
+    ("/maps/risk?level=admin1", "map page world admin-1"),
+    ("/collections/admin1/items?limit=1000", "OGC items limit=1000"),
 ]
+RSS_IDLE_BAR_MB = 600
+RSS_LOADED_BAR_MB = 900
 
 
 def article(i: int) -> dict[str, str]:
@@ -70,14 +81,28 @@ def _env(database: Path) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running server: where it answers and its process (for its memory)."""
+
+    url: str
+    pid: int
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (``ps``: Linux and macOS alike)."""
+    out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
+    return int(out.stdout.strip() or 0) / 1024
+
+
 @contextmanager
-def server(database: Path) -> Iterator[str]:
-    """``riskmap serve`` in its own process (as deployed), stopped afterwards."""
+def server(database: Path, root: Path = ROOT) -> Iterator[Served]:
+    """``riskmap serve`` of the checkout at ``root`` in its own process, stopped afterwards."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=_env(database),
-        cwd=ROOT,
+        env={**_env(database), "PYTHONPATH": str(root)},
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -95,7 +120,7 @@ def server(database: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("riskmap serve did not start")
             time.sleep(0.1)
-        yield url
+        yield Served(url, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -116,10 +141,13 @@ def load(url: str, seconds: float, clients: int) -> tuple[float, list[float], in
         with httpx.Client(timeout=60, headers={"Accept-Encoding": "gzip"}) as client:
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                response = client.get(url)
+                received = 0
+                with client.stream("GET", url) as response:
+                    for chunk in response.iter_raw():
+                        received += len(chunk)
                 mine.append(time.perf_counter() - started)
                 bad += response.status_code != 200
-                size = int(response.headers.get("content-length", len(response.content)))
+                size = received
         with lock:
             latencies.extend(mine)
             errors += bad
@@ -185,13 +213,16 @@ def main() -> int:
     print(f"CPUs: {os.cpu_count()}, clients: {CLIENTS}, {SECONDS:.0f} s per endpoint")
     with tempfile.TemporaryDirectory(prefix="riskmap-bench-") as tmp:
         workdir = Path(tmp)
-        with server(workdir / "api.sqlite3") as url:
+        with server(workdir / "api.sqlite3") as served:
+            url = served.url
+            idle_mb = rss_mb(served.pid)
             api_rate = ingest_api(url, INGEST_DOCS, clients=4)
             rows = []
             for path, label in ENDPOINTS:
                 httpx.get(url + path, timeout=120)  # warm the score and feature caches
                 rate, latencies, errors, size = load(url + path, SECONDS, CLIENTS)
                 rows.append((label, rate, latencies, errors, size))
+            loaded_mb = rss_mb(served.pid)
         cli_wall, cli_steady, summary = ingest_cli(workdir, INGEST_DOCS)
 
     health_rate = rows[0][1]
@@ -212,6 +243,9 @@ def main() -> int:
     print(f"{'CLI  riskmap ingest, wall incl. start-up':<40}{cli_wall:>9.1f}")
     print(f"{'CLI  riskmap ingest, as reported':<40}{cli_steady:>9.1f}")
     print(f"({INGEST_DOCS} distinct articles each; CLI said: {summary})")
+    print()
+    print(f"server RSS idle:            {idle_mb:7.0f} MB  (bar <= {RSS_IDLE_BAR_MB} MB)")
+    print(f"server RSS after the load:  {loaded_mb:7.0f} MB  (bar <= {RSS_LOADED_BAR_MB} MB)")
     return 1 if any(row[3] for row in rows) else 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,10 @@ class ScoreBoard:
         )
         self._records: tuple[str, dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]
         self._records = ("", {}, {})
+        # The events and mentions of the latest data version, read once for all its windows
+        # (a map page scores eight windows; each read both tables again).
+        self._frames: tuple[str, pd.DataFrame, pd.DataFrame] | None = None
+        self._frames_lock = threading.Lock()
 
     def _load_records(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
         """Incident reports by id and by event cluster, reloaded when the data changes."""
@@ -179,16 +184,18 @@ class ScoreBoard:
         """Every stored event, with the place mentions that tie events to borders."""
         return events_frame(self.store.events(), self.store.place_spans())
 
+    def _inputs(self, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The events and mention frames of ``version`` (scoring never modifies them)."""
+        with self._frames_lock:
+            if self._frames is None or self._frames[0] != version:
+                self._frames = (version, self._events(), self.store.mention_frame())
+            return self._frames[1], self._frames[2]
+
     def _scored(self, version: str, since: dt.date | None, until: dt.date) -> ScoreTable:
         """Score the window and the one before it (for ``score_change``)."""
-        events = self._events()
+        events, mentions = self._inputs(version)
         frame = score_regions(
-            events,
-            self.index,
-            self.weights,
-            until=until,
-            since=since,
-            mentions=self.store.mention_frame(),
+            events, self.index, self.weights, until=until, since=since, mentions=mentions
         )
         previous = previous_window(since, until, self.weights.change_days)
         before = score_regions(

@@ -107,3 +107,22 @@ def test_merging_one_event_told_many_times_is_linear(monkeypatch: pytest.MonkeyP
     (event,) = extract_incidents("d", text, fake_mentions(text), DAY, DAY).incidents
     assert len(event.evidence) == 600
     assert len(calls) < 10 * 600  # per mention, not per pair of mentions (360,000)
+
+
+def test_geoparse_pauses_the_cyclic_collector_and_restores_it() -> None:
+    """Mentions are built with the collector paused (linear on huge texts), then it is back."""
+    import gc
+
+    from geodata import geoparse as geoparse_module
+
+    seen: list[bool] = []
+    with geoparse_module._cyclic_gc_paused():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with geoparse_module._cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: the caller's choice is kept
+    finally:
+        gc.enable()
