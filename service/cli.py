@@ -8,6 +8,7 @@ non-zero exit.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -143,22 +144,57 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="riskmap", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def riskmap_version() -> str:
+    """The installed package's version (the checkout's pyproject when run from source)."""
+    try:
+        return importlib.metadata.version("riskmap")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
-    data = commands.add_parser("data", help="boundary data")
-    data_commands = data.add_subparsers(dest="data_command", required=True)
-    build = data_commands.add_parser("build", help="build the boundary cache (idempotent)")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="riskmap",
+        description="Geocode news articles, score the threat per region and border, and serve "
+        "or draw the maps. Settings come from RISKMAP_ environment variables (see the README).",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"riskmap {riskmap_version()}",
+        help="print the version and exit",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = commands.add_parser(
+        "data", help="build or describe the boundary data", description="Boundary data."
+    )
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
+    build = data_commands.add_parser(
+        "build",
+        help="build the boundary cache and gazetteer (idempotent)",
+        description="Build (or check) the boundary cache and the gazetteer, then check which "
+        "geoparser runs.",
+    )
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
     build.set_defaults(handler=_cmd_data_build)
-    info = data_commands.add_parser("info", help="what boundary data is cached")
+    info = data_commands.add_parser(
+        "info", help="what boundary data is cached", description="What boundary data is cached."
+    )
     info.add_argument("--json", action="store_true", help="machine-readable output")
     info.set_defaults(handler=_cmd_data_info)
 
-    serve = commands.add_parser("serve", help="serve the API and maps")
-    serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API and maps",
+        description="Serve the HTTP API, the OGC API - Features and the map pages.",
+    )
+    serve.add_argument(
+        "--host", default=None, help="address to listen on (default RISKMAP_HOST, 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default RISKMAP_PORT, 8000)"
+    )
     serve.set_defaults(handler=_cmd_serve)
 
     cli_ingest.register(commands)

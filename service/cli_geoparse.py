@@ -29,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "geoparse",
         help="geocode place mentions in JSON Lines articles",
-        description=__doc__.splitlines()[0] if __doc__ else None,
+        description='Read JSON Lines of articles ({"id": ..., "text": ...}) and write one '
+        "JSON line of places per article: mentions, countries, admin-1 regions and borders, "
+        'each with its name and a point. A bad line gets {"id", "error"}; the exit code '
+        "is 1 if any line failed.",
     )
     parser.add_argument(
         "file", nargs="?", type=Path, default=None, help="JSON Lines input (default: stdin)"

@@ -66,7 +66,12 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``ingest`` to the ``riskmap`` command line."""
-    ingest = commands.add_parser("ingest", help="ingest .txt, .md and .jsonl articles")
+    ingest = commands.add_parser(
+        "ingest",
+        help="ingest .txt, .md and .jsonl articles",
+        description="Read articles from files or folders (.txt and .md: one article each; .jsonl: "
+        "one JSON object with a text per line) and store what is found in them.",
+    )
     ingest.add_argument("paths", nargs="+", help="files or folders")
     ingest.add_argument("--published", help="publication date for all (YYYY-MM-DD)")
     ingest.add_argument("--source", help="source name for all")

@@ -74,16 +74,30 @@ def _cmd_map(args: argparse.Namespace, settings: Settings) -> int:
 def register(commands: Any) -> None:
     """Add ``map`` to the ``riskmap`` sub-commands."""
     parser = commands.add_parser(
-        "map", help="write a risk map as a self-contained HTML file or a PNG, SVG or PDF image"
+        "map",
+        help="write a risk map as a self-contained HTML file or a PNG, SVG or PDF image",
+        description="Write a risk map of the stored incidents as a self-contained HTML file "
+        "or a PNG, SVG or PDF image (chosen by the --out file name).",
     )
     parser.add_argument(
         "--out", type=Path, required=True, help="FILE.html, FILE.png, FILE.svg or FILE.pdf"
     )
-    parser.add_argument("--level", choices=("admin0", "admin1"), default="admin1")
+    parser.add_argument(
+        "--level",
+        choices=("admin0", "admin1"),
+        default="admin1",
+        help="countries (admin0) or provinces and states (admin1, the default)",
+    )
     parser.add_argument("--country", default=None, help="ISO 3166-1 alpha-3 code, e.g. AFG")
     parser.add_argument("--since", default=None, help="first day (YYYY-MM-DD)")
     parser.add_argument("--until", default=None, help="last day (YYYY-MM-DD, default today)")
-    parser.add_argument("--detail", choices=("low", "medium", "full"), default=None)
+    parser.add_argument(
+        "--detail",
+        choices=("low", "medium", "full"),
+        default=None,
+        help="geometry detail: low (~5 km), medium (~1 km) or full (default: medium for a "
+        "country, low for the world)",
+    )
     parser.add_argument("--embed", action="store_true", help="HTML without the page header")
     parser.add_argument("--width", type=int, default=1600, help="image width in pixels")
     parser.add_argument("--height", type=int, default=1100, help="image height in pixels")
