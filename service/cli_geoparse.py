@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from geodata.gazetteer import Gazetteer
+from maps.words import counted
 from service.region_names import RegionNames
 from service.settings import Settings
 
@@ -150,5 +151,5 @@ def handle_geoparse(args: argparse.Namespace, settings: Settings) -> int:
             failed = run(_lines(handle), gazetteer, sys.stdout, names)
     sys.stdout.flush()
     if failed:
-        print(f"riskmap: {failed} line(s) failed", file=sys.stderr)
+        print(f"riskmap: {counted(failed, 'line')} failed", file=sys.stderr)
     return 1 if failed else 0

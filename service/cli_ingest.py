@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from maps.words import counted
 from service.settings import Settings
 
 
@@ -57,7 +58,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(
-        f"ingested {len(items)} item(s) in {elapsed:.1f} s: {counts['new']} new, "
+        f"ingested {counted(len(items), 'item')} in {elapsed:.1f} s: {counts['new']} new, "
         f"{counts['duplicate']} duplicate, {counts['failed']} failed"
     )
     store.engine.dispose()

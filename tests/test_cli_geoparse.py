@@ -100,7 +100,7 @@ def test_command_line_exit_codes(
     assert main(["geoparse", str(bad)]) == 1
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 2
-    assert "1 line(s) failed" in captured.err
+    assert "riskmap: 1 line failed" in captured.err
 
 
 def test_missing_file_is_a_readable_error(gazetteer: Gazetteer, tmp_path: Path) -> None:

@@ -85,3 +85,13 @@ def test_cli_ingest_bad_date_is_one_line(database: str, capsys: pytest.CaptureFi
     assert main(["ingest", str(SAMPLES), "--published", "yesterday"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("riskmap: error:")
+
+
+def test_cli_ingest_counts_in_words(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = tmp_path / "one.txt"
+    article.write_text("Gunmen attacked a police post in Herat on Friday.", encoding="utf-8")
+    assert main(["ingest", str(article)]) == 0
+    out = capsys.readouterr().out
+    assert "ingested 1 item in " in out and "item(s)" not in out

@@ -610,7 +610,7 @@ def _items_html(
             {
                 "id": encoded.id,
                 "href": _feature_href(request, collection_id, encoded.id) + "?f=html",
-                "name": str(props.get("name") or props.get("type") or ""),
+                "name": str(props.get("name") or props.get("type_label") or ""),
                 "threat_score": "" if score is None else str(score),
             }
         )
