@@ -174,7 +174,9 @@ def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
 
 _TOLL_UPDATE = re.compile(
     r"\b(?:toll|rose|risen|climbed|increased|jumped|reached|now|total|updated|later died|"
-    r"succumbed|also (?:killed|died|wounded|injured)|(?:were|was) also|including|among)\b",
+    r"succumbed|also (?:killed|died|wounded|injured)|(?:were|was) also|including|among|"
+    r"также|в том числе|ещ[её]|увеличил\w*|возросл\w*|выросл\w*|достиг\w*|составил\w*|"
+    r"скончал\w*|среди)\b",
     re.IGNORECASE,
 )
 

@@ -194,7 +194,11 @@ _ANAPHORA = re.compile(r"\b(?:the|this|that)\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _REFERS_BACK = re.compile(
     r"\b(?:the|this|that|today's|yesterday's|sunday's|monday's|tuesday's|wednesday's|"
     r"thursday's|friday's|saturday's)\s+(?:[a-z-]+\s+)?(?:attack|blast|bombing|explosion|"
-    r"assault|ambush|raid|shooting|siege|massacre)\b",
+    r"assault|ambush|raid|shooting|siege|massacre)\b|"
+    # Russian has no article: "в результате нападения", "при взрыве" name the event told.
+    r"\b(?:в результате|в ходе|при|после|во время|жертвами|жертв)\s+(?:этого\s+|данного\s+|"
+    r"[а-яё]+(?:ого|его|ой|ей)\s+)?(?:атаки|нападения|теракта|взрыва|взрывов|взрыве|взрывах|"
+    r"обстрела|перестрелки|боя|столкновения|штурма|теракте|нападении|атаке|обстреле)\b",
     re.IGNORECASE,
 )
 _CONFIDENCE_OF_TYPE = {

@@ -138,7 +138,7 @@ _WORD_NUMBER = (
     + r"))?(?:\s+(?:hundred|thousand|million))?)"
 )
 _RU_WORDS = "|".join(sorted({**_RU_UNITS, **_RU_SCALES}, key=len, reverse=True))
-_RU_NUMBER = rf"(?:(?:{_RU_WORDS})(?:\s+(?:{_RU_WORDS}))*)"
+_RU_NUMBER = rf"(?:(?:{_RU_WORDS})(?:\s+(?:{_RU_WORDS}))*(?!\w))"
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s+(?:thousand|million|тыс\.|тысяч\w*|млн\.?))?"
 _VAGUE_RE = "|".join(re.escape(k) for k in sorted(_VAGUE, key=len, reverse=True))
 _HEDGE = (
@@ -193,6 +193,8 @@ _PRESENCE_VERBS = re.compile(
 _AFTER_VERB_KILLED = re.compile(
     r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit)|"
     r"(?:claimed|claiming|took|taking|cost|costing) the lives of|"
+    r"(?:погибл\w*|погиб|убиты|убито|ранены)(?:,\s*(?:по меньшей мере|по крайней мере|"
+    r"как минимум|не менее|около|более|свыше|предварительно|по данным \w+),)|"
     r"погибл\w*|погиб|убиты|убито|убили|убив|застрелил\w*|уничтожен\w*|уничтожил\w*|"
     r"ликвидирован\w*|ликвидировал\w*|нейтрализова\w*|скончал\w*|унес\w*\s+жизн\w*|"
     r"жертвами\s+(?:стал\w*|явил\w*)|(?:погибш\w*|жертв)\b[^.;]{0,40}?"
@@ -328,11 +330,15 @@ _SUBSET_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SUBSET_AFTER = re.compile(r"^\s+of (?:them|whom|those)\b", re.IGNORECASE)
+#: "один из нападавших": one of a group, not a count of victims.
+_ONE_OF = re.compile(r"^\s+из\b", re.IGNORECASE)
 _SUBSET_IN_GAP = re.compile(
     r"\b(?:including|among them|among whom|of whom|such as|в том числе|среди них|из них)\b", re.I
 )
 #: "four soldiers and two civilians": the second count shares the first one's verb.
-_AND_BEFORE = re.compile(r"(?:\band|\bи|,)\s+(?:another\s+|other\s+|ещё\s+|еще\s+)?$", re.I)
+_AND_BEFORE = re.compile(
+    r"(?:\band|\bи|\bа также|,)\s+(?:another\s+|other\s+|ещё\s+|еще\s+)?$", re.I
+)
 #: Greatest distance, in characters, from one count to the next in a coordinated list.
 COORDINATION_CHARS = 60
 
@@ -360,6 +366,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         value, approximate = parsed
         before = text[max(0, match.start() - 30) : match.start()]
+        if _ONE_OF.match(text[match.end() :][:10]):
+            continue
         if _SUBSET_BEFORE.search(before) or _SUBSET_AFTER.match(text[match.end() :][:20]):
             subset_end = match.end()
             continue
@@ -403,6 +411,7 @@ def find_quantities(text: str) -> list[Quantity]:
             Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
         )
     found.extend(_single_people(text, found))
+    found.extend(_russian_single_harm(text, found))
     found.sort(key=lambda q: q.start)
     # "killing a policeman and three civilians": the number follows a single person the verb
     # claimed, so it is coordinated with that person.
@@ -451,6 +460,32 @@ _VERB_BEFORE = re.compile(
     r"[^.;!?]{0,80}$",
     re.IGNORECASE,
 )
+
+
+#: Russian verbs in the singular say one person was harmed: "погиб глава уезда", "ранена
+#: женщина" (a number next to the verb gives the count instead).
+_RU_SINGLE_HARM = re.compile(
+    r"\b(?:(?P<killed>погиб|погибла|убит|убита|застрелен|застрелена|скончался|скончалась)|"
+    r"(?P<wounded>ранен|ранена))\b",
+    re.IGNORECASE,
+)
+#: How near a counted number must be to the verb to be its count rather than a second one.
+_RU_NUMBER_NEAR = 30
+
+
+def _russian_single_harm(text: str, found: Sequence[Quantity]) -> list[Quantity]:
+    """One person killed or wounded for each Russian verb in the singular with no number."""
+    extra: list[Quantity] = []
+    for match in _RU_SINGLE_HARM.finditer(text):
+        if any(
+            -_RU_NUMBER_NEAR <= q.start - match.end() <= _RU_NUMBER_NEAR
+            or 0 <= match.start() - q.end <= _RU_NUMBER_NEAR
+            for q in found
+        ):
+            continue
+        category: Category = "killed" if match.group("killed") else "wounded"
+        extra.append(Quantity(category, 1, match.start(), match.end(), False, match.group(0)))
+    return extra
 
 
 def _single_people(text: str, found: Sequence[Quantity]) -> list[Quantity]:
@@ -511,7 +546,8 @@ _NOT_A_COUNT_AFTER = re.compile(
     r"years?\b|months?\b|weeks?\b|days?\b|minutes?\b|лет\b|год\w*|месяц\w*|недел\w*|"
     r"дн\w*|сут\w*|час\w*|минут\w*|км\b|километр\w*|метр\w*|процент\w*|кг\b|"
     r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
-    r"-?(?:летн\w*|го|й|я|е)\b))",
+    r"-?(?:летн\w*|го|й|я|е)\b|(?:взрыв|теракт|нападени|атак|удар|инцидент|случа|раз|"
+    r"снаряд|ракет|беспилотник|дрон)\w*))",
     re.IGNORECASE,
 )
 
