@@ -153,7 +153,9 @@ def near_duplicate_groups(
     for doc_id, text in texts.items():
         signature = hasher.signature(text)
         keys = list(enumerate(band_hashes(signature, settings.lsh_bands, settings.lsh_rows)))
-        candidates = sorted({o for key in keys for o in buckets.get(key, [])}, key=order.__getitem__)
+        candidates = sorted(
+            {o for key in keys for o in buckets.get(key, [])}, key=order.__getitem__
+        )
         for other in candidates:
             if estimated_jaccard(signature, signatures[other]) >= settings.near_duplicate_jaccard:
                 leader[doc_id] = other
@@ -252,12 +254,18 @@ def cluster_incidents(
 
 
 def representative(cluster: Iterable[Incident]) -> Incident:
-    """The report a cluster is scored by: the most confident, then the most precise."""
+    """The report a cluster is scored by: the most confident, then the most precise.
+
+    The id breaks the last ties, so the choice does not depend on the order the database
+    returns the reports in (it differs between SQLite and PostgreSQL, and between a rebuild
+    and an incremental update).
+    """
     return max(
         cluster,
         key=lambda inc: (
             inc.confidence,
             -min((loc.precision for loc in inc.locations), default=9),
             -(inc.start),
+            inc.id,
         ),
     )

@@ -293,6 +293,12 @@ def score_regions(
 def _row_weights(rows: pd.DataFrame, weights: ScoreWeights, until: date) -> np.ndarray:
     """The weight of each (event, region) row, decayed back from ``until``."""
     ages = (pd.Timestamp(until) - pd.to_datetime(rows["date"])).dt.days.to_numpy()
+    result: np.ndarray = _undecayed_weights(rows, weights) * _decay(ages, weights)
+    return result
+
+
+def _undecayed_weights(rows: pd.DataFrame, weights: ScoreWeights) -> np.ndarray:
+    """The weight of each (event, region) row at age 0: everything but the decay."""
     base = _base(
         rows["killed"].to_numpy(),
         rows["deadly"].to_numpy(dtype=bool),
@@ -304,11 +310,7 @@ def _row_weights(rows: pd.DataFrame, weights: ScoreWeights, until: date) -> np.n
     )
     factor = rows["precision"].map(lambda p: weights.precision_factor.get(int(p), 0.3))
     result: np.ndarray = (
-        base
-        * _decay(ages, weights)
-        * factor.to_numpy()
-        * rows["confidence"].to_numpy()
-        * rows["border_share"].to_numpy()
+        base * factor.to_numpy() * rows["confidence"].to_numpy() * rows["border_share"].to_numpy()
     )
     return result
 
@@ -445,3 +447,183 @@ def _located_rows(events: pd.DataFrame, index: RegionIndex, border_km: float) ->
     exploded["border_share"] = [float(t[2]) for t in exploded["target"]]
     dropped = [c for c in ("target", "locations", "points", "border_text") if c in exploded]
     return exploded.drop(columns=dropped).reset_index(drop=True)
+
+
+# -- the same formula over per-region, per-day aggregates ---------------------------------------
+#
+# An event has one date, so everything the score adds up is additive per day: a day's weight
+# before decay is the sum of its events' weights at age 0, and decaying that sum back from
+# ``until`` equals decaying each event (the decay depends only on the day). Storage keeps
+# these sums per (region, day), updated as events are stored, and a score query reads
+# days x regions instead of every event.
+
+#: Columns of a per-(region, day) aggregate row (:func:`day_aggregates`).
+DAY_COLUMNS = [
+    "level",
+    "region_id",
+    "day",
+    "incidents",
+    "fatalities",
+    "injured",
+    "hostages",
+    "militants",
+    "presence",
+    "weight",
+    "documents",
+]
+
+
+def event_contributions(
+    events: pd.DataFrame, index: RegionIndex, weights: ScoreWeights
+) -> pd.DataFrame:
+    """One row per (event, region it counts for): its numbers and its weight before decay.
+
+    ``events`` is :func:`events_frame` output. Undated events are left out: no window counts
+    them (:func:`score_regions` drops them too).
+    """
+    columns = ["event_id", "level", "region_id", "day", "type", "killed", "wounded"]
+    columns += ["hostages", "militants", "presence", "weight", "documents"]
+    if not len(events):
+        return pd.DataFrame(columns=columns)
+    dated = events[pd.notna(events["date"]).to_numpy()]
+    rows = _located_rows(dated, index, weights.border_distance_km)
+    if not len(rows):
+        return pd.DataFrame(columns=columns)
+    days = pd.to_datetime(rows["date"])
+    undecayed = _undecayed_weights(rows, weights)  # the decay is applied at query time
+    return pd.DataFrame(
+        {
+            "event_id": rows["event_id"],
+            "level": rows["level"],
+            "region_id": rows["region_id"],
+            "day": [d.date() for d in days],
+            "type": rows["type"],
+            "killed": rows["killed"].astype(float),
+            "wounded": rows["wounded"].astype(float),
+            "hostages": rows["hostages"].astype(float),
+            "militants": rows["militants"].astype(float),
+            "presence": (rows["type"] == "militant_presence").to_numpy(),
+            "weight": undecayed,
+            "documents": rows["documents"],
+        }
+    )[columns]
+
+
+def day_aggregates(contributions: pd.DataFrame) -> pd.DataFrame:
+    """Sum event contributions per (level, region_id, day): the rows storage keeps.
+
+    ``documents`` is the number of distinct documents reporting the day's events.
+    """
+    if not len(contributions):
+        return pd.DataFrame(columns=DAY_COLUMNS)
+    grouped = contributions.groupby(["level", "region_id", "day"], sort=True)
+    out = grouped.agg(
+        incidents=("event_id", "nunique"),
+        fatalities=("killed", "sum"),
+        injured=("wounded", "sum"),
+        hostages=("hostages", "sum"),
+        militants=("militants", "max"),
+        presence=("presence", "any"),
+        weight=("weight", "sum"),
+        documents=("documents", lambda lists: len({d for docs in lists for d in docs})),
+    ).reset_index()
+    return out[DAY_COLUMNS]
+
+
+def scores_from_days(
+    days: pd.DataFrame,
+    weights: ScoreWeights,
+    until: date,
+    since: date | None = None,
+    mentions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`score_regions` from per-day aggregates, with the decay applied here.
+
+    ``days`` has :data:`DAY_COLUMNS`; ``mentions`` has ``level``, ``region_id``, ``mentions``
+    and ``documents`` (mention rows and distinct documents naming the region). The one
+    difference from :func:`score_regions`: ``documents`` adds up each day's distinct
+    documents, so an article telling two events of one region on different days counts twice.
+    Returns :data:`SCORE_COLUMNS` without ``incident_ids`` (storage pages those per region).
+    """
+    frame = days
+    if len(frame):
+        dates = pd.to_datetime(frame["day"])
+        keep = dates <= pd.Timestamp(until)
+        if since is not None:
+            keep &= dates >= pd.Timestamp(since)
+        frame = frame[keep.to_numpy()]
+    columns = [c for c in SCORE_COLUMNS if c != "incident_ids"]
+    if len(frame):
+        ages = (pd.Timestamp(until) - pd.to_datetime(frame["day"])).dt.days.to_numpy()
+        frame = frame.assign(raw=frame["weight"].to_numpy(dtype=float) * _decay(ages, weights))
+        scored = (
+            frame.groupby(["level", "region_id"], sort=True)
+            .agg(
+                incidents=("incidents", "sum"),
+                fatalities=("fatalities", "sum"),
+                injured=("injured", "sum"),
+                hostages=("hostages", "sum"),
+                militant_presence=("presence", "any"),
+                militants=("militants", "max"),
+                raw=("raw", "sum"),
+                documents=("documents", "sum"),
+            )
+            .reset_index()
+        )
+    else:
+        scored = pd.DataFrame(columns=[c for c in columns if c != "mentions"])
+    if mentions is not None and len(mentions):
+        counts = mentions.rename(columns={"documents": "mention_docs"})[
+            ["level", "region_id", "mentions", "mention_docs"]
+        ]
+        scored = scored.merge(counts, on=["level", "region_id"], how="outer")
+        scored["documents"] = scored["documents"].fillna(scored["mention_docs"])
+        scored = scored.drop(columns="mention_docs")
+    else:
+        scored["mentions"] = 0
+    for column in ("incidents", "fatalities", "injured", "hostages", "militants", "documents"):
+        scored[column] = scored[column].fillna(0).astype(float).astype(int)
+    scored["mentions"] = scored["mentions"].fillna(0).astype(int)
+    scored["militant_presence"] = scored["militant_presence"].astype("boolean").fillna(False)
+    scored["militant_presence"] = scored["militant_presence"].astype(bool)
+    scored["raw"] = scored["raw"].fillna(0).astype(float).round(4)
+    scored["threat_score"] = to_score(scored["raw"].to_numpy(), weights)
+    return scored.sort_values(["level", "region_id"])[columns].reset_index(drop=True)
+
+
+def timeline_from_days(
+    days: pd.DataFrame,
+    weights: ScoreWeights,
+    since: date,
+    until: date,
+    interval: str,
+) -> list[dict[str, Any]]:
+    """:func:`region_timeline` from one region's per-day aggregates (:data:`DAY_COLUMNS`)."""
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
+    day_values = (
+        pd.to_datetime(days["day"]).to_numpy(dtype="datetime64[D]")
+        if len(days)
+        else np.array([], dtype="datetime64[D]")
+    )
+    buckets = []
+    for period in pd.period_range(since, until, freq="W-SUN" if interval == "week" else "M"):
+        start = max(period.start_time.date(), since)
+        end = min(period.end_time.date(), until)
+        inside = (day_values >= np.datetime64(start)) & (day_values <= np.datetime64(end))
+        chosen = days[inside]
+        raw = 0.0
+        if len(chosen):
+            ages = (np.datetime64(end) - day_values[inside]).astype(int)
+            raw = float((chosen["weight"].to_numpy(dtype=float) * _decay(ages, weights)).sum())
+        buckets.append(
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "incidents": int(chosen["incidents"].sum()) if len(chosen) else 0,
+                "fatalities": int(chosen["fatalities"].sum()) if len(chosen) else 0,
+                "raw": round(raw, 4),
+                "threat_score": float(to_score(raw, weights)),
+            }
+        )
+    return buckets

@@ -144,3 +144,71 @@ incident_blocks = sa.Table(
     ),
     sa.Index("ix_incident_blocks_block", "type", "country", "week"),
 )
+
+# -- aggregates the scores are computed from (maintained in the ingest transaction) ------------
+
+#: One row per (event cluster, region it counts for): the event's numbers and its weight
+#: before decay (:func:`geodata.scoring.event_contributions`). Replaced when a report joins
+#: the cluster; the source of the per-day sums and of each region's evidence list.
+event_regions = sa.Table(
+    "event_regions",
+    metadata,
+    sa.Column(
+        "cluster_id",
+        sa.String(32),
+        sa.ForeignKey("clusters.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("level", sa.String(8), primary_key=True),
+    sa.Column("region_id", sa.String(32), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("event_id", sa.String(32), nullable=False),
+    sa.Column("killed", sa.Float, nullable=False),
+    sa.Column("wounded", sa.Float, nullable=False),
+    sa.Column("hostages", sa.Float, nullable=False),
+    sa.Column("militants", sa.Float, nullable=False),
+    sa.Column("presence", sa.Boolean, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("documents", sa.JSON, nullable=False),
+    sa.Index("ix_event_regions_region_day", "level", "region_id", "day"),
+)
+
+#: Per region and day: what a score adds up (:data:`geodata.scoring.DAY_COLUMNS`), the weight
+#: before decay. A score query reads days x regions, whatever the number of events.
+region_days = sa.Table(
+    "region_days",
+    metadata,
+    sa.Column("level", sa.String(8), primary_key=True),
+    sa.Column("region_id", sa.String(32), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("incidents", sa.Integer, nullable=False),
+    sa.Column("fatalities", sa.Float, nullable=False),
+    sa.Column("injured", sa.Float, nullable=False),
+    sa.Column("hostages", sa.Float, nullable=False),
+    sa.Column("militants", sa.Float, nullable=False),
+    sa.Column("presence", sa.Boolean, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("documents", sa.Integer, nullable=False),
+    sa.Index("ix_region_days_day", "day"),
+)
+
+#: Per region: how many place mentions name it and in how many documents.
+region_mentions = sa.Table(
+    "region_mentions",
+    metadata,
+    sa.Column("level", sa.String(8), primary_key=True),
+    sa.Column("region_id", sa.String(32), primary_key=True),
+    sa.Column("mentions", sa.Integer, nullable=False),
+    sa.Column("documents", sa.Integer, nullable=False),
+)
+
+#: One row (``id`` 1): the data version the aggregates describe and the score weights they
+#: were computed with. Behind the data version (an ingest by a process that does not score)
+#: or with other weights, they are rebuilt once.
+aggregate_state = sa.Table(
+    "aggregate_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("weights", sa.Text, nullable=False),
+)

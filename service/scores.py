@@ -1,8 +1,9 @@
-"""Current scores per region, recomputed only when the stored data changes.
+"""Current scores per region, from per-region, per-day aggregates.
 
-Scoring is pure (:mod:`geodata.scoring`); this module feeds it from storage and memoises the
-result per ``(data version, since, until)``, so a burst of map requests costs one computation
-and the next ingest invalidates it.
+Scoring is pure (:mod:`geodata.scoring`); storage keeps each region's daily sums current in
+the ingest transaction (:mod:`service.aggregates`), so a score query reads days x regions and
+applies the decay, never every event. Results are memoised per ``(data version, since,
+until)``; a region's evidence list is read from storage on demand, a page at a time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,14 +22,17 @@ from geodata.scoring import (
     SCORE_COLUMNS,
     RegionIndex,
     ScoreWeights,
-    events_frame,
     previous_window,
-    region_timeline,
-    score_regions,
+    scores_from_days,
+    timeline_from_days,
     with_score_change,
 )
+from service.aggregates import RegionAggregates
 from service.cache import ByteCache
 from service.storage import Store
+
+#: ``(level, region_id, limit, offset)`` -> the ids of the region's events in a window.
+EventIdPager = Callable[[str, str, int | None, int], list[str]]
 
 #: Bytes of score tables kept (one per data version and time window asked for).
 SCORE_CACHE_BYTES = 32 * 2**20
@@ -52,6 +57,8 @@ class ScoreTable:
     previous: tuple[dt.date | None, dt.date] | None = None
     #: The date of the latest stored incident report, whatever the window.
     latest_report: dt.date | None = None
+    #: Reads a region's evidence ids from storage (none when the table was built without).
+    event_ids: EventIdPager | None = None
 
     def window(self) -> dict[str, Any]:
         """What the scores and counts of this table describe, for every scored response."""
@@ -84,9 +91,13 @@ class ScoreTable:
         props["has_evidence"] = True
         return props
 
-    def incident_ids(self, level: str, region_id: str) -> list[str]:
-        row = self.rows.get((level, region_id))
-        return list(row["incident_ids"]) if row else []
+    def incident_ids(
+        self, level: str, region_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[str]:
+        """The events that count for a region in this window, latest first; paged."""
+        if (level, region_id) not in self.rows or self.event_ids is None:
+            return []
+        return self.event_ids(level, region_id, limit, offset)
 
     def nbytes(self) -> int:
         """Roughly the memory the rows hold (dicts, keys, values and incident id lists)."""
@@ -115,49 +126,50 @@ def region_index(boundaries: Boundaries) -> RegionIndex:
 
 
 class ScoreBoard:
-    """Scores on demand, memoised per data version and time window."""
+    """Scores on demand from the stored aggregates, memoised per data version and window."""
 
     def __init__(self, store: Store, boundaries: Boundaries, weights: ScoreWeights) -> None:
         self.store = store
         self.weights = weights
         self.index = region_index(boundaries)
+        self.aggregates = RegionAggregates(self.index, weights)
+        # From now on every ingest through this store keeps the aggregates current.
+        store.aggregates = self.aggregates
+        self._rebuild_lock = threading.Lock()
         self._cache: ByteCache[tuple[str, dt.date | None, dt.date], ScoreTable] = ByteCache(
             SCORE_CACHE_BYTES, ScoreTable.nbytes
         )
-        self._records: tuple[str, dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]
-        self._records = ("", {}, {})
-        # The events and mentions of the latest data version, read once for all its windows
-        # (a map page scores eight windows; each read both tables again).
-        self._frames: tuple[str, pd.DataFrame, pd.DataFrame] | None = None
-        self._frames_lock = threading.Lock()
+        self._records: tuple[str, dict[str, dict[str, Any]]] = ("", {})
 
-    def _load_records(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-        """Incident reports by id and by event cluster, reloaded when the data changes."""
-        version = self.store.data_version()
-        cached = self._records
-        if cached[0] == version:
-            return cached[1], cached[2]
-        records = {r["id"]: r for r in self.store.incident_records()}
-        by_cluster: dict[str, list[dict[str, Any]]] = {}
-        for record in sorted(records.values(), key=lambda r: r["id"]):
-            by_cluster.setdefault(record["cluster_id"], []).append(record)
-        self._records = (version, records, by_cluster)
-        return records, by_cluster
+    def ensure_current(self) -> None:
+        """Rebuild the aggregates once when they lag the data (an ingest by a process that
+        does not score, e.g. ``riskmap ingest``) or were computed with other weights."""
+        if self.store.aggregates_current(self.aggregates.fingerprint):
+            return
+        with self._rebuild_lock:
+            if not self.store.aggregates_current(self.aggregates.fingerprint):
+                self.store.rebuild_aggregates(self.aggregates)
 
     def incident_records(self) -> dict[str, dict[str, Any]]:
-        """Every stored incident report by id, with its document's source (memoised)."""
-        return self._load_records()[0]
+        """Every stored incident report by id, with its document's source (memoised).
+
+        A full read, for the incident layers and maps that draw every report; scores and
+        evidence no longer need it.
+        """
+        version = self.store.data_version()
+        if self._records[0] != version:
+            self._records = (version, {r["id"]: r for r in self.store.incident_records()})
+        return self._records[1]
 
     def evidence(self, event_ids: list[str]) -> list[dict[str, Any]]:
         """For each scored event, every report of it: document, sentence and spans."""
-        records, by_cluster = self._load_records()
+        reports = self.store.event_reports(event_ids)
         out = []
         for event_id in event_ids:
-            found = records.get(event_id)
-            if found is None:
+            members = reports.get(event_id)
+            if not members:
                 continue
-            record = found
-            reports = by_cluster.get(record["cluster_id"], [record])
+            record = next(r for r in members if r["id"] == event_id)
             out.append(
                 {
                     "event_id": event_id,
@@ -168,47 +180,41 @@ class ScoreBoard:
                     "hostages": record["hostages"],
                     "militants": record["militants"],
                     "confidence": record["confidence"],
-                    "reports": [evidence_of(r) for r in reports],
+                    "reports": [evidence_of(r) for r in members],
                 }
             )
         return out
 
     def table(self, since: dt.date | None = None, until: dt.date | None = None) -> ScoreTable:
         until = until or dt.datetime.now(dt.UTC).date()
+        self.ensure_current()
         version = self.store.data_version()
         return self._cache.get_or_build(
             (version, since, until), lambda: self._scored(version, since, until)
         )
 
-    def _events(self) -> pd.DataFrame:
-        """Every stored event, with the place mentions that tie events to borders."""
-        return events_frame(self.store.events(), self.store.place_spans())
-
-    def _inputs(self, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The events and mention frames of ``version`` (scoring never modifies them)."""
-        with self._frames_lock:
-            if self._frames is None or self._frames[0] != version:
-                self._frames = (version, self._events(), self.store.mention_frame())
-            return self._frames[1], self._frames[2]
-
     def _scored(self, version: str, since: dt.date | None, until: dt.date) -> ScoreTable:
         """Score the window and the one before it (for ``score_change``)."""
-        events, mentions = self._inputs(version)
-        frame = score_regions(
-            events, self.index, self.weights, until=until, since=since, mentions=mentions
-        )
         previous = previous_window(since, until, self.weights.change_days)
-        before = score_regions(
-            events, self.index, self.weights, until=previous[1], since=previous[0]
+        earliest = None if since is None or previous[0] is None else min(since, previous[0])
+        days = self.store.region_day_frame(until, earliest)
+        frame = scores_from_days(
+            days, self.weights, until, since, mentions=self.store.region_mention_frame()
         )
-        latest = pd.to_datetime(events["date"]).max() if len(events) else None
+        before = scores_from_days(days, self.weights, previous[1], previous[0])
+        store = self.store
+
+        def event_ids(level: str, region_id: str, limit: int | None, offset: int) -> list[str]:
+            return store.region_event_ids(level, region_id, until, since, limit, offset)
+
         return ScoreTable(
             _rows(with_score_change(frame, before)),
             since,
             until,
             version,
             previous,
-            None if latest is None or pd.isna(latest) else latest.date(),
+            self.store.latest_event_day(),
+            event_ids,
         )
 
     def timeline(
@@ -225,19 +231,12 @@ class ScoreBoard:
         (or a year before ``until`` when none does).
         """
         until = until or dt.datetime.now(dt.UTC).date()
-        events = self._events()
+        self.ensure_current()
         if since is None:
-            ids = self.table(None, until).incident_ids(level, region_id)
-            dated: list[dt.date] = (
-                [d for d in events[events["event_id"].isin(ids)]["date"] if d is not None]
-                if len(events)
-                else []
-            )
-            first = min(dated, default=None)
+            first = self.store.first_event_day(level, region_id, until)
             since = first or until - dt.timedelta(days=365)
-        buckets = region_timeline(
-            events, self.index, self.weights, level, region_id, since, until, interval
-        )
+        days = self.store.region_day_frame(until, since, (level, region_id))
+        buckets = timeline_from_days(days, self.weights, since, until, interval)
         return {"since": since.isoformat(), "until": until.isoformat(), "buckets": buckets}
 
 

@@ -13,11 +13,11 @@ import hashlib
 import threading
 import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
@@ -41,14 +41,18 @@ from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
 from service.errors import ShuttingDown
 from service.schema import (
+    aggregate_state,
     clusters,
     data_version,
     document_bands,
     document_signatures,
     documents,
+    event_regions,
     incident_blocks,
     incidents,
     mentions,
+    region_days,
+    region_mentions,
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -122,12 +126,25 @@ def migrate(engine: sa.Engine) -> None:
         command.upgrade(config, "head")
 
 
+class AggregateMaintainer(Protocol):
+    """Keeps the score aggregates current (:class:`service.aggregates.RegionAggregates`)."""
+
+    fingerprint: str
+
+    def refresh(self, conn: sa.Connection, cluster_ids: Iterable[str]) -> None: ...
+
+    def rebuild(self, conn: sa.Connection) -> None: ...
+
+
 class Store:
     """Documents and what was read from them."""
 
     def __init__(self, engine: sa.Engine, dedup: DedupSettings | None = None) -> None:
         self.engine = engine
         self.dedup = dedup or DedupSettings()
+        #: Set by the scoring side: with it every ingest updates the score aggregates in its
+        #: transaction; without it (a CLI ingest) they fall behind and are rebuilt once.
+        self.aggregates: AggregateMaintainer | None = None
         self._write_lock = threading.Lock()
         self._closing = threading.Event()
 
@@ -163,15 +180,55 @@ class Store:
         """
         now = ingested_at or dt.datetime.now(dt.UTC)
         results = []
+        touched: set[str] = set()
         with self._write_lock, self.engine.begin() as conn:
+            _serialise_writers(conn)
             for document, mention_list, reading in readings:
                 self._refuse_when_closing()
-                created = self._write_document(conn, document, mention_list, reading, now)
+                created = self._write_document(conn, document, mention_list, reading, now, touched)
                 results.append(IngestResult(reading.doc_id, created))
             if any(result.created for result in results):
-                _bump_data_version(conn, now)
+                self._update_aggregates(conn, touched, _bump_data_version(conn, now))
             self._refuse_when_closing()
         return results
+
+    def _update_aggregates(self, conn: sa.Connection, touched: set[str], version: int) -> None:
+        """Re-sum the clusters this ingest touched, when the aggregates were current before."""
+        maintainer = self.aggregates
+        if maintainer is None:
+            return
+        state = conn.execute(
+            sa.select(aggregate_state.c.version, aggregate_state.c.weights).where(
+                aggregate_state.c.id == 1
+            )
+        ).one()
+        if state.version != version - 1 or state.weights != maintainer.fingerprint:
+            return  # behind already: the next score query rebuilds them
+        maintainer.refresh(conn, touched)
+        _mark_aggregates(conn, version, maintainer.fingerprint)
+
+    def aggregates_current(self, fingerprint: str) -> bool:
+        """Whether the score aggregates describe the stored data under these weights."""
+        with self.engine.connect() as conn:
+            state = conn.execute(
+                sa.select(aggregate_state.c.version, aggregate_state.c.weights).where(
+                    aggregate_state.c.id == 1
+                )
+            ).one()
+            version = conn.execute(
+                sa.select(data_version.c.version).where(data_version.c.id == 1)
+            ).scalar_one()
+        return bool(state.version == version and state.weights == fingerprint)
+
+    def rebuild_aggregates(self, maintainer: AggregateMaintainer) -> None:
+        """Recompute the score aggregates from every stored event (once, when behind)."""
+        with self._write_lock, self.engine.begin() as conn:
+            _serialise_writers(conn)
+            version = conn.execute(
+                sa.select(data_version.c.version).where(data_version.c.id == 1)
+            ).scalar_one()
+            maintainer.rebuild(conn)
+            _mark_aggregates(conn, int(version), maintainer.fingerprint)
 
     def close(self, wait_seconds: float = 5.0) -> None:
         """Refuse new writes, give a running one ``wait_seconds`` to roll back, then dispose."""
@@ -191,14 +248,15 @@ class Store:
         mention_list: Sequence[PlaceMention],
         reading: DocumentReading,
         now: dt.datetime,
+        touched: set[str],
     ) -> bool:
         """Insert one document and what was read from it; False when it is already stored."""
         doc_id = reading.doc_id
-        exists = conn.execute(sa.select(documents.c.id).where(documents.c.id == doc_id))
-        if exists.first() is not None:
-            return False
-        conn.execute(
-            documents.insert().values(
+        # ON CONFLICT DO NOTHING: the same article sent to two API processes at once is
+        # stored by one of them; the other learns it exists from the row count.
+        inserted = conn.execute(
+            upsert(conn, documents)
+            .values(
                 id=doc_id,
                 source=document.source,
                 url=document.url,
@@ -208,7 +266,11 @@ class Store:
                 ingested_at=now,
                 focus_country=reading.focus_country,
             )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(documents.c.id)
         )
+        if inserted.first() is None:
+            return False
         if mention_list:
             conn.execute(
                 mentions.insert(),
@@ -230,6 +292,10 @@ class Store:
                     for m, role in zip(mention_list, reading.roles, strict=True)
                 ],
             )
+            _add_region_mentions(
+                conn,
+                mention_counts((doc_id, m.country, m.admin1, m.border) for m in mention_list),
+            )
         near = self._index_near_copies(conn, doc_id, document.text)
         published = document.published or now.date()
         for incident in reading.incidents:
@@ -240,6 +306,7 @@ class Store:
                     clusters.insert().values(id=cluster_id, type=incident.type, created_at=now)
                 )
             conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
+            touched.add(cluster_id)
             blocks = dedup_blocks(
                 incident.type, incident_countries(incident), (incident.date, published)
             )
@@ -455,19 +522,189 @@ class Store:
                 )
         return by_doc
 
+    # -- score aggregates (see service.aggregates) -----------------------------------------
+
+    def region_day_frame(
+        self,
+        until: dt.date,
+        since: dt.date | None = None,
+        region: tuple[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """Per-(region, day) sums dated in ``[since, until]``, of one region or all."""
+        query = sa.select(region_days).where(region_days.c.day <= until)
+        if since is not None:
+            query = query.where(region_days.c.day >= since)
+        if region is not None:
+            query = query.where(
+                region_days.c.level == region[0], region_days.c.region_id == region[1]
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in region_days.c])
+
+    def region_mention_frame(self) -> pd.DataFrame:
+        """Per region: mention rows naming it and the documents they are in."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(region_mentions)).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in region_mentions.c])
+
+    def region_event_ids(
+        self,
+        level: str,
+        region_id: str,
+        until: dt.date,
+        since: dt.date | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[str]:
+        """The events counting for a region in a window, latest first, one page at a time."""
+        query = (
+            sa.select(event_regions.c.event_id)
+            .where(
+                event_regions.c.level == level,
+                event_regions.c.region_id == region_id,
+                event_regions.c.day <= until,
+            )
+            .order_by(event_regions.c.day.desc(), event_regions.c.event_id)
+            .offset(offset)
+        )
+        if since is not None:
+            query = query.where(event_regions.c.day >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [str(row.event_id) for row in conn.execute(query)]
+
+    def first_event_day(self, level: str, region_id: str, until: dt.date) -> dt.date | None:
+        """The date of a region's first event up to ``until`` (an index range lookup)."""
+        query = sa.select(sa.func.min(region_days.c.day)).where(
+            region_days.c.level == level,
+            region_days.c.region_id == region_id,
+            region_days.c.day <= until,
+        )
+        with self.engine.connect() as conn:
+            return _as_date(conn.execute(query).scalar())
+
+    def latest_event_day(self) -> dt.date | None:
+        """The date of the latest scored event, whatever the window (an index lookup)."""
+        with self.engine.connect() as conn:
+            return _as_date(conn.execute(sa.select(sa.func.max(region_days.c.day))).scalar())
+
+    def event_reports(self, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """For each event id (an incident id), every report of its cluster with its source."""
+        if not event_ids:
+            return {}
+        cluster_of = (
+            sa.select(incidents.c.id, incidents.c.cluster_id)
+            .where(incidents.c.id.in_(sorted(set(event_ids))))
+            .subquery()
+        )
+        query = (
+            sa.select(
+                cluster_of.c.id.label("event_id"),
+                incidents,
+                documents.c.source,
+                documents.c.url,
+                documents.c.published,
+            )
+            .join(incidents, incidents.c.cluster_id == cluster_of.c.cluster_id)
+            .join(documents, documents.c.id == incidents.c.doc_id)
+            .order_by(incidents.c.id)
+        )
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                record = _jsonable(dict(row._mapping))
+                out.setdefault(str(record.pop("event_id")), []).append(record)
+        return out
+
     @contextmanager
     def connection(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
             yield conn
 
 
-def _bump_data_version(conn: sa.Connection, now: dt.datetime) -> None:
-    """Raise the data version inside the ingest's transaction: a rolled-back batch leaves it."""
+def _bump_data_version(conn: sa.Connection, now: dt.datetime) -> int:
+    """Raise the data version inside the ingest's transaction: a rolled-back batch leaves it.
+
+    Returns the new number.
+    """
     conn.execute(
         data_version.update()
         .where(data_version.c.id == 1)
         .values(version=data_version.c.version + 1, changed_at=now)
     )
+    return int(
+        conn.execute(sa.select(data_version.c.version).where(data_version.c.id == 1)).scalar_one()
+    )
+
+
+def _serialise_writers(conn: sa.Connection) -> None:
+    """One writing transaction at a time across processes.
+
+    SQLite allows one writer anyway. On PostgreSQL a transaction-scoped advisory lock keeps two
+    API processes from clustering the same event twice or re-summing the same region day
+    from different snapshots; it is released at commit or rollback.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(15015)"))
+
+
+def _mark_aggregates(conn: sa.Connection, version: int, fingerprint: str) -> None:
+    conn.execute(
+        aggregate_state.update()
+        .where(aggregate_state.c.id == 1)
+        .values(version=version, weights=fingerprint)
+    )
+
+
+def mention_counts(
+    rows: Iterable[tuple[str, str | None, str | None, str | None]],
+) -> list[dict[str, Any]]:
+    """``region_mentions`` rows from ``(doc_id, country, admin1, border)`` of place mentions:
+    per region, the mentions naming it and the distinct documents they are in."""
+    counts: dict[tuple[str, str], int] = {}
+    docs: dict[tuple[str, str], set[str]] = {}
+    for doc_id, country, admin1, border in rows:
+        for level, region in (("admin0", country), ("admin1", admin1), ("border", border)):
+            if region:
+                counts[(level, region)] = counts.get((level, region), 0) + 1
+                docs.setdefault((level, region), set()).add(doc_id)
+    return [
+        {
+            "level": level,
+            "region_id": region,
+            "mentions": n,
+            "documents": len(docs[(level, region)]),
+        }
+        for (level, region), n in sorted(counts.items())
+    ]
+
+
+def _add_region_mentions(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Add to the per-region mention counts (INSERT ... ON CONFLICT DO UPDATE)."""
+    if not rows:
+        return
+    statement = upsert(conn, region_mentions)
+    statement = statement.on_conflict_do_update(
+        index_elements=["level", "region_id"],
+        set_={
+            "mentions": region_mentions.c.mentions + statement.excluded.mentions,
+            "documents": region_mentions.c.documents + statement.excluded.documents,
+        },
+    )
+    conn.execute(statement, rows)
+
+
+def upsert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` (SQLite and PostgreSQL both have it)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def _incident_row(incident: Incident, cluster_id: str) -> dict[str, Any]:
@@ -494,6 +731,13 @@ def incident_from_row(row: Any) -> Incident:
     values["deadly"] = bool(row["deadly"])
     values["approximate"] = bool(row["approximate"])
     return Incident(**values)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date column's value (SQLite may hand back ISO text for an aggregate)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
