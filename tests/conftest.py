@@ -16,6 +16,7 @@ from geodata.boundaries import Boundaries, cache_dir_for, load_cache
 from geodata.errors import BoundaryDataError
 from geodata.gazetteer import Gazetteer, load_gazetteer
 from service.settings import Settings
+from tests.backends import database_url  # noqa: F401  (SQLite and PostgreSQL as a parameter)
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -71,7 +72,8 @@ def make_client(
     from service.app import create_app
 
     overrides.setdefault("allowed_hosts", [*Settings().allowed_hosts, "testserver"])
-    settings = Settings(database_url=f"sqlite:///{tmp_dir / 'riskmap.sqlite3'}", **overrides)  # type: ignore[arg-type]
+    overrides.setdefault("database_url", f"sqlite:///{tmp_dir / 'riskmap.sqlite3'}")
+    settings = Settings(**overrides)  # type: ignore[arg-type]
     cache = cache_dir_for(settings.data_dir, settings.boundary_source_object().key)
     if not (cache / "metadata.json").exists():
         pytest.skip(f"boundary cache not built at {cache}: run `riskmap data build`")

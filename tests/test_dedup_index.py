@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,11 @@ def perturbed(text: str, rng: random.Random, edits: int = 2) -> str:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'dedup.sqlite3'}")
+def store(database_url: str) -> Iterator[Store]:
+    """A store on each backend (SQLite file, PostgreSQL schema)."""
+    store = Store.open(database_url)
+    yield store
+    store.engine.dispose()
 
 
 def test_band_hashes_agree_for_copies_and_differ_for_other_texts() -> None:
