@@ -27,7 +27,7 @@ $(VENV)/.runtime: pyproject.toml
 
 $(VENV)/.test: $(VENV)/.runtime
 	@echo "setup: test dependencies …"
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,dask]'
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.runtime
@@ -51,13 +51,15 @@ core: $(VENV)/.runtime
 	@sh geodata/core/build.sh $(BIN)/python $(VENV)/.core
 
 # Debian packages `make test` can use; installed only as root where apt-get exists (CI).
-# Elsewhere nothing is installed: the compiled-core tests and the browser tests skip with the
-# reason, and everything else runs.
+# Elsewhere nothing is installed: the compiled-core tests, the browser tests and the PostgreSQL
+# backend tests (PostGIS for the server at RISKMAP_TEST_POSTGRES_URL) skip with the reason, and
+# everything else runs.
 system-packages:
 	@missing=""; \
 	cargo --version >/dev/null 2>&1 || missing="cargo"; \
 	ls -d /usr/share/cargo/registry/pyo3-0.17.* >/dev/null 2>&1 || missing="$$missing librust-pyo3-dev"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -f /usr/share/postgresql/15/extension/postgis.control ] || missing="$$missing postgresql-15-postgis-3"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "test: installing Debian packages:$$missing"; \
