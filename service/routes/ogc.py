@@ -173,7 +173,7 @@ def _landing(request: Request, html: bool) -> PreparedBody:
             "rel": "service-doc",
             "type": "text/html",
             "title": "API documentation",
-            "href": str(request.url_for("swagger_ui_html")),
+            "href": str(request.url_for("swagger_ui")),
         },
         {
             "rel": "conformance",
