@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from geodata.boundaries import Boundaries
 from geodata.scoring import (
@@ -125,6 +126,25 @@ def region_index(boundaries: Boundaries) -> RegionIndex:
     )
 
 
+def region_shapes(boundaries: Boundaries) -> list[tuple[str, str, str | None, bytes]]:
+    """``(level, region_id, name, WKB)`` of every country, admin-1 region and border."""
+    layers = (
+        ("admin0", boundaries.admin0, "country", "name"),
+        ("admin1", boundaries.admin1, "region_id", "name"),
+        ("border", boundaries.borders, "border_id", None),
+    )
+    return [
+        (level, str(rid), None if name_column is None else str(name), shapely.to_wkb(geom))
+        for level, frame, id_column, name_column in layers
+        for rid, name, geom in zip(
+            frame[id_column],
+            frame[name_column] if name_column else frame[id_column],
+            frame.geometry,
+            strict=True,
+        )
+    ]
+
+
 class ScoreBoard:
     """Scores on demand from the stored aggregates, memoised per data version and window."""
 
@@ -135,7 +155,11 @@ class ScoreBoard:
         self.aggregates = RegionAggregates(self.index, weights)
         # From now on every ingest through this store keeps the aggregates current.
         store.aggregates = self.aggregates
+        if store.spatial:  # the PostGIS layer views join scores with these shapes
+            store.publish_regions(region_shapes(boundaries))
         self._rebuild_lock = threading.Lock()
+        # Current from start-up, so ingests keep them so and the layer views are right.
+        self.ensure_current()
         self._cache: ByteCache[tuple[str, dt.date | None, dt.date], ScoreTable] = ByteCache(
             SCORE_CACHE_BYTES, ScoreTable.nbytes
         )

@@ -522,6 +522,63 @@ class Store:
                 )
         return by_doc
 
+    # -- PostGIS (PostgreSQL only; see migration 0006 and docs/qgis.md) ---------------------
+
+    @property
+    def spatial(self) -> bool:
+        """Whether the database has the PostGIS columns (PostgreSQL)."""
+        return self.engine.dialect.name == "postgresql"
+
+    def publish_regions(self, shapes: Sequence[tuple[str, str, str | None, bytes]]) -> int:
+        """Store ``(level, region_id, name, WKB)`` region shapes for the layer views.
+
+        Idempotent (ON CONFLICT DO NOTHING): every API process may call it at start-up.
+        Returns the number of regions stored. Nothing to do on SQLite.
+        """
+        if not self.spatial:
+            return 0
+        statement = sa.text(
+            "INSERT INTO regions (level, region_id, name, geom) "
+            "VALUES (:level, :region_id, :name, ST_SetSRID(ST_GeomFromWKB(:wkb), 4326)) "
+            "ON CONFLICT (level, region_id) DO NOTHING"
+        )
+        with self.engine.begin() as conn:
+            stored = conn.exec_driver_sql("SELECT count(*) FROM regions").scalar_one()
+            if stored != len(shapes):
+                conn.execute(
+                    statement,
+                    [
+                        {"level": level, "region_id": rid, "name": name, "wkb": wkb}
+                        for level, rid, name, wkb in shapes
+                    ],
+                )
+            return int(conn.exec_driver_sql("SELECT count(*) FROM regions").scalar_one())
+
+    def incident_ids_in_bbox(
+        self, west: float, south: float, east: float, north: float
+    ) -> list[str]:
+        """Incidents with a point inside a lon/lat box: a GiST index lookup on PostGIS, a
+        scan of the stored points on SQLite."""
+        if self.spatial:
+            query = sa.text(
+                "SELECT id FROM incidents "
+                "WHERE geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326) "
+                "AND ST_Intersects(geom, ST_MakeEnvelope(:west, :south, :east, :north, 4326)) "
+                "ORDER BY id"
+            )
+            box = {"west": west, "south": south, "east": east, "north": north}
+            with self.engine.connect() as conn:
+                return [str(row.id) for row in conn.execute(query, box)]
+        found = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(
+                sa.select(incidents.c.id, incidents.c.locations).order_by(incidents.c.id)
+            ):
+                points = [loc["point"] for loc in row.locations if loc.get("point")]
+                if any(west <= p[0] <= east and south <= p[1] <= north for p in points):
+                    found.append(str(row.id))
+        return found
+
     # -- score aggregates (see service.aggregates) -----------------------------------------
 
     def region_day_frame(

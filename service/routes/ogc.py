@@ -5,9 +5,11 @@ built with ``url_for`` so they stay right behind a proxy or a ``root_path``; fea
 are percent-encoded (Natural Earth has ids like ``GAZ+00?``). HTML pages are Jinja2 templates
 (``service/templates/ogc``) rendered with autoescaping from plain data, never from user text.
 
-Item pages are kept, compressed, per request and data version: their ``timeStamp`` is when the
-data last changed (the time of the response's content, not of its sending), so the ETag of an
-unchanged page stays the same and the page is assembled and compressed once.
+Item pages are kept, compressed, per request and data version, so an unchanged page keeps its
+ETag and is assembled and compressed once. They carry no ``timeStamp``: OGC API - Features
+makes it optional and, when present, the time the response was generated
+(/req/core/fc-timeStamp), which no stored body can state. A client tells a changed page by
+its ETag, which follows the data and the request, never the clock.
 """
 
 from __future__ import annotations
@@ -546,7 +548,7 @@ def _items_body(
     offset: int,
     html: bool,
 ) -> PreparedBody:
-    """One page of items as GeoJSON or HTML; ``timeStamp`` is when the data last changed."""
+    """One page of items as GeoJSON or HTML (no ``timeStamp``: see the module docstring)."""
     page, extra = _page(
         collection_id, catalogue, board, bbox=bbox, datetime=datetime, limit=limit, offset=offset
     )
@@ -585,7 +587,6 @@ def _items_body(
     extra = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
-        "timeStamp": board.store.freshness().changed_at.isoformat(timespec="seconds"),
         "links": links,
         **extra,
     }
