@@ -38,6 +38,9 @@ class DedupSettings:
     #: checked on the whole signature, so a loose band only costs a comparison.
     lsh_bands: int = 21
     lsh_rows: int = 3
+    #: Near-copies are looked for among documents published this many days either side: a
+    #: reprint years later is a new article, and the lookup stays flat as the archive grows.
+    near_copy_days: int = 120
 
 
 class MinHasher:

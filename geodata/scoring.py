@@ -27,7 +27,7 @@ not enough. An event counts once per region however many of its places fall in t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -514,20 +514,44 @@ def day_aggregates(contributions: pd.DataFrame) -> pd.DataFrame:
 
     ``documents`` is the number of distinct documents reporting the day's events.
     """
-    if not len(contributions):
-        return pd.DataFrame(columns=DAY_COLUMNS)
-    grouped = contributions.groupby(["level", "region_id", "day"], sort=True)
-    out = grouped.agg(
-        incidents=("event_id", "nunique"),
-        fatalities=("killed", "sum"),
-        injured=("wounded", "sum"),
-        hostages=("hostages", "sum"),
-        militants=("militants", "max"),
-        presence=("presence", "any"),
-        weight=("weight", "sum"),
-        documents=("documents", lambda lists: len({d for docs in lists for d in docs})),
-    ).reset_index()
-    return out[DAY_COLUMNS]
+    return pd.DataFrame(sum_days(contributions.to_dict("records")), columns=DAY_COLUMNS)
+
+
+def sum_days(contributions: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """:func:`day_aggregates` over plain records (no DataFrame: it runs in every ingest)."""
+    days: dict[tuple[str, str, Any], dict[str, Any]] = {}
+    documents: dict[tuple[str, str, Any], set[str]] = {}
+    events: dict[tuple[str, str, Any], set[str]] = {}
+    for row in contributions:
+        key = (row["level"], row["region_id"], row["day"])
+        total = days.setdefault(
+            key,
+            {
+                "level": key[0],
+                "region_id": key[1],
+                "day": key[2],
+                "incidents": 0,
+                "fatalities": 0.0,
+                "injured": 0.0,
+                "hostages": 0.0,
+                "militants": 0.0,
+                "presence": False,
+                "weight": 0.0,
+                "documents": 0,
+            },
+        )
+        events.setdefault(key, set()).add(row["event_id"])
+        documents.setdefault(key, set()).update(row["documents"])
+        total["fatalities"] += float(row["killed"])
+        total["injured"] += float(row["wounded"])
+        total["hostages"] += float(row["hostages"])
+        total["militants"] = max(total["militants"], float(row["militants"]))
+        total["presence"] = total["presence"] or bool(row["presence"])
+        total["weight"] += float(row["weight"])
+    for key, total in days.items():
+        total["incidents"] = len(events[key])
+        total["documents"] = len(documents[key])
+    return [days[key] for key in sorted(days)]
 
 
 def scores_from_days(

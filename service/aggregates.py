@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from geodata.border_ties import StoredPlace
@@ -20,9 +19,9 @@ from geodata.incidents import Incident
 from geodata.scoring import (
     RegionIndex,
     ScoreWeights,
-    day_aggregates,
     event_contributions,
     events_frame,
+    sum_days,
 )
 from service.schema import (
     clusters,
@@ -126,45 +125,23 @@ class RegionAggregates:
         ordered = sorted(keys)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
-            match = sa.or_(
-                *(
-                    (table.c.level == level) & (table.c.region_id == region) & (table.c.day == day)
-                    for level, region, day in chunk
-                    for table in (event_regions,)
-                )
-            )
-            day_match = sa.or_(
-                *(
-                    (region_days.c.level == level)
-                    & (region_days.c.region_id == region)
-                    & (region_days.c.day == day)
-                    for level, region, day in chunk
-                )
-            )
-            conn.execute(region_days.delete().where(day_match))
-            rows = conn.execute(sa.select(event_regions).where(match)).mappings().all()
-            if not rows:
-                continue
-            frame = day_aggregates(pd.DataFrame([dict(r) for r in rows]))
             conn.execute(
-                region_days.insert(),
-                [
-                    {
-                        "level": r["level"],
-                        "region_id": r["region_id"],
-                        "day": r["day"],
-                        "incidents": int(r["incidents"]),
-                        "fatalities": float(r["fatalities"]),
-                        "injured": float(r["injured"]),
-                        "hostages": float(r["hostages"]),
-                        "militants": float(r["militants"]),
-                        "presence": bool(r["presence"]),
-                        "weight": float(r["weight"]),
-                        "documents": int(r["documents"]),
-                    }
-                    for r in frame.to_dict("records")
-                ],
+                region_days.delete().where(
+                    sa.tuple_(region_days.c.level, region_days.c.region_id, region_days.c.day).in_(
+                        chunk
+                    )
+                )
             )
+            rows = conn.execute(
+                sa.select(event_regions).where(
+                    sa.tuple_(
+                        event_regions.c.level, event_regions.c.region_id, event_regions.c.day
+                    ).in_(chunk)
+                )
+            ).mappings()
+            sums = sum_days(rows)
+            if sums:
+                conn.execute(region_days.insert(), sums)
 
 
 def _place_spans(conn: sa.Connection, doc_ids: Sequence[str]) -> dict[str, list[StoredPlace]]:

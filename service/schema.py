@@ -123,6 +123,9 @@ document_bands = sa.Table(
         sa.ForeignKey("documents.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    #: The document's publication week: near-copies are looked up within a horizon.
+    sa.Column("week", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_document_bands_bucket_week", "band", "hash", "week"),
 )
 
 #: Dedup blocks: each incident is filed under (type, country, week) for the week of its date

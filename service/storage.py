@@ -36,6 +36,7 @@ from geodata.dedup import (
     same_event,
     signature_bytes,
     signature_from_bytes,
+    week_number,
 )
 from geodata.incidents import DocumentReading, Incident, Location
 from geodata.roles import PlaceMention
@@ -296,8 +297,8 @@ class Store:
                 conn,
                 mention_counts((doc_id, m.country, m.admin1, m.border) for m in mention_list),
             )
-        near = self._index_near_copies(conn, doc_id, document.text)
         published = document.published or now.date()
+        near = self._index_near_copies(conn, doc_id, document.text, published)
         for incident in reading.incidents:
             cluster_id = self._cluster_for(conn, incident, published, near)
             if cluster_id is None:
@@ -320,7 +321,9 @@ class Store:
                 )
         return True
 
-    def _index_near_copies(self, conn: sa.Connection, doc_id: str, text: str) -> set[str]:
+    def _index_near_copies(
+        self, conn: sa.Connection, doc_id: str, text: str, published: dt.date
+    ) -> set[str]:
         """Store the document's MinHash signature and LSH bands; return its near-copies.
 
         The signature is computed once, here; stored documents are found through their band
@@ -329,12 +332,13 @@ class Store:
         settings = self.dedup
         signature = MinHasher(settings.permutations, settings.shingle_words).signature(text)
         hashes = band_hashes(signature, settings.lsh_bands, settings.lsh_rows)
-        sharing = sa.or_(
-            *(
-                (document_bands.c.band == band) & (document_bands.c.hash == value)
-                for band, value in enumerate(hashes)
-            )
-        )
+        # One row-value IN (an index lookup per band); cheap to build, cached when compiled.
+        sharing: sa.ColumnElement[bool] = sa.tuple_(
+            document_bands.c.band, document_bands.c.hash
+        ).in_(list(enumerate(hashes)))
+        week = week_number(published)
+        horizon = neighbouring_weeks(published, settings.near_copy_days)
+        sharing = sharing & document_bands.c.week.between(horizon.start, horizon.stop - 1)
         candidates = (
             sa.select(document_signatures.c.doc_id, document_signatures.c.signature)
             .where(
@@ -355,7 +359,10 @@ class Store:
         )
         conn.execute(
             document_bands.insert(),
-            [{"band": band, "hash": value, "doc_id": doc_id} for band, value in enumerate(hashes)],
+            [
+                {"band": band, "hash": value, "doc_id": doc_id, "week": week}
+                for band, value in enumerate(hashes)
+            ],
         )
         return near
 

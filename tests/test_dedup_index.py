@@ -195,3 +195,14 @@ def test_migration_indexes_documents_stored_before_it(tmp_path: Path) -> None:
     ingest(store, "A bomb exploded in Kabul on Monday.", DAY)
     assert sorted(len(c) for c in store.events()) == [2]
     migrate(engine)  # a second run is harmless
+
+
+def test_near_copies_are_looked_for_within_a_horizon(store: Store) -> None:
+    """A reprint years later is a new article: the band lookup reads only nearby weeks."""
+    ingest(store, STORY, DAY, anchor=DAY)
+    years_later = DAY + dt.timedelta(days=3 * 365)
+    ingest(store, perturbed(STORY, random.Random(2), edits=1), years_later, anchor=years_later)
+    assert sorted(len(cluster) for cluster in store.events()) == [1, 1]
+    with store.connection() as conn:
+        weeks = {row.week for row in conn.execute(sa.select(document_bands.c.week))}
+    assert weeks == {week_number(DAY), week_number(years_later)}

@@ -357,10 +357,10 @@ def test_a_batch_failing_at_write_time_on_its_last_item_stores_nothing(
     store = api.app.state.store  # type: ignore[attr-defined]
     index_near_copies = store._index_near_copies
 
-    def fails_on_the_last(conn: Any, doc_id: str, text: str) -> set[str]:
+    def fails_on_the_last(conn: Any, doc_id: str, text: str, *rest: Any) -> set[str]:
         if "(write fails)" in text:
             raise RuntimeError("the disk is full")
-        return index_near_copies(conn, doc_id, text)  # type: ignore[no-any-return]
+        return index_near_copies(conn, doc_id, text, *rest)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(store, "_index_near_copies", fails_on_the_last)
     batch = [{"text": f"{ARTICLE} (w {i})"} for i in range(3)] + [
