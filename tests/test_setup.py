@@ -177,7 +177,7 @@ def test_make_run_needs_no_root_and_installs_the_runtime_only() -> None:
 
 def test_make_test_installs_debian_packages_only_as_root_with_apt() -> None:
     commands = _make_dry_run("test")
-    assert "pip install --quiet -e '.[test]'" in commands
+    assert "pip install --quiet -e '.[test,postgres,dask]'" in commands
     assert "[bench]" not in commands
     apt = commands[: commands.index("apt-get install")]
     assert 'if [ "$(id -u)" = 0 ] && command -v apt-get' in apt[apt.rindex("if [") :]
