@@ -59,6 +59,7 @@ class IncidentType:
     type: str
     label: str
     pattern: re.Pattern[str]
+    name: str = ""  # the plain words a map shows ("armed attack")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def load_tables() -> Tables:
             row["type"],
             row["label"],
             re.compile(r"\b(?:" + "|".join(row["triggers"]) + r")\b", re.IGNORECASE),
+            row.get("name") or row["type"].replace("_", " "),
         )
         for row in spec["types"]
     )

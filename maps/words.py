@@ -1,21 +1,22 @@
 """Words a person reads on a map: incident types in plain English, counts with their plural.
 
 The stored incident types are identifiers (``armed_attack``); pages, popups and images show
-``armed attack``. One table here, used by the HTML island and the PNG alike.
+``armed attack``. The names live with the types in ``geodata/data/incident_types.json``, the
+one table the extractor and the API's labels read too; the HTML island and the PNG use them.
 """
 
 from __future__ import annotations
 
-#: Plain-English names of the incident types the extractor emits (geodata/data/incident_types.json).
-INCIDENT_TYPE_NAMES: dict[str, str] = {
-    "armed_attack": "armed attack",
-    "airstrike": "air strike",
-    "bombing": "bombing",
-    "kidnapping": "kidnapping",
-    "militant_presence": "militant presence",
-    "security_operation": "security operation",
-    "threat_statement": "threat",
-}
+from geodata.incidents import load_tables
+
+
+def _type_names() -> dict[str, str]:
+    """Plain-English names of the incident types, from the incident-type table itself."""
+    return {kind.type: kind.name for kind in load_tables().types}
+
+
+#: Plain-English names of the incident types (``name`` in geodata/data/incident_types.json).
+INCIDENT_TYPE_NAMES: dict[str, str] = _type_names()
 
 #: Plurals that adding "s" gets wrong.
 _IRREGULAR = {"fatality": "fatalities", "casualty": "casualties", "person": "people"}
