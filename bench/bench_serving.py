@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import statistics
@@ -138,12 +139,19 @@ def cold_map_seconds(url: str, ingests: int = 3) -> list[float]:
     return times
 
 
+def synthetic_text(i: int) -> str:
+    """About 1 KB of words drawn per document, so no two are near-copies (the dedup index
+    compares near-copies pairwise, which identical filler would turn quadratic)."""
+    words = random.Random(i).choices(range(100_000), k=150)
+    return f"Synthetic report {i}: " + " ".join(f"w{w}" for w in words) + "."
+
+
 def fill(database: Path, count: int) -> None:
     """``count`` synthetic documents (about 1 KB each) written in bulk through the Store."""
     store = Store.open(f"sqlite:///{database}")
     batch = []
     for i in range(count):
-        text = f"Synthetic report {i}. " + "Nothing happened in the district today. " * 24
+        text = synthetic_text(i)
         reading = DocumentReading(document_id(text), (), (), None)
         batch.append((NewDocument(text, source="bench"), [], reading))
     for start in range(0, count, 2_000):
