@@ -46,6 +46,8 @@ from service.storage import NewDocument, Store, document_id  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 PROBES = 200
+#: Days between two rounds of copies: past the near-copy horizon and the dedup window.
+ROUND_DAYS = 200
 BATCH = 250
 Item = tuple[NewDocument, list, DocumentReading]
 
@@ -60,10 +62,16 @@ def eval_texts() -> list[str]:
 
 
 def synthetic(bases: list[tuple[NewDocument, list, DocumentReading]]) -> Iterator[Item]:
-    """Endless copies of the read texts: dates shifted by up to ten years, a marker appended."""
+    """Endless rounds of copies of the read texts, a marker appended to each.
+
+    Round ``k`` is dated ``k * ROUND_DAYS`` later, so the archive grows over time at a steady
+    rate (as a real one does) and a copy is no near-copy of its own original's other rounds:
+    what grows is the history, not the density of one week. The density one week can reach
+    is a separate question (docs/scaling.md).
+    """
     for copy in range(10**9):
         for j, (document, mentions, reading) in enumerate(bases):
-            shift = dt.timedelta(days=(copy * 7919 + j * 31) % 3650 - 1825)
+            shift = dt.timedelta(days=copy * ROUND_DAYS + j % 7)
             text = f"{document.text}\nReference {copy}-{j}."
             doc_id = document_id(text)
             incidents = tuple(

@@ -332,21 +332,24 @@ class Store:
         settings = self.dedup
         signature = MinHasher(settings.permutations, settings.shingle_words).signature(text)
         hashes = band_hashes(signature, settings.lsh_bands, settings.lsh_rows)
-        # One row-value IN (an index lookup per band); cheap to build, cached when compiled.
-        sharing: sa.ColumnElement[bool] = sa.tuple_(
-            document_bands.c.band, document_bands.c.hash
-        ).in_(list(enumerate(hashes)))
         week = week_number(published)
         horizon = neighbouring_weeks(published, settings.near_copy_days)
-        sharing = sharing & document_bands.c.week.between(horizon.start, horizon.stop - 1)
-        candidates = (
-            sa.select(document_signatures.c.doc_id, document_signatures.c.signature)
-            .where(
-                document_signatures.c.doc_id.in_(
-                    sa.select(document_bands.c.doc_id).where(sharing).distinct()
-                )
+        # One index range per band on (band, hash, week); written as text because a row-value
+        # IN made SQLite scan the whole table, and building 21 ORed expressions per document
+        # cost more than the lookup.
+        params: dict[str, Any] = {"first": horizon.start, "last": horizon.stop - 1}
+        for band, value in enumerate(hashes):
+            params[f"h{band}"] = value
+        sharing = sa.text(
+            "SELECT DISTINCT doc_id FROM document_bands WHERE "
+            + " OR ".join(
+                f"(band = {band} AND hash = :h{band} AND week BETWEEN :first AND :last)"
+                for band in range(len(hashes))
             )
-            .where(document_signatures.c.doc_id != doc_id)
+        ).columns(doc_id=sa.String)
+        sharing_ids = [row.doc_id for row in conn.execute(sharing, params) if row.doc_id != doc_id]
+        candidates = sa.select(document_signatures.c.doc_id, document_signatures.c.signature).where(
+            document_signatures.c.doc_id.in_(sharing_ids)
         )
         near = {
             row.doc_id
@@ -386,25 +389,34 @@ class Store:
         weeks = set(neighbouring_weeks(published, window))
         if incident.date is not None:
             weeks |= set(neighbouring_weeks(incident.date, window))
-        in_block = sa.select(incident_blocks.c.incident_id).where(
-            incident_blocks.c.type == incident.type,
-            incident_blocks.c.country.in_(sorted(countries)),
-            incident_blocks.c.week.in_(sorted(weeks)),
-        )
-        where: sa.ColumnElement[bool] = incidents.c.id.in_(in_block)
-        if near:
-            where = where | incidents.c.doc_id.in_(sorted(near))
+        # Two index-driven reads (an OR of the two would let the planner fall back to every
+        # incident of the type): the block rows, then the incidents of near-copy documents.
         first_stored = (
-            sa.select(sa.func.min(incident_blocks.c.id))
-            .where(incident_blocks.c.incident_id == incidents.c.id)
-            .scalar_subquery()
+            sa.select(incident_blocks.c.incident_id, sa.func.min(incident_blocks.c.id).label("seq"))
+            .where(
+                incident_blocks.c.type == incident.type,
+                incident_blocks.c.country.in_(sorted(countries)),
+                incident_blocks.c.week.in_(sorted(weeks)),
+            )
+            .group_by(incident_blocks.c.incident_id)
+            .subquery()
         )
         query = (
             sa.select(incidents)
-            .where(where, incidents.c.type == incident.type, incidents.c.doc_id != incident.doc_id)
-            .order_by(first_stored, incidents.c.id)
+            .join(first_stored, first_stored.c.incident_id == incidents.c.id)
+            .where(incidents.c.doc_id != incident.doc_id)
+            .order_by(first_stored.c.seq)
         )
-        for row in conn.execute(query):
+        rows = list(conn.execute(query))
+        if near:
+            seen = {row.id for row in rows}
+            copies = (
+                sa.select(incidents)
+                .where(incidents.c.doc_id.in_(sorted(near)), incidents.c.type == incident.type)
+                .order_by(incidents.c.id)
+            )
+            rows += [row for row in conn.execute(copies) if row.id not in seen]
+        for row in rows:
             candidate = incident_from_row(row._mapping)
             if not countries & incident_countries(candidate):
                 continue
