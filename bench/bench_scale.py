@@ -14,7 +14,7 @@ near-copy of its original). Printed, per backend (SQLite, and PostgreSQL when
   other texts, through the LSH bands (:func:`geodata.dedup.near_duplicate_groups`).
 
 Run: ``python bench/bench_scale.py [--small 10000 --large 100000]``. The defaults (10,000 and
-40,000) fit a few minutes on 2 CPUs; pass ``--large 100000`` for the issue's size.
+40,000) take about 5 minutes per backend on 2 CPUs; pass ``--large 100000`` for the issue's size.
 """
 
 from __future__ import annotations
