@@ -126,7 +126,7 @@ _PEOPLE_AFTER = re.compile(
 )
 
 
-#: "two cyclists from the United States and one each from Switzerland": the victims' home.
+#: "three hikers from Norway and one from Chile": where the victims come from, not the scene.
 _FROM_BEFORE = re.compile(
     r"\b(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|pilgrims?|engineers?|"
     r"workers?|journalists?|students?|visitors?|passengers?|people|men|women|one|two|three|"
