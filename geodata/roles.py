@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 from geodata.text import Span
 
@@ -29,18 +29,8 @@ Role = Literal[
     "government",
     "nationality",
 ]
-CONTEXT_ROLES: frozenset[str] = frozenset(
-    {
-        "media_outlet",
-        "meeting_venue",
-        "member_list",
-        "outside_actor",
-        "group_name",
-        "dateline",
-        "government",
-        "nationality",
-    }
-)
+#: Every role but ``location`` says the place is only context around the story.
+CONTEXT_ROLES: frozenset[str] = frozenset(get_args(Role)) - {"location"}
 
 
 class PlaceMention(Protocol):
