@@ -96,12 +96,17 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def server(database: Path, root: Path = ROOT) -> Iterator[Served]:
-    """``riskmap serve`` of the checkout at ``root`` in its own process, stopped afterwards."""
+def server(
+    database: Path, root: Path = ROOT, settings: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``riskmap serve`` of the checkout at ``root`` in its own process, stopped afterwards.
+
+    ``settings`` adds ``RISKMAP_*`` variables (a token, limits) to the server's environment.
+    """
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env={**_env(database), "PYTHONPATH": str(root)},
+        env={**_env(database), "PYTHONPATH": str(root), **(settings or {})},
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

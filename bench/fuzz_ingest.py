@@ -15,9 +15,6 @@ Run: ``python bench/fuzz_ingest.py`` (``RISKMAP_DATA_DIR`` must hold a built cac
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from bench_service import server as served
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fuzz-tøken"  # non-ASCII on purpose: clients send its UTF-8 bytes
@@ -96,40 +94,8 @@ def probes() -> Iterator[Probe]:
 @contextmanager
 def server(database: Path) -> Iterator[tuple[str, int]]:
     """``riskmap serve`` in its own process with a token; yields its URL and process id."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "RISKMAP_DATABASE_URL": f"sqlite:///{database}",
-        "RISKMAP_API_TOKEN": TOKEN,
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("riskmap serve exited during start-up")
-            try:
-                if httpx.get(url + "health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("riskmap serve did not start")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with served(database, ROOT, {"RISKMAP_API_TOKEN": TOKEN}) as running:
+        yield running.url + "/", running.pid
 
 
 def reset_peak_rss(pid: int) -> None:
