@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from geodata.errors import GeodataError
-from service import cli_geoparse, cli_ingest, cli_map
+from service import cli_batch, cli_geoparse, cli_ingest, cli_map
 from service.progress import Steps
 from service.settings import Settings
 
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_cmd_serve)
 
     cli_ingest.register(commands)
+    cli_batch.register(commands)
 
     cli_geoparse.register(commands)
     cli_map.register(commands)

@@ -33,6 +33,8 @@ class FileItem:
 def _date(value: object, origin: str) -> dt.date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, dt.datetime):  # a Parquet timestamp column
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
@@ -79,6 +81,25 @@ def read_article(
     )
 
 
+def record_document(
+    record: object, origin: str, published: dt.date | None = None, source: str | None = None
+) -> NewDocument:
+    """One article record (a JSON Lines object, a Parquet row) as a document.
+
+    Shared by ``riskmap ingest`` and ``riskmap batch read`` so both accept the same members.
+    Raises ValueError when the record is no article.
+    """
+    if not isinstance(record, dict) or not str(record.get("text") or "").strip():
+        raise ValueError("no 'text' member")
+    return NewDocument(
+        text=str(record["text"]),
+        published=published or _date(record.get("published"), origin),
+        source=source or record.get("source"),
+        url=record.get("url"),
+        language=record.get("language"),
+    )
+
+
 def read_json_lines(
     path: Path, published: dt.date | None = None, source: str | None = None
 ) -> Iterator[FileItem]:
@@ -90,18 +111,7 @@ def read_json_lines(
                 continue
             try:
                 record = json.loads(raw.decode("utf-8"))
-                if not isinstance(record, dict) or not str(record.get("text") or "").strip():
-                    raise ValueError("no 'text' member")
-                yield FileItem(
-                    origin,
-                    NewDocument(
-                        text=str(record["text"]),
-                        published=published or _date(record.get("published"), origin),
-                        source=source or record.get("source"),
-                        url=record.get("url"),
-                        language=record.get("language"),
-                    ),
-                )
+                yield FileItem(origin, record_document(record, origin, published, source))
             except (ValueError, UnicodeDecodeError) as exc:
                 yield FileItem(origin, None, str(exc).removeprefix(f"{origin}: "))
 
