@@ -41,6 +41,7 @@ import shapely
 
 from geodata.boundaries import Boundaries
 from geodata.inflection import case_forms
+from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
 GAZETTEER_SCHEMA_VERSION = 17
@@ -149,6 +150,8 @@ class Gazetteer:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
     place_point: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: Stems of Russian town adjectives ("кулябск"): see :mod:`geodata.place_adjectives`.
+    place_adjectives: dict[str, AdjectiveStems] = field(default_factory=dict)
     #: Per-key data the geoparser derives on first use (never pickled).
     runtime_cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -638,16 +641,22 @@ def _russian_places(
     places: list[Place],
     table: _NameTable,
     stats: dict[str, Any],
-) -> None:
+) -> tuple[set[str], dict[str, AdjectiveStems]]:
     """Russian names in every case: pycountry's Russian country names, the project's own
     table (short forms, adjectives, people, regions Natural Earth lacks), and every Russian
     name already gathered (Natural Earth ``name_ru``, GeoNames alternate names).
 
     Why generate forms rather than lemmatise the text: see :mod:`geodata.inflection`.
+    Returns the two-letter names to keep ("Ош") and the stems of town adjectives.
     """
     import gettext
 
-    from geodata.inflection import adjective_forms, is_russian_name, people_forms
+    from geodata.inflection import (
+        adjective_forms,
+        is_russian_name,
+        is_short_place_name,
+        people_forms,
+    )
 
     started = time.perf_counter()
     country_pos = {p.country: i for i, p in enumerate(places) if p.kind == "country"}
@@ -699,19 +708,68 @@ def _russian_places(
             for form in case_forms(name):
                 table.add(form, pos, 0 if " " in name or name.isupper() else VARIANT)
     kinds = ("country", "admin1", "city")
+    local = frozenset(russian["local_countries"])
     inflected = 0
+    short_names: set[str] = set()
     for name, entries in gathered:
         kept = {p: f for p, f in entries.items() if places[p].kind in kinds}
         if not kept:
             continue
         inflected += 1
-        for form in case_forms(name) - {name}:
-            for place, flags in kept.items():
-                table.add(form, place, flags | VARIANT)
+        if len(name) == 2 and is_short_place_name(name):
+            short_names.add(name.lower())
+        for place, flags in kept.items():
+            own = _local_town_flags(places[place], flags, local)
+            if own != flags:
+                table.add(name, place, own)
+            for form in case_forms(name) - {name}:
+                table.add(form, place, own if own != flags else flags | VARIANT)
+    _prefer_city_regions(table, places, admin1_pos)
+    adjectives = adjective_table(
+        (name, place, places[place].population)
+        for name, entries in gathered
+        for place in entries
+        if places[place].kind == "city"
+    )
     stats["russian_forms"] = {
         "inflected_names": inflected,
+        "town_adjective_stems": len(adjectives),
         "seconds": round(time.perf_counter() - started, 2),
     }
+    return short_names, adjectives
+
+
+def _local_town_flags(place: Place, flags: int, local: frozenset[str]) -> int:
+    """A town's Russian-alphabet name where Russian is a local language is its own name, not
+    a foreign variant: "Кара-Кульджа" is as sure as "Kara-Kulja" (GeoNames files both as
+    alternates of a romanised main name)."""
+    if place.kind == "city" and place.country in local:
+        return flags & ~VARIANT
+    return flags
+
+
+def _prefer_city_regions(
+    table: _NameTable, places: list[Place], admin1_pos: dict[str | None, int]
+) -> None:
+    """A Russian name shared by a city, the city's own region and the province around it
+    ("Дамаск", "Минск", "Киев") means the city: the surrounding province is called by its
+    adjective ("Киевская область"), so its reading is dropped from that name.
+    """
+    from geodata.inflection import is_russian_name
+
+    for name, entries in table.names.items():
+        own = {
+            admin1_pos.get(places[p].admin1, -1) for p in entries if places[p].kind == "city"
+        } & entries.keys()
+        if not own or not is_russian_name(name):
+            continue
+        countries = {places[p].country for p in own}
+        for place in [
+            p
+            for p in entries
+            if places[p].kind == "admin1" and p not in own and places[p].country in countries
+        ]:
+            del entries[place]
 
 
 def _border_places(
@@ -758,7 +816,7 @@ def build_gazetteer(
     _city_places(boundaries, min_population, places, table, stats)
     _border_places(boundaries, forms, places, table)
     russian = _package_json("russian_names.json")
-    _russian_places(boundaries, russian, places, table, stats)
+    short_names, adjectives = _russian_places(boundaries, russian, places, table, stats)
     given_names |= {name.lower() for name in russian["given_names"]}
     common |= {form.lower() for word in russian["common"] for form in case_forms(word)}
     # The broad dictionary marks people ("Florence Pugh") but does not make a town name a
@@ -784,7 +842,11 @@ def build_gazetteer(
         folded = lower_same_length(fold(name)).strip()
         dotted = all(flags & ABBREV for flags in entries.values())  # "La.", "Pa."
         if not folded or (
-            not dotted and (folded in never or (len(folded) < 3 and not name.isupper()))
+            not dotted
+            and (
+                folded in never
+                or (len(folded) < 3 and not name.isupper() and folded not in short_names)
+            )
         ):
             continue
         acronym = ACRONYM if name.isupper() and len(folded.replace(" ", "")) <= 4 else 0
@@ -892,6 +954,7 @@ def build_gazetteer(
         street_heads=frozenset(words["street_heads"]),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
+        place_adjectives=adjectives,
     )
     gazetteer.metadata = {
         "schema_version": GAZETTEER_SCHEMA_VERSION,

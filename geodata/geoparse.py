@@ -46,6 +46,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from geodata.gazetteer import ABBREV, ACRONYM, DEMONYM, LOWER_OK, POSTAL, TYPED, VARIANT, Gazetteer
+from geodata.place_adjectives import adjective_readings
 from geodata.ranker import Ranker, rerank
 
 #: ``RISKMAP_GEOPARSER=python`` runs the Python reference even where the compiled core is
@@ -1170,6 +1171,7 @@ def _geoparse(
     mentions = _cohere(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
+    mentions = _with_place_adjectives(text, mentions, gazetteer)
     borders = _borders(text, mentions, gazetteer)
     if borders:
         mentions.extend(borders)
@@ -1178,6 +1180,18 @@ def _geoparse(
 
 
 _START = operator.attrgetter("start")
+
+
+def _with_place_adjectives(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Russian towns named by their adjective ("в кулябском районе"), added after resolution so
+    that the compiled core and the Python reference share the rule (see
+    :mod:`geodata.place_adjectives`)."""
+    found = adjective_readings(text, mentions, gaz)
+    if not found:
+        return mentions
+    mentions = mentions + [_place_mention(text, s, e, p, c, gaz) for s, e, p, c in found]
+    mentions.sort(key=_START)
+    return mentions
 
 
 def _start_then_longest(mention: Mention) -> tuple[int, int]:

@@ -96,6 +96,11 @@ def case_forms(name: str) -> set[str]:
         if parse is not None and parse.tag.POS == "NOUN":
             noun_seen = True
     forms = {name}
+    if len(words) == 1 and "-" in name:
+        # "Кара-Кульджа" -> "Кара-Кульджи": a borrowed compound declines its last part only.
+        head, tail = name.rsplit("-", 1)
+        if tail[:1].isupper():
+            forms |= {f"{head}-{form}" for form in case_forms(tail)}
     if all(p is None for p in parses):
         if len(words) == 1:
             forms |= _guessed_forms(name)
@@ -151,6 +156,16 @@ _DECLENSIONS = (
     ("й", ("я", "ю", "ем", "е")),
 )
 _CONSONANT_ENDINGS = ("а", "у", "ом", "е")
+#: Russian spelling: no "ы" after г, к, х and the hushing consonants ("Кульджа" -> "Кульджи"),
+#: and an unstressed "ей" beside "ой" after the hushing ones and ц ("Кульджей").
+_VELAR_OR_HUSHING = frozenset("гкхжчшщ")
+_HUSHING = frozenset("жчшщц")
+
+
+def _spelt_after(stem: str, ending: str) -> str:
+    if ending.startswith("ы") and stem[-1:].lower() in _VELAR_OR_HUSHING:
+        return "и" + ending[1:]
+    return ending
 
 
 def _guessed_forms(word: str) -> set[str]:
@@ -161,7 +176,9 @@ def _guessed_forms(word: str) -> set[str]:
     for ending, others in _DECLENSIONS:
         if lower.endswith(ending):
             stem = word[: -len(ending)]
-            return {stem + other for other in others}
+            return {stem + _spelt_after(stem, other) for other in others} | (
+                {stem + "ей"} if stem[-1:].lower() in _HUSHING and "ой" in others else set()
+            )
     if lower[-1] in "аяь":
         return set()
     ending = "ем" if lower[-1] in "жшчщц" else "ом"
@@ -185,3 +202,57 @@ def people_forms(noun: str) -> set[str]:
     if parse is None:
         return {noun}
     return _with_plain_e({noun} | {f.word for f in parse.lexeme})
+
+
+#: Adjective suffixes a town name takes by its last letter: "Куляб" -> "кулябский", "Кабул" ->
+#: "кабульский", "Казань" -> "казанский", "Бишкек" -> "бишкекский", "Минск" -> "минский".
+#: Names ending in a vowel vary ("Москва" -> "московский", "Душанбе" -> "душанбинский"), so
+#: every candidate is tried and the dictionary says which exist.
+_ADJECTIVE_AFTER_CONSONANT = {"л": ("ьский", "ский"), "ь": ("ский",), "ц": ("кий",)}
+_ADJECTIVE_AFTER_VOWEL = ("инский", "ский", "енский", "ьский")
+
+
+def toponymic_adjectives(name: str) -> list[tuple[str, bool]]:
+    """The adjectives a one-word Russian town name may take, each with whether the dictionary
+    knows it ("Куляб" -> [("кулябский", True)]; "Пешавар" -> [("пешаварский", False)]).
+
+    Why rules and a dictionary check rather than the dictionary alone: OpenCorpora lists many
+    town adjectives but links none to its town, and a derived form it does not know is still
+    safe where a district noun follows it ("Дангаринский район").
+    """
+    if not _RUSSIAN_WORD.match(name) or "-" in name or name.isupper() or len(name) < 2:
+        return []
+    lower = name.lower().replace("ё", "е")
+    if lower.endswith(("ий", "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие")):
+        return []  # "Грозный", "Советская": already an adjective
+    last = lower[-1]
+    if last in "аеиоуыэюя":
+        stem = lower[:-1]
+        candidates = [stem + suffix for suffix in _ADJECTIVE_AFTER_VOWEL]
+        if lower.endswith("ва"):
+            candidates.append(lower[:-2] + "овский")  # "Москва" -> "московский"
+    elif lower.endswith(("ск", "цк")):
+        # "Минск" -> "минский", "Донецк" -> "донецкий", but "Дамаск" -> "дамасский"
+        candidates = [lower + "ий", lower[:-1] + "ский"]
+    elif last == "с":
+        candidates = [lower + "ский", lower + "кий"]  # "Тунис" -> "тунисский"
+    else:
+        stem = lower[:-1] if last == "ь" else lower
+        candidates = [stem + suffix for suffix in _ADJECTIVE_AFTER_CONSONANT.get(last, ("ский",))]
+    found: dict[str, bool] = {}
+    for adjective in dict.fromkeys(candidates):
+        found[adjective] = _known_adjective(adjective)
+    if any(found.values()):
+        return [(a, True) for a, known in found.items() if known]
+    return list(found.items())
+
+
+def _known_adjective(word: str) -> bool:
+    return any(p.is_known and p.tag.POS == "ADJF" for p in _analyzer().parse(word))
+
+
+def is_short_place_name(name: str) -> bool:
+    """Whether the dictionary reads a two-letter word ("Ош") as a place name and as nothing
+    else: such names are kept although two letters are otherwise too short to be a name."""
+    known = [p for p in _analyzer().parse(name.lower()) if p.is_known]
+    return bool(known) and all("Geox" in p.tag for p in known)

@@ -11,7 +11,7 @@ import pytest
 
 from geodata.gazetteer import Gazetteer
 from geodata.geoparse import compiled_core_available, geoparse
-from geodata.inflection import adjective_forms, case_forms
+from geodata.inflection import adjective_forms, case_forms, toponymic_adjectives
 from geodata.quantities import find_quantities, parse_number
 from geodata.text import split_sentences
 from geodata.timeexpr import find_dates
@@ -32,6 +32,8 @@ ANCHOR = dt.date(2024, 3, 13)  # a Wednesday
         ("Босния и Герцеговина", {"Боснии и Герцеговине"}),
         ("Соединённые Штаты", {"Соединенных Штатов", "Соединённым Штатам"}),
         ("Пактия", {"Пактии", "Пактией"}),
+        ("Кара-Кульджа", {"Кара-Кульджи", "Кара-Кульджой"}),  # no "ы" after "ж"
+        ("Джалал-Абад", {"Джалал-Абада", "Джалал-Абаде"}),  # a compound declines its end
     ],
 )
 def test_case_forms(name: str, forms: set[str]) -> None:
@@ -44,6 +46,22 @@ def test_indeclinable_and_acronyms_stay() -> None:
     assert case_forms("Душанбе") == {"Душанбе"}
     assert case_forms("США") == {"США"}
     assert {"таджикских", "таджикской", "таджикские"} <= adjective_forms("таджикский")
+
+
+@pytest.mark.parametrize(
+    ("town", "adjectives"),
+    [
+        ("Куляб", [("кулябский", True)]),
+        ("Кабул", [("кабульский", True)]),
+        ("Москва", [("московский", True)]),
+        ("Дамаск", [("дамасский", True)]),
+        ("Минск", [("минский", True)]),
+        ("Пешавар", [("пешаварский", False)]),  # derived, unknown to the dictionary
+        ("Грозный", []),  # already an adjective
+    ],
+)
+def test_town_adjectives(town: str, adjectives: list[tuple[str, bool]]) -> None:
+    assert toponymic_adjectives(town) == adjectives
 
 
 @pytest.mark.parametrize(
@@ -185,3 +203,55 @@ def test_compiled_core_agrees_on_cyrillic(real_gazetteer: Gazetteer) -> None:
     for text in (ARTICLE, "Делегации Кубы и Сомали прибыли в Москву. Владимир Путин заявил."):
         reference = geoparse(text, real_gazetteer, compiled=False)
         assert geoparse(text, real_gazetteer, compiled=True) == reference
+
+
+# ------------------------------------------------- towns, city regions and town adjectives
+
+
+def _regions(gazetteer: Gazetteer, text: str) -> dict[str, str | None]:
+    return {m.surface: gazetteer.admin1_iso.get(m.admin1 or "") for m in geoparse(text, gazetteer)}
+
+
+def test_small_local_town_named_in_russian_is_found(real_gazetteer: Gazetteer) -> None:
+    # GeoNames files the Russian name as an alternate; in Kyrgyzstan it is the town's own name.
+    text = "Грузовик перевернулся на дороге у Кара-Кульджи, на юге Киргизии."
+    assert _regions(real_gazetteer, text).get("Кара-Кульджи") == "KG-O"
+
+
+def test_capital_with_its_own_region_is_the_city(real_gazetteer: Gazetteer) -> None:
+    # Natural Earth names the province around each of these cities like the city itself.
+    text = "Делегация из Минска прилетела в Дамаск, столицу Сирии, а затем в Киев."
+    regions = _regions(real_gazetteer, text)
+    assert regions == {"Минска": "BY-HM", "Дамаск": "SY-DI", "Сирии": None, "Киев": "UA-30"}
+
+
+def test_two_letter_town_known_to_the_dictionary(real_gazetteer: Gazetteer) -> None:
+    regions = _regions(real_gazetteer, "Ош остается вторым городом Киргизии. Но дороги плохие.")
+    assert regions.get("Ош") == "KG-O" and "Но" not in regions
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "region"),
+    [
+        ("Ливни размыли дороги в Кулябском районе Таджикистана.", "Кулябском", "TJ-KT"),
+        ("Двое ранены при пожаре в московском метро, сообщили в России.", "московском", "RU-MOS"),
+        # A derived adjective the dictionary lacks still names its town before a district noun.
+        ("В Дангаринском районе прошли учения.", "Дангаринском", "TJ-KT"),
+    ],
+)
+def test_town_adjectives_name_the_town(
+    real_gazetteer: Gazetteer, text: str, surface: str, region: str
+) -> None:
+    assert _regions(real_gazetteer, text).get(surface) == region
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Взрыв прогремел в 10 часов по московскому времени в Махачкале.",  # a time zone
+        "Жители Кабула вспоминают кулябские песни.",  # no district noun, Tajikistan unnamed
+    ],
+)
+def test_town_adjectives_without_support_are_no_place(real_gazetteer: Gazetteer, text: str) -> None:
+    surfaces = {m.surface for m in geoparse(text, real_gazetteer)}
+    assert not surfaces & {"московскому", "кулябские"}
