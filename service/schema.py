@@ -85,7 +85,8 @@ incidents = sa.Table(
 )
 
 #: One row (``id`` 1): a counter raised in the transaction of every ingest that stores
-#: something, and when. Caches key on it; reading it is a primary-key lookup, whatever the
+#: something, and when, with the row counts of the four main tables raised alongside. Caches
+#: key on it and ``/health`` reports it; reading it is a primary-key lookup, whatever the
 #: number of documents (``count(*)`` over ``documents`` grew with every article).
 data_version = sa.Table(
     "data_version",
@@ -93,6 +94,10 @@ data_version = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("documents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("mentions", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("incidents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("clusters", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 #: A MinHash signature per document (:func:`geodata.dedup.signature_bytes`), computed once when

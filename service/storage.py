@@ -57,6 +57,8 @@ from service.schema import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: Tables whose row counts the data version row keeps (see :meth:`Store.counts`).
+COUNTED_TABLES = ("documents", "mentions", "incidents", "clusters")
 
 
 def normalise_text(text: str) -> str:
@@ -182,14 +184,18 @@ class Store:
         now = ingested_at or dt.datetime.now(dt.UTC)
         results = []
         touched: set[str] = set()
+        added = dict.fromkeys(COUNTED_TABLES, 0)
         with self._write_lock, self.engine.begin() as conn:
             _serialise_writers(conn)
             for document, mention_list, reading in readings:
                 self._refuse_when_closing()
-                created = self._write_document(conn, document, mention_list, reading, now, touched)
+                created = self._write_document(
+                    conn, document, mention_list, reading, now, touched, added
+                )
                 results.append(IngestResult(reading.doc_id, created))
             if any(result.created for result in results):
-                self._update_aggregates(conn, touched, _bump_data_version(conn, now))
+                version = _bump_data_version(conn, now, added)
+                self._update_aggregates(conn, touched, version)
             self._refuse_when_closing()
         return results
 
@@ -250,8 +256,13 @@ class Store:
         reading: DocumentReading,
         now: dt.datetime,
         touched: set[str],
+        added: dict[str, int] | None = None,
     ) -> bool:
-        """Insert one document and what was read from it; False when it is already stored."""
+        """Insert one document and what was read from it; False when it is already stored.
+
+        ``added`` counts the rows inserted per table of :data:`COUNTED_TABLES`.
+        """
+        added = added if added is not None else dict.fromkeys(COUNTED_TABLES, 0)
         doc_id = reading.doc_id
         # ON CONFLICT DO NOTHING: the same article sent to two API processes at once is
         # stored by one of them; the other learns it exists from the row count.
@@ -272,6 +283,9 @@ class Store:
         )
         if inserted.first() is None:
             return False
+        added["documents"] += 1
+        added["mentions"] += len(mention_list)
+        added["incidents"] += len(reading.incidents)
         if mention_list:
             conn.execute(
                 mentions.insert(),
@@ -306,6 +320,7 @@ class Store:
                 conn.execute(
                     clusters.insert().values(id=cluster_id, type=incident.type, created_at=now)
                 )
+                added["clusters"] += 1
             conn.execute(incidents.insert().values(**_incident_row(incident, cluster_id)))
             touched.add(cluster_id)
             blocks = dedup_blocks(
@@ -452,16 +467,12 @@ class Store:
         return record
 
     def counts(self) -> dict[str, int]:
+        """Rows of documents, mentions, incidents and clusters: kept on the data version row
+        by every ingest, so this is one primary-key lookup however much is stored."""
+        columns = [data_version.c[name] for name in COUNTED_TABLES]
         with self.engine.connect() as conn:
-            return {
-                name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-                for name, table in (
-                    ("documents", documents),
-                    ("mentions", mentions),
-                    ("incidents", incidents),
-                    ("clusters", clusters),
-                )
-            }
+            row = conn.execute(sa.select(*columns).where(data_version.c.id == 1)).one()
+        return {name: int(value) for name, value in zip(COUNTED_TABLES, row, strict=True)}
 
     def data_version(self) -> str:
         """Changes whenever anything is ingested: the key scored caches are invalidated by."""
@@ -700,15 +711,19 @@ class Store:
             yield conn
 
 
-def _bump_data_version(conn: sa.Connection, now: dt.datetime) -> int:
-    """Raise the data version inside the ingest's transaction: a rolled-back batch leaves it.
+def _bump_data_version(
+    conn: sa.Connection, now: dt.datetime, added: dict[str, int] | None = None
+) -> int:
+    """Raise the data version, and the row counts by ``added``, inside the ingest's
+    transaction: a rolled-back batch leaves both.
 
     Returns the new number.
     """
+    counts = {name: data_version.c[name] + n for name, n in (added or {}).items() if n}
     conn.execute(
         data_version.update()
         .where(data_version.c.id == 1)
-        .values(version=data_version.c.version + 1, changed_at=now)
+        .values(version=data_version.c.version + 1, changed_at=now, **counts)
     )
     return int(
         conn.execute(sa.select(data_version.c.version).where(data_version.c.id == 1)).scalar_one()

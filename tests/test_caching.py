@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,68 @@ def test_migration_starts_the_version_from_stored_documents(tmp_path: Path) -> N
     version = Store(engine).freshness()
     assert version.number == 1
     assert version.changed_at == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+
+
+@contextmanager
+def recorded(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` while the ``with`` block runs."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_health_reads_the_version_row_and_counts_nothing(client: TestClient) -> None:
+    """``/health`` costs one primary-key lookup, whatever the number of documents."""
+    _post(client, KANDAHAR)
+    store: Store = client.app.state.store  # type: ignore[attr-defined]
+    with recorded(store.engine) as statements:
+        body = client.get("/health").json()
+    assert body["documents"] == 1 and body["incidents"] >= 1 and body["clusters"] >= 1
+    assert len(statements) == 1, statements
+    assert "count(" not in statements[0].lower() and "data_version" in statements[0]
+
+
+def test_kept_counts_equal_the_rows(client: TestClient) -> None:
+    """The counts on the version row follow every storing ingest (and a repeat adds none)."""
+    for text in (KANDAHAR, HERAT, KANDAHAR):
+        client.post("/documents", json={"text": text, "published": "2024-11-25"})
+    store: Store = client.app.state.store  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        actual = {
+            name: conn.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
+            for name in ("documents", "mentions", "incidents", "clusters")
+        }
+    assert actual["documents"] == 2 and actual["mentions"] > 0
+    assert store.counts() == actual
+    assert {k: v for k, v in client.get("/health").json().items() if k in actual} == actual
+
+
+def test_migration_starts_the_counts_from_stored_rows(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from service.storage import MIGRATIONS, create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+        for doc in ("d1", "d2"):
+            connection.exec_driver_sql(
+                "INSERT INTO documents (id, text, ingested_at) "
+                f"VALUES ('{doc}', 'x', '2024-05-06 07:08:09')"
+            )
+    migrate(engine)
+    assert Store(engine).counts() == {"documents": 2, "mentions": 0, "incidents": 0, "clusters": 0}
 
 
 # -- bounded by bytes -------------------------------------------------------------------------
