@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from geodata.incident_model import Incident, Location
@@ -97,8 +97,9 @@ class _Event:
         self.regions |= _admin1_of(incident)
         self.country_set |= _countries_of(incident)
         self.sentence_starts.add(incident.start)
-        if incident.killed is not None:
-            self.tolls.add(incident.killed)
+        victims = _victims_killed(incident)
+        if victims is not None:
+            self.tolls.add(victims)
         if incident.militants is not None:
             self.militant_counts.add(incident.militants)
         if incident.date_source == "text" and incident.date_first and incident.date_last:
@@ -153,13 +154,13 @@ def _places_agree(event: _Event, incident: Incident) -> bool:
     return not countries or not event_countries or bool(countries & event_countries)
 
 
-def _recent(incident: Incident, reference: dt.date) -> bool:
-    if incident.date_source != "text" or incident.date_last is None:
+def _recent(incident: Incident, reference: dt.date | None) -> bool:
+    if reference is None or incident.date_source != "text" or incident.date_last is None:
         return True
     return incident.date_last >= reference - dt.timedelta(days=RECENT_DAYS)
 
 
-def _dates_agree(event: _Event, incident: Incident, reference: dt.date) -> bool:
+def _dates_agree(event: _Event, incident: Incident, reference: dt.date | None) -> bool:
     """A dated mention must fit the days every dated member allows (a day's slack)."""
     if incident.date_source == "text" and incident.date_first and incident.date_last:
         if event.latest_first is None or event.earliest_last is None:
@@ -189,14 +190,30 @@ def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
     updates or breaks down a toll ("the toll rose to", "also", "including") continues it.
     """
     incident = candidate.incident
-    if candidate.anaphoric or candidate.weak or incident.killed is None or incident.approximate:
-        return False
+    victims = _victims_killed(incident)
+    if candidate.anaphoric or candidate.weak or victims is None or incident.approximate:
+        return False  # attackers killed ("police shot dead two gunmen") belong to the event
     if _TOLL_UPDATE.search(incident.sentence):
         return False
-    return bool(event.tolls) and incident.killed not in event.tolls
+    return bool(event.tolls) and victims not in event.tolls
 
 
-def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool:
+def _attackers_killed(incident: Incident) -> int | None:
+    counts = [q.value for q in incident.quantities if q.category == "killed" and q.attackers]
+    return sum(counts) if counts else None
+
+
+def _victims_killed(incident: Incident) -> int | None:
+    """The deaths a mention reports that are not the attackers' own."""
+    if incident.killed is None:
+        return None
+    counts = [q.value for q in incident.quantities if q.category == "killed" and not q.attackers]
+    if incident.quantities and not counts:
+        return None
+    return incident.killed - (_attackers_killed(incident) or 0)
+
+
+def _compatible(event: _Event, candidate: Candidate, reference: dt.date | None) -> bool:
     incident = candidate.incident
     if incident.start in event.sentence_starts:
         return False  # two clauses of one sentence with triggers of their own: two events
@@ -217,7 +234,7 @@ def _compatible(event: _Event, candidate: Candidate, reference: dt.date) -> bool
 
 
 def _best_event(
-    events: Sequence[_Event], candidate: Candidate, reference: dt.date
+    events: Sequence[_Event], candidate: Candidate, reference: dt.date | None
 ) -> _Event | None:
     """The compatible event this mention most likely continues: same region, then nearest."""
     fitting = [e for e in events[-RECENT_EVENTS:] if _compatible(e, candidate, reference)]
@@ -232,7 +249,7 @@ def _best_event(
 
 
 def _antecedent(
-    events: Sequence[_Event], candidate: Candidate, reference: dt.date
+    events: Sequence[_Event], candidate: Candidate, reference: dt.date | None
 ) -> _Event | None:
     """The latest earlier event of the same group that "the attack" can refer back to."""
     incident = candidate.incident
@@ -246,11 +263,12 @@ def _antecedent(
     return max(earlier, key=lambda e: e.last_position()) if earlier else None
 
 
-def merge_mentions(candidates: Sequence[Candidate], reference: dt.date) -> list[Incident]:
+def merge_mentions(candidates: Sequence[Candidate], reference: dt.date | None) -> list[Incident]:
     """One incident per event, in the order the events are first reported.
 
-    ``reference`` is the article's date (or the day it was read): mentions dated more than
-    :data:`RECENT_DAYS` before it are background events of their own.
+    ``reference`` is the article's date: mentions dated more than :data:`RECENT_DAYS` before it
+    are background events of their own. Without it (None) only the dates mentions give
+    each other keep them apart.
     """
     ordered = sorted(candidates, key=lambda c: c.incident.trigger_start)
     events: list[_Event] = []
@@ -293,14 +311,14 @@ def _merged(event: _Event) -> Incident:
             if main is None or main in _location_countries(loc)
         ]
     ) or _unique_locations([loc for i in placed for loc in i.locations])
-    lead = max(strong, key=lambda c: _informative(c, best)).incident
+    lead = max(members, key=lambda c: _informative(c, best)).incident
     dated = [i for i in incidents if i.date_source == "text" and i.date_first and i.date_last]
     when = min(dated, key=_date_width) if dated else lead
     return dataclasses.replace(
         lead,
         type=_event_type([c.incident for c in strong]),
         locations=tuple(locations),
-        killed=_toll(members, "killed"),
+        killed=_killed(members),
         wounded=_toll(members, "wounded"),
         hostages=_toll(members, "hostages"),
         militants=_toll(members, "militants"),
@@ -324,12 +342,14 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     The representative sentence is the one an analyst would quote: not the headline or a
     caption, one with the toll (weighed double: the sentence that counts the dead is the one
     that reports the event), one that names the event's most precise place, then the
-    earliest (news puts the essentials first).
+    earliest (news puts the essentials first). A bare toll sentence ("12 were killed") may be
+    the one, but its toll weighs single: it names no attack, so it wins only a tie.
     """
     incident = candidate.incident
     score = 0 if candidate.headline else 4
     score += 1 if _precision(incident) == best_precision else 0
-    score += 2 if incident.killed is not None or incident.wounded is not None else 0
+    if incident.killed is not None or incident.wounded is not None:
+        score += 1 if candidate.weak else 2
     return score, -incident.trigger_start
 
 
@@ -379,17 +399,38 @@ def _event_type(incidents: Sequence[Incident]) -> str:
     return min(types, key=VIOLENT_TYPES.index)
 
 
-def _toll(members: Sequence[Candidate], attribute: str) -> int | None:
+def _killed(members: Sequence[Candidate]) -> int | None:
+    """The death toll with the attackers' own deaths added to the victims' (as analysts count).
+
+    "The blast killed eight officials" and "security forces killed 25 of the attackers" are two
+    parts of one toll, not two figures for the same dead of which the larger wins.
+    """
+    victims = _toll(members, "killed", _victims_killed)
+    attackers = _toll(members, "killed", _attackers_killed)
+    if victims is None and attackers is None:
+        return None
+    return (victims or 0) + (attackers or 0)
+
+
+def _toll(
+    members: Sequence[Candidate],
+    attribute: str,
+    value_of: Callable[[Incident], int | None] | None = None,
+) -> int | None:
     """The final figure: the largest reported, plus figures a sentence says come "also".
 
     A precise figure ("54 lawyers") wins over vague ones ("dozens of lawyers").
     """
+
+    def get(incident: Incident) -> int | None:
+        return value_of(incident) if value_of else getattr(incident, attribute)
+
     precise = [c for c in members if not c.incident.approximate]
-    if any(getattr(c.incident, attribute) is not None for c in precise):
+    if any(get(c.incident) is not None for c in precise):
         members = precise
     total: int | None = None
     for candidate in members:
-        value = getattr(candidate.incident, attribute)
+        value = get(candidate.incident)
         if value is None:
             continue
         if total is not None and _ADDITIVE.search(candidate.incident.sentence):

@@ -81,6 +81,7 @@ class Tables:
     presence_claims: WordSet
     event_verbs: WordSet  # "exploded", "взорвался": a weapon word near one is an event
     deadly_words: WordSet
+    attackers_after: re.Pattern[str]  # "six gunmen", "four of the attackers" (lower-cased)
 
     def find_actors(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, group name)`` of every armed-group alias in ``text``."""
@@ -139,6 +140,11 @@ def load_tables() -> Tables:
         presence_claims=_words(spec["presence_claims"]),
         event_verbs=_words(spec["event_verbs"]),
         deadly_words=_words(spec["deadly_words"]),
+        attackers_after=re.compile(
+            r"^\s*(?:of (?:the|them|these|those)\s+)?(?:[\w'’-]+\s+){0,2}?(?:"
+            + "|".join(p.lower() for p in spec["attacker_nouns"])
+            + r")\b"
+        ),
     )
 
 
@@ -154,6 +160,10 @@ class WordSet:
 
     def search(self, text: str) -> bool:
         return self.pattern.search(text.lower()) is not None
+
+    def finditer(self, text: str) -> list[tuple[int, str]]:
+        """``(start, words)`` of every match, in the text's order."""
+        return [(m.start(), m.group(0)) for m in self.pattern.finditer(text.lower())]
 
 
 @dataclass(frozen=True)
@@ -278,10 +288,24 @@ def extract_incidents(
             armed_document=armed_document,
         )
         candidates.extend(_sentence_candidates(context, tables))
-    incidents = merge_mentions(candidates, reference)
+    incidents = merge_mentions(candidates, published or _latest_stated_date(text))
     hints = [m for m, r in zip(mentions, roles, strict=True) if r.role in ("location", "dateline")]
     incidents = [_narrowed(incident, hints) for incident in incidents]
     return DocumentReading(doc_id, tuple(incidents), tuple(roles), focus)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _latest_stated_date(text: str) -> dt.date | None:
+    """With no date of publication, the latest full date the text states stands in for it.
+
+    An article is written after everything it reports, so its latest dated event tells which
+    mentions are recent better than the day it is read; a text with no year in it gives None
+    (every mention counts as recent).
+    """
+    spans = [s for s in find_dates(text, dt.date.today()) if _YEAR.search(s.text)]
+    return max((s.last for s in spans), default=None)
 
 
 #: Share of a country's region mentions one region needs to be the document's main region.
@@ -352,6 +376,14 @@ def _any_between(positions: Sequence[int], start: int, end: int) -> bool:
 TITLE_MAX_CHARS = 160
 
 
+def _starts_line(text: str, start: int) -> bool:
+    """Nothing but spaces between the previous line break (or the text's start) and ``start``."""
+    position = start
+    while position > 0 and text[position - 1] in " \t":
+        position -= 1
+    return position == 0 or text[position - 1] == "\n"
+
+
 def _is_headline(text: str, sentence: Span) -> bool:
     """A title, caption or banner: a short line of its own without final punctuation.
 
@@ -361,7 +393,7 @@ def _is_headline(text: str, sentence: Span) -> bool:
     if sentence.text.startswith("#"):
         return True
     ends_line = text[sentence.end : sentence.end + 1] in ("\n", "")
-    starts_line = sentence.start == 0 or text[sentence.start - 1] == "\n"
+    starts_line = _starts_line(text, sentence.start)
     stripped = sentence.text.rstrip()
     return (
         ends_line
@@ -409,7 +441,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     if not triggers:
         return []
     clauses = context.clauses
-    quantities = find_quantities(sentence.text)
+    quantities = _marked_attackers(sentence.text, find_quantities(sentence.text), tables)
     events = [(t, m) for t, m in triggers if t.type != "militant_presence"]
     presence = [(t, m) for t, m in triggers if t.type == "militant_presence"]
     # In an article with no sign of armed violence anywhere (an accident, a disaster), a
@@ -417,7 +449,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     has_agent = context.armed_document and (
         tables.agent_cues.search(sentence.text) or bool(context.actors)
     )
-    separate = tables.separate_event.search(sentence.text)
+    separate_cues = [start for start, _ in tables.separate_event.finditer(sentence.text)]
 
     candidates: list[Candidate] = []
     # One event per clause: "a blast in Herat, as well as rocket fire on a base in Ghazni"
@@ -441,6 +473,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             counted = [
                 q for q in harm if _clause_index(clauses, sentence.start + q.start) == clause_index
             ]
+        counted = _before_other_event(sentence.text, match.end(), counted, tables)
         incident = _make(context, tables, len(candidates), incident_type, match, counted)
         word = match.group(0).lower()
         plural, death_word = word in tables.plural_triggers, _is_weak_trigger(tables, word)
@@ -456,6 +489,7 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
             incident, context.reference
         ):
             continue  # a tribute to the victims of an old attack: only the old date makes it
+        separate = bool(separate_cues)
         if separate and not (
             _placed(incident) or incident.date_source == "text" or incident.killed is not None
         ):
@@ -473,6 +507,61 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     if presence and not tables.non_event["generic"].search(sentence.text):
         candidates.extend(_presence_candidates(context, tables, presence, quantities, events))
     return candidates
+
+
+#: Words right after a count that name no one of its own ("two in the city", "four more"): the
+#: count stands for the same kind of people as the count before it.
+_NO_NOUN_AFTER = re.compile(r"^\s*(?:in|at|on|near|from|more|others?|[,.;]|$)", re.IGNORECASE)
+
+
+def _marked_attackers(text: str, quantities: Sequence[Quantity], tables: Tables) -> list[Quantity]:
+    """Flag the deaths that are the attackers' own ("security forces killed six militants").
+
+    An analyst's toll counts the attackers with the victims, so these add to an event's toll
+    rather than competing with it as another figure for the same dead.
+    """
+    marked: list[Quantity] = []
+    previous: Quantity | None = None
+    for quantity in quantities:
+        if quantity.category == "killed":
+            after = text[quantity.end : quantity.end + 50]
+            own = tables.attackers_after.match(quantity.text.lower().split(maxsplit=1)[-1])
+            attackers = bool(
+                own
+                or tables.attackers_after.match(after.lower())
+                or (
+                    previous is not None
+                    and previous.attackers
+                    and _NO_NOUN_AFTER.match(after) is not None
+                )
+            )
+            quantity = dataclasses.replace(quantity, attackers=attackers)
+            previous = quantity
+        marked.append(quantity)
+    return marked
+
+
+#: Separate-event cues that move the story in time ("a day after", "earlier"), unlike
+#: "another" or "similar", which can also add victims to the same event.
+_TIME_SHIFT = re.compile(r"after|before|ago|earlier|previous|last|ранее|назад|накануне|прошл")
+
+
+def _before_other_event(
+    sentence: str, trigger_end: int, quantities: Sequence[Quantity], tables: Tables
+) -> list[Quantity]:
+    """The counts told before the sentence turns to another time.
+
+    "Five officers were killed on Thursday, a day after nine died in two blasts": the nine are
+    the earlier event's dead, not more of this one's.
+    """
+    shifts = [
+        start
+        for start, words in tables.separate_event.finditer(sentence)
+        if start >= trigger_end and _TIME_SHIFT.search(words)
+    ]
+    if not shifts:
+        return list(quantities)
+    return [q for q in quantities if q.start < shifts[0]]
 
 
 def _is_weak_trigger(tables: Tables, word: str) -> bool:
@@ -603,12 +692,8 @@ def _make(
         sentence,
     )
     locations = link_locations(clause, sentence, context.mentions, context.focus)
-    counts: dict[str, int] = {}
-    approximate = False
-    for quantity in quantities:
-        key = quantity.category
-        counts[key] = counts.get(key, 0) + quantity.value
-        approximate = approximate or quantity.approximate
+    counts = _sentence_counts(sentence.text, quantities)
+    approximate = any(quantity.approximate for quantity in quantities)
     when = _closest_date(dates, match.start())
     confidence = _CONFIDENCE_OF_TYPE.get(incident_type.type, 0.7)
     if locations:
@@ -644,6 +729,42 @@ def _make(
         casualties=counts.get("casualties"),
         evidence=((sentence.start, sentence.end),),
     )
+
+
+#: Words between two counts that make the second one more of the same dead, not a restatement.
+_ADDS_UP = re.compile(
+    r"\b(?:and|plus|also|another|other|others|more|besides|as well as|along with|while|"
+    r"и|а также|ещё|еще|также)\b|[,;]",
+    re.IGNORECASE,
+)
+
+
+#: Characters between two equal counts beyond which the second restates the first.
+RESTATED = 40
+
+
+def _sentence_counts(sentence: str, quantities: Sequence[Quantity]) -> dict[str, int]:
+    """Each category's total in one sentence: listed counts add up, a restated one does not.
+
+    "Four soldiers and two civilians were killed" is six dead; two headlines run together
+    without a full stop ("15 cadets die in attack ... 17 dead in two blasts") give two figures
+    for overlapping dead, of which the larger stands, and the same figure told again further on
+    is told once.
+    """
+    counts: dict[str, int] = {}
+    previous: dict[str, Quantity] = {}
+    for quantity in quantities:
+        key = quantity.category
+        before = previous.get(key)
+        gap = sentence[before.end : quantity.start] if before is not None else ""
+        if before is not None and (
+            not _ADDS_UP.search(gap) or (before.value == quantity.value and len(gap) > RESTATED)
+        ):
+            counts[key] = max(counts[key], quantity.value)
+        else:
+            counts[key] = counts.get(key, 0) + quantity.value
+        previous[key] = quantity
+    return counts
 
 
 def _closest_date(dates: Sequence[DateSpan], position: int) -> DateSpan | None:

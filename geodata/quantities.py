@@ -19,6 +19,7 @@ _UNITS = {
     "a": 1,
     "an": 1,
     "one": 1,
+    "both": 2,
     "two": 2,
     "three": 3,
     "four": 4,
@@ -130,12 +131,14 @@ _VAGUE = {
     "десятков тысяч": 20000,
 }
 
+# "a"/"an" count only before a scale ("a hundred"): "a fourth died" is not 1 + 4. A word
+# number ends at a word's end: "fourth" is no "four".
 _WORD_NUMBER = (
-    r"(?:(?:"
-    + "|".join(sorted(_UNITS, key=len, reverse=True))
+    r"(?:(?:a|an)\s+(?:hundred|thousand|million)\b|(?:"
+    + "|".join(sorted((k for k in _UNITS if k not in ("a", "an")), key=len, reverse=True))
     + r")(?:[- ](?:"
-    + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k not in ("a", "an"))
-    + r"))?(?:\s+(?:hundred|thousand|million))?)"
+    + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k not in ("a", "an", "both"))
+    + r"))?(?:\s+(?:hundred|thousand|million))?(?![\w-]))"
 )
 _RU_WORDS = "|".join(sorted({**_RU_UNITS, **_RU_SCALES}, key=len, reverse=True))
 _RU_NUMBER = rf"(?:(?:{_RU_WORDS})(?:\s+(?:{_RU_WORDS}))*(?!\w))"
@@ -163,7 +166,8 @@ _COMBINED = re.compile(
 )
 _KILLED = re.compile(
     r"\b(?:killed|kill|killing|dead|died|dies|deaths?|death toll|fatalities|lives|slain|"
-    r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|lost their lives|"
+    r"massacred|executed|perished|gunned down|martyred|martyrdom|beheaded|"
+    r"lost (?:their|his|her) li(?:fe|ves)|"
     r"neutrali[sz]ed|eliminated|погиб\w*|убит\w*|убил\w*|убьют|гибел\w*|жертв\w*|скончал\w*|"
     r"мертв\w*|уничтожен\w*|уничтожил\w*|ликвидирова\w*|нейтрализова\w*|застрел\w*|"
     r"расстрел\w*|казн[её]н\w*|унес\w* жизн\w*|тел(?:а|о)\b)\b",
@@ -197,7 +201,7 @@ _AFTER_VERB_KILLED = re.compile(
     r"как минимум|не менее|около|более|свыше|предварительно|по данным \w+),)|"
     r"погибл\w*|погиб|убиты|убито|убили|убив|застрелил\w*|уничтожен\w*|уничтожил\w*|"
     r"ликвидирован\w*|ликвидировал\w*|нейтрализова\w*|скончал\w*|унес\w*\s+жизн\w*|"
-    r"жертвами\s+(?:стал\w*|явил\w*)|(?:погибш\w*|жертв)\b[^.;]{0,40}?"
+    r"жертвами\s+(?:\w+\s+){0,2}?(?:стал\w*|явил\w*)|(?:погибш\w*|жертв)\b[^.;]{0,40}?"
     r"(?:увеличил\w*|возросл\w*|выросл\w*|достиг\w*|составил\w*|составляет)(?:\s+до)?)\s*$",
     re.IGNORECASE,
 )
@@ -224,6 +228,8 @@ class Quantity:
     end: int
     approximate: bool
     text: str
+    #: The count is of attackers ("six gunmen were killed"): their deaths add to the victims'.
+    attackers: bool = False
 
 
 def parse_number(text: str) -> tuple[int, bool] | None:
@@ -284,7 +290,7 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
         return "hostages"
     # The noun right after the number names what is counted; a verb of harm in the same
     # clause says what happened to it ("55 personnel killed", "hundreds of fighters were killed").
-    harms: list[tuple[int, Category]] = []
+    harms: list[tuple[int, Category, int]] = []
     checks: tuple[tuple[re.Pattern[str], Category], ...] = (
         (_KILLED, "killed"),
         (_WOUNDED, "wounded"),
@@ -295,14 +301,48 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
     for pattern, category in checks:
         match = pattern.search(after_clause)
         if match:
-            harms.append((match.start(), category))
+            harms.append((match.start(), category, match.end()))
     if harms:
-        return min(harms)[1]
+        verb_start, category, verb_end = min(harms)
+        if _COUNT_RIGHT_AFTER.match(after_clause[verb_end:]):
+            return None  # the attackers, or whoever did the harm, not its victims
+        if _other_count_between(after_clause[:verb_start]):
+            return None  # "459 attacks, which left 401 people dead": the verb counts the 401
+        return category
     if _MILITANTS.search(after_clause[:40]):
         return "militants"
     if _PRESENCE_VERBS.match(after) and _MILITANTS.search(text[max(0, start - 200) : start]):
         return "militants"
     return None
+
+
+#: A verb of harm with its own count right after it ("dozens of militants stormed the post,
+#: killing at least 23 soldiers"): the verb's victims are that count, not the number before.
+_COUNT_RIGHT_AFTER = re.compile(
+    r"^\s+(?:at least|more than|over|about|around|nearly|some|up to|as many as|более|около)?"
+    r"\s*(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|"
+    r"dozens|scores|hundreds)\b)",
+    re.IGNORECASE,
+)
+
+
+def _other_count_between(gap: str) -> bool:
+    """A count of its own between a number and the verb, not coordinated with the number.
+
+    Ages, dates and parts ("3 of them") in between are not counts of their own.
+    """
+    for match in NUMBER_RE.finditer(gap):
+        if match.group("number").lower() in ("a", "an") or _looks_like_year_or_date(gap, match):
+            continue
+        if _SUBSET_AFTER.match(gap[match.end() :][:40]) or _SUBSET_BEFORE.search(
+            gap[max(0, match.start() - 30) : match.start()]
+        ):
+            continue
+        if re.search(r"\b(?:aged|ages?)\s+$", gap[max(0, match.start() - 10) : match.start()]):
+            continue
+        if not _AND_BEFORE.search(gap[max(0, match.start() - 20) : match.start()]):
+            return True
+    return False
 
 
 #: People a single noun phrase can stand for ("a policeman", "the governor"): one person each.
@@ -320,7 +360,8 @@ PERSON_NOUNS = (
 )
 #: "a policeman", "the provincial governor", "a 60-year-old DRG head constable".
 _ONE_PERSON = re.compile(
-    rf"\b(?:a|an|the|one)\s+(?:[\w'’-]+\s+){{0,3}}?{PERSON_NOUNS}\b(?!['’]s)", re.IGNORECASE
+    rf"\b(?:a|an|the|one|their|his|her)\s+(?:[\w'’-]+\s+){{0,3}}?{PERSON_NOUNS}\b(?!['’]s)",
+    re.IGNORECASE,
 )
 #: A count of a part of the victims already counted: "including two police", "six of them".
 _SUBSET_BEFORE = re.compile(
@@ -329,7 +370,10 @@ _SUBSET_BEFORE = re.compile(
     r"(?:at least\s+|some\s+|about\s+)?$",
     re.IGNORECASE,
 )
-_SUBSET_AFTER = re.compile(r"^\s+of (?:them|whom|those)\b", re.IGNORECASE)
+_SUBSET_AFTER = re.compile(
+    r"^\s+(?:of (?:them|whom|those)\b|(?:[\w'’-]+\s+){0,3}?(?:were|was|are|is) among\b)",
+    re.IGNORECASE,
+)
 #: "один из нападавших": one of a group, not a count of victims.
 _ONE_OF = re.compile(r"^\s+из\b", re.IGNORECASE)
 _SUBSET_IN_GAP = re.compile(
@@ -368,7 +412,10 @@ def find_quantities(text: str) -> list[Quantity]:
         before = text[max(0, match.start() - 30) : match.start()]
         if _ONE_OF.match(text[match.end() :][:10]):
             continue
-        if _SUBSET_BEFORE.search(before) or _SUBSET_AFTER.match(text[match.end() :][:20]):
+        if _SUBSET_BEFORE.search(before) or (
+            _SUBSET_AFTER.match(text[match.end() :][:40])
+            and not _AFTER_VERB_KILLED.search(text[max(0, match.start() - 45) : match.start()])
+        ):
             subset_end = match.end()
             continue
         if (
@@ -379,7 +426,13 @@ def find_quantities(text: str) -> list[Quantity]:
         ):
             subset_end = match.end()  # "including 39 civilians and three police": still a part
             continue
-        category = _category_for(text, match.start(), match.end())
+        category = None
+        if _OTHERS_AFTER.match(text[match.end() : match.end() + 10]) and not _OWN_VERB_AFTER.match(
+            text[match.end() : match.end() + 40]
+        ):  # "killed 54 lawyers and 22 others, besides leaving dozens wounded"
+            category = _coordinated_category(text, match.start(), found)
+        if category is None:
+            category = _category_for(text, match.start(), match.end())
         if category is None:
             category = _coordinated_category(text, match.start(), found)
         if category is None and _OTHERS_AFTER.match(text[match.end() : match.end() + 10]):
@@ -411,6 +464,10 @@ def find_quantities(text: str) -> list[Quantity]:
             Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
         )
     found.extend(_single_people(text, found))
+    found.extend(
+        Quantity("killed", 1, m.start(), m.end(), False, m.group(0))
+        for m in _ONE_MORE.finditer(text)
+    )
     found.extend(_russian_single_harm(text, found))
     found.sort(key=lambda q: q.start)
     # "killing a policeman and three civilians": the number follows a single person the verb
@@ -422,7 +479,46 @@ def find_quantities(text: str) -> list[Quantity]:
             found.append(
                 Quantity(category, value, match.start(), match.end(), approximate, match.group(0))
             )
-    return sorted(found, key=lambda q: q.start)
+    return _without_breakdowns(text, sorted(found, key=lambda q: q.start))
+
+
+#: A total, its verb and a comma: "19 were killed in two raids, " — counts that follow break
+#: the total down ("one at the port and two inland").
+_TOTAL_THEN_COMMA = re.compile(
+    r"^[^.;!?]*?\b(?:killed|dead|died|wounded|injured|hurt|kidnapped|abducted|погибл\w*|"
+    r"убит\w*|ранен\w*)\b[^.;!?,]*,\s*$",
+    re.IGNORECASE,
+)
+
+
+def _without_breakdowns(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Drop counts that only break an earlier total down by place or group.
+
+    "19 people were killed in two raids, one at the port and two others inland": the 1 and 2
+    are part of the 19, not more dead. Only counts after the total's own verb and a comma,
+    adding up to no more than the total, are taken for a breakdown.
+    """
+    kept: list[Quantity] = []
+    dropped: set[int] = set()
+    for index, total in enumerate(found):
+        if index in dropped:
+            continue
+        kept.append(total)
+        later = [
+            (k, q)
+            for k, q in enumerate(found[index + 1 :], start=index + 1)
+            if q.category == total.category and k not in dropped
+        ]
+        if not later:
+            continue
+        _, first = later[0]
+        if re.search(r"[.;!?]", text[total.end : first.start]) or not _TOTAL_THEN_COMMA.match(
+            text[total.end : first.start]
+        ):
+            continue
+        if sum(q.value for _, q in later) <= total.value:
+            dropped.update(k for k, _ in later)
+    return kept
 
 
 def _coordinated_category(text: str, start: int, found: Sequence[Quantity]) -> Category | None:
@@ -440,11 +536,26 @@ def _coordinated_category(text: str, start: int, found: Sequence[Quantity]) -> C
 
 #: "A policeman was killed": a single person with a verb of harm of their own.
 _OWN_HARM_AFTER = re.compile(
-    r"^\s*(?:(?:was|has been|had been|is)\s+(?:\w+\s+)?(?:(?P<killed>killed|shot dead|"
+    r"^\s*(?:(?-i:[A-Z][\w'’.-]*\s+){0,3}?)"  # the person's name: "a guard Ali Khan was killed"
+    r"(?:(?:was|has been|had been|is)\s+(?:\w+\s+)?(?:(?P<killed>killed|shot dead|"
     r"gunned down|martyred|slain|beheaded|executed)|(?P<wounded>wounded|injured|hurt))|"
-    r"(?:\w+\s+)?(?P<died>died|succumbed))\b",
+    r"(?:\w+\s+)?(?P<died>died|succumbed|lost (?:his|her|their) li(?:fe|ves)))\b",
     re.IGNORECASE,
 )
+#: "three were killed and a fourth died later": one more death.
+_ONE_MORE = re.compile(
+    r"\ba (?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:\w+\s+)?"
+    r"(?:died|succumbed|(?:was|has been) killed)\b",
+    re.IGNORECASE,
+)
+#: "the death of a young man", "the killing of a policeman": one person's death.
+#: (Only before "a"/"an": "the death of the governor" looks back at someone already counted.)
+_DEATH_OF_BEFORE = re.compile(
+    r"\b(?:death|killing|murder|assassination|execution|beheading)\s+of\s+$", re.IGNORECASE
+)
+#: Determiners that point back at someone already named ("the guard", "their driver"): such a
+#: person counts only inside a counted list, never from a verb of their own.
+_DEFINITE = ("the ", "their ", "his ", "her ")
 #: "killing the attacker", "shot dead a policeman": the verb right before one person.
 _HARM_RIGHT_BEFORE = re.compile(
     r"\b(?:(?P<killed>killed|killing|kills|shot dead|shooting dead|beheaded|executed)|"
@@ -455,6 +566,11 @@ _HARM_RIGHT_BEFORE = re.compile(
 _ALONG_WITH_BEFORE = re.compile(r"\balong with\s+$", re.IGNORECASE)
 #: "killed the governor and two others": "others" continues a list whose verb came first.
 _OTHERS_AFTER = re.compile(r"^\s+(?:other|others|more)\b", re.IGNORECASE)
+#: "13 others injured", "six more were killed": the count's own verb follows before any comma.
+_OWN_VERB_AFTER = re.compile(
+    r"^[^,;.]*?\b(?:killed|dead|died|wounded|injured|hurt|kidnapped|abducted|martyred)\b",
+    re.IGNORECASE,
+)
 _VERB_BEFORE = re.compile(
     r"\b(?:(?P<killed>killed|killing|kills)|(?P<wounded>wounded|wounding|injured|injuring))\b"
     r"[^.;!?]{0,80}$",
@@ -499,7 +615,12 @@ def _single_people(text: str, found: Sequence[Quantity]) -> list[Quantity]:
         if any(q.start < match.end() and match.start() < q.end for q in found):
             continue  # "one police officer" was counted as a number already
         own = _OWN_HARM_AFTER.match(text[match.end() : match.end() + 60])
-        if own and not match.group(0).lower().startswith("the"):
+        if not match.group(0).lower().startswith(_DEFINITE) and _DEATH_OF_BEFORE.search(
+            text[max(0, match.start() - 30) : match.start()]
+        ):
+            extra.append(Quantity("killed", 1, match.start(), match.end(), False, match.group(0)))
+            continue
+        if own and not match.group(0).lower().startswith(_DEFINITE):
             category: Category = "wounded" if own.group("wounded") else "killed"
             extra.append(Quantity(category, 1, match.start(), match.end(), False, match.group(0)))
             continue

@@ -85,9 +85,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("relative_month", re.compile(r"\b(?P<rel>last|this|past)\s+month\b", re.I)),
     ("yesterday", re.compile(r"\b(?P<word>yesterday|today|tonight|overnight)\b", re.I)),
     ("weekday", re.compile(r"\b(?:on|last)\s+(?P<weekday>" + _ENGLISH_WEEKDAY_RE + r")\b", re.I)),
+    # "were killed Thursday", "Friday's attack": a capitalised weekday alone is a date in news.
+    (
+        "weekday",
+        re.compile(r"\b(?P<weekday>" + "|".join(calendar.day_name) + r")\b(?!\s+(?:prayers?))"),
+    ),
     (
         "in_month",
-        re.compile(rf"\b(?:in|during|since|by)\s+(?P<month>{_MONTH_RE})\b(?!\s+\d)", re.I),
+        re.compile(
+            rf"\b(?:in|during|since|by|last|early|late)\s+(?P<month>{_MONTH_RE})\b(?!\s+\d)", re.I
+        ),
     ),
     (
         "year",

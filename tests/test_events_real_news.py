@@ -240,3 +240,47 @@ def test_a_precise_toll_beats_a_vague_one() -> None:
 def test_years_ago_dates_the_event_back() -> None:
     (event,) = read("Ten years ago, militants attacked a school in Kunduz, killing 14 pupils.")
     assert event.date is not None and event.date.year == 2016
+
+
+def test_the_attackers_deaths_add_to_the_victims_toll() -> None:
+    text = (
+        "Militants stormed a police post in Kunduz on Tuesday, killing seven officers. "
+        "Security forces killed four of the attackers in the gunfight that followed."
+    )
+    (event,) = read(text)
+    assert event.killed == 11
+
+
+def test_a_title_after_a_metadata_prefix_is_not_the_quoted_sentence() -> None:
+    text = (
+        " date 2026-03-12 Nine killed in Kandahar market blast\n"
+        "A bomb tore through a market in Kandahar on Wednesday, killing nine people."
+    )
+    (event,) = read(text)
+    assert event.killed == 9
+    assert event.sentence.startswith("A bomb tore")
+
+
+def test_counts_after_a_turn_to_another_time_belong_to_that_event() -> None:
+    text = "Gunmen killed five guards in Kunduz on Tuesday, a day after nine died in a raid nearby."
+    events = read(text)
+    assert events[0].killed == 5
+
+
+def test_last_month_name_dates_a_background_event() -> None:
+    text = (
+        "Gunmen attacked a checkpoint in Kunduz on Tuesday, killing three soldiers. "
+        "Last January, militants raided the same district, killing 12 police."
+    )
+    events = read(text)
+    assert [e.killed for e in events] == [3, 12]
+    assert events[1].date is not None and events[1].date.month == 1
+
+
+def test_a_figure_told_twice_in_one_sentence_counts_once() -> None:
+    text = (  # a title and a lead run together without a full stop
+        "Blast at Kandahar mosque kills 41 worshippers Officials at the provincial hospital "
+        "say that 41 people were killed by the bomb"
+    )
+    (event,) = read(text)
+    assert event.killed == 41

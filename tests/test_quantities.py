@@ -91,3 +91,54 @@ def test_never_crashes(text: str) -> None:
     for quantity in find_quantities(text):
         assert 0 <= quantity.start < quantity.end <= len(text)
         assert quantity.value >= 0
+
+
+# -- tolls on real news (issue 11): each number on its own verb, parts are not more dead -----
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a count right after its verb counts victims, even with "of them"
+        ("The raid on the convoy late on Monday, killing five of them.", [("killed", 5)]),
+        # "N were among M killed": the N are part of the M
+        ("Two teachers were among eight shot dead in the valley.", [("killed", 8)]),
+        # "and N others" continues the list of the dead, whatever follows the comma
+        (
+            "The blast killed 31 pilgrims and 9 others, besides leaving dozens badly hurt.",
+            [("killed", 31), ("killed", 9), ("wounded", 24)],
+        ),
+        ("Four guards were killed and 11 others injured.", [("killed", 4), ("wounded", 11)]),
+        ("Both gunmen also died.", [("killed", 2)]),
+        ("A trader lost his life in the shelling.", [("killed", 1)]),
+        ("Monitors recorded the death of a young farmer near the dam.", [("killed", 1)]),
+        ("a 33-year-old border guard Timur Aliev was killed in a shootout", [("killed", 1)]),
+        ("a mine killed six deminers and their local driver", [("killed", 6), ("killed", 1)]),
+        ("Two were killed at once and a third died in hospital.", [("killed", 2), ("killed", 1)]),
+        # a breakdown by place after the total and its verb is not more dead
+        (
+            "Last week 19 people were killed in two raids, one in the port and two others inland.",
+            [("killed", 19)],
+        ),
+        # the attackers counted before a verb that has its own count are not the dead
+        (
+            "Dozens of gunmen stormed a post, killing at least 14 guards.",
+            [("killed", 14)],
+        ),
+        # a verb's own count between a number and the verb: "which left N dead"
+        ("The raids have risen to 212, which left 97 people dead.", [("killed", 97)]),
+        ("Three people - including a nurse - were killed.", [("killed", 3)]),
+        ("Six rebels, aged 19 to 30, were killed.", [("killed", 6)]),
+    ],
+)
+def test_tolls_of_real_news_shapes(text: str, expected: list[tuple[str, int]]) -> None:
+    assert counts(text) == expected
+
+
+def test_a_death_of_someone_already_named_is_no_new_toll() -> None:
+    assert counts("It came a week after the death of the district governor.") == []
+
+
+def test_ordinals_are_no_counts() -> None:
+    assert counts("It was the fourth attack this month.") == []
+    assert counts("a fourth of the town") == []

@@ -36,6 +36,8 @@ def first_span(text: str) -> tuple[date, date]:
         ("yesterday", date(2024, 11, 24), date(2024, 11, 24)),
         ("on Friday", date(2024, 11, 22), date(2024, 11, 22)),
         ("last month", date(2024, 10, 1), date(2024, 10, 31)),
+        ("Last July, a raid on the camp", date(2024, 7, 1), date(2024, 7, 31)),
+        ("five guards were shot Friday night", date(2024, 11, 22), date(2024, 11, 22)),
     ],
 )
 def test_expressions_resolve_against_the_anchor(text: str, first: date, last: date) -> None:
@@ -64,3 +66,8 @@ def test_never_crashes(text: str) -> None:
     for span in find_dates(text, ANCHOR):
         assert span.first <= span.last
         assert text[span.start : span.end] == span.text
+
+
+def test_a_weekday_in_lower_case_or_before_prayers_is_no_date() -> None:
+    assert find_dates("they pray after Friday prayers", ANCHOR) == []
+    assert find_dates("a monday-morning habit", ANCHOR) == []
