@@ -28,6 +28,7 @@ Role = Literal[
     "dateline",
     "government",
     "nationality",
+    "destination",
 ]
 #: Every role but ``location`` says the place is only context around the story.
 CONTEXT_ROLES: frozenset[str] = frozenset(get_args(Role)) - {"location"}
@@ -125,6 +126,16 @@ _FROM_BEFORE = re.compile(
 )
 
 
+#: "bodies were transferred to X through Y and Z", "fled to X": where people or goods went
+#: afterwards, not where the event happened.
+_DESTINATION_BEFORE = re.compile(
+    r"\b(?:transferred|sent|moved|flown|evacuated|deported|repatriated|transported|smuggled|"
+    r"fled|escaped)\s+(?:back\s+)?(?:to|into|towards?)\s+"
+    r"(?:[^.;!?]{0,60}?\b(?:through|via|and)\s+|[^.;!?]{0,60}?,\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def dateline_spans(text: str) -> list[tuple[int, int]]:
     """Where datelines sit in ``text`` (start and end offsets)."""
     return [(m.start(), m.end()) for m in _DATELINE.finditer(text)]
@@ -196,6 +207,8 @@ def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) 
         return MentionRole("nationality", "the nationality of the people involved")
     if mention.kind == "country" and _FROM_BEFORE.search(before):
         return MentionRole("nationality", "where the people involved come from")
+    if _DESTINATION_BEFORE.search(before):
+        return MentionRole("destination", "where people or goods went afterwards")
     return MentionRole("location", "candidate location")
 
 

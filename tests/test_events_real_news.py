@@ -186,6 +186,15 @@ def test_where_victims_come_from_is_not_the_scene() -> None:
     assert roles["Kunduz"] == "location"
 
 
+def test_where_people_went_afterwards_is_not_the_scene() -> None:
+    roles = roles_of(
+        "Troops killed 40 fighters in Kunduz; their bodies were transferred to Pakistan "
+        "through Takhar, and survivors fled to Tajikistan."
+    )
+    assert roles["Kunduz"] == "location"
+    assert roles["Pakistan"] == roles["Takhar"] == roles["Tajikistan"] == "destination"
+
+
 # -- 5. militant presence -----------------------------------------------------------------------
 
 
