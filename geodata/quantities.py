@@ -47,7 +47,7 @@ _UNITS = {
     "eighty": 80,
     "ninety": 90,
 }
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_SCALES = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 
 def _russian_forms(table: dict[str, tuple[int, tuple[str, ...]]]) -> dict[str, int]:
@@ -138,7 +138,7 @@ _WORD_NUMBER = (
     + "|".join(sorted((k for k in _UNITS if k not in ("a", "an")), key=len, reverse=True))
     + r")(?:[- ](?:"
     + "|".join(k for k in _UNITS if _UNITS[k] < 10 and k not in ("a", "an", "both"))
-    + r"))?(?:\s+(?:hundred|thousand|million))?(?![\w-]))"
+    + r"))?(?:\s+(?:dozen|hundred|thousand|million))?(?![\w-]))"
 )
 _RU_WORDS = "|".join(sorted({**_RU_UNITS, **_RU_SCALES}, key=len, reverse=True))
 _RU_NUMBER = rf"(?:(?:{_RU_WORDS})(?:\s+(?:{_RU_WORDS}))*(?!\w))"
@@ -174,7 +174,7 @@ _KILLED = re.compile(
     re.IGNORECASE,
 )
 _WOUNDED = re.compile(
-    r"\b(?:wounded|wounding|injured|injuring|injuries|hurt|ранен\w*|ранил\w*|ранения|"
+    r"\b(?:wounded|wounding|injured|injuring|injuries|injures|hurt|ранен\w*|ранил\w*|ранения|"
     r"пострадал\w*|пострадавш\w*|травм\w*|госпитализир\w*)\b",
     re.IGNORECASE,
 )
@@ -282,6 +282,10 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
     after = text[end : end + 80]
     after_clause = re.split(r"[;.!?]|,\s+(?:and|but|while|with)\b", after, maxsplit=1)[0]
     before = text[max(0, start - 45) : start]
+    if _COMBINED_BEFORE.search(before):
+        return "casualties"
+    if _STANDS_AT_BEFORE.search(text[max(0, start - 160) : start]):
+        return "killed"
     if _AFTER_VERB_KILLED.search(before):
         return "killed"
     if _AFTER_VERB_WOUNDED.search(before):
@@ -304,6 +308,8 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
             harms.append((match.start(), category, match.end()))
     if harms:
         verb_start, category, verb_end = min(harms)
+        if _OTHER_PREDICATE.search(after_clause[:verb_start]):
+            return None  # "16 are missing and 13 were hurt": the 16 are not the hurt
         if _COUNT_RIGHT_AFTER.match(after_clause[verb_end:]):
             return None  # the attackers, or whoever did the harm, not its victims
         if _other_count_between(after_clause[:verb_start]):
@@ -316,6 +322,25 @@ def _category_for(text: str, start: int, end: int) -> Category | None:
     return None
 
 
+#: "killing and injuring 12": one figure for dead and hurt together.
+_COMBINED_BEFORE = re.compile(
+    r"\b(?:killing|killed|kills)\s+(?:and|or)\s+(?:injuring|wounding|injured|wounded)\s+"
+    r"(?:at least\s+|more than\s+|over\s+|some\s+|about\s+)?$",
+    re.IGNORECASE,
+)
+#: "the number of people killed in the blasts stands at 20": a death toll stated as a number.
+_STANDS_AT_BEFORE = re.compile(
+    r"\b(?:number of (?:people |those |civilians |victims )?(?:killed|dead)|death toll|"
+    r"toll)\b[^.;!?]{0,120}?\b(?:stands?|stood|is|was|has (?:risen|climbed|reached))\s+"
+    r"(?:at|to)?\s*(?:at least\s+|more than\s+|over\s+|some\s+|about\s+)?$",
+    re.IGNORECASE,
+)
+#: Predicates of their own that end a count's clause before a later verb of harm.
+_OTHER_PREDICATE = re.compile(
+    r"\b(?:missing|detained|arrested|rescued|displaced|evacuated|released|freed|survived|"
+    r"unaccounted|captured|escaped|fled)\b",
+    re.IGNORECASE,
+)
 #: A verb of harm with its own count right after it ("dozens of militants stormed the post,
 #: killing at least 23 soldiers"): the verb's victims are that count, not the number before.
 _COUNT_RIGHT_AFTER = re.compile(
@@ -423,6 +448,9 @@ def find_quantities(text: str) -> list[Quantity]:
             and match.start() - subset_end <= COORDINATION_CHARS
             and _AND_BEFORE.search(text[max(0, match.start() - 20) : match.start()])
             and not re.search(r"[.;!?]", text[subset_end : match.start()])
+            and not _KILLED.search(text[subset_end : match.start()])
+            and not _WOUNDED.search(text[subset_end : match.start()])
+            and not _OTHERS_AFTER.match(text[match.end() : match.end() + 10])
         ):
             subset_end = match.end()  # "including 39 civilians and three police": still a part
             continue
@@ -467,6 +495,12 @@ def find_quantities(text: str) -> list[Quantity]:
     found.extend(
         Quantity("killed", 1, m.start(), m.end(), False, m.group(0))
         for m in _ONE_MORE.finditer(text)
+    )
+    found.extend(
+        Quantity(
+            "killed" if m.group("killed") else "wounded", 1, m.start(), m.end(), False, m.group(0)
+        )
+        for m in _ANOTHER_ONE.finditer(text)
     )
     found.extend(_russian_single_harm(text, found))
     found.sort(key=lambda q: q.start)
@@ -542,6 +576,12 @@ _OWN_HARM_AFTER = re.compile(
     r"(?:\w+\s+)?(?P<died>died|succumbed|lost (?:his|her|their) li(?:fe|ves)))\b",
     re.IGNORECASE,
 )
+#: "one soldier killed and another wounded": one more person, harmed as the verb says.
+_ANOTHER_ONE = re.compile(
+    r"\b(?:and|while)\s+another(?:\s+one)?\s+(?:(?:was|has been)\s+)?"
+    r"(?:(?P<killed>killed|died|shot dead)|(?P<wounded>wounded|injured|hurt))\b",
+    re.IGNORECASE,
+)
 #: "three were killed and a fourth died later": one more death.
 _ONE_MORE = re.compile(
     r"\ba (?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+(?:\w+\s+)?"
@@ -568,7 +608,8 @@ _ALONG_WITH_BEFORE = re.compile(r"\balong with\s+$", re.IGNORECASE)
 _OTHERS_AFTER = re.compile(r"^\s+(?:other|others|more)\b", re.IGNORECASE)
 #: "13 others injured", "six more were killed": the count's own verb follows before any comma.
 _OWN_VERB_AFTER = re.compile(
-    r"^[^,;.]*?\b(?:killed|dead|died|wounded|injured|hurt|kidnapped|abducted|martyred)\b",
+    r"^[^,;.]*?\b(?:killed|dead|died|wounded|injured|injuries|hurt|kidnapped|abducted|"
+    r"martyred)\b",
     re.IGNORECASE,
 )
 _VERB_BEFORE = re.compile(

@@ -128,6 +128,23 @@ def test_never_crashes(text: str) -> None:
         # a verb's own count between a number and the verb: "which left N dead"
         ("The raids have risen to 212, which left 97 people dead.", [("killed", 97)]),
         ("Three people - including a nurse - were killed.", [("killed", 3)]),
+        # a part of the dead, then the hurt with a verb of their own
+        (
+            "Five people - including two guards - were killed and 14 others sustained injuries.",
+            [("killed", 5), ("wounded", 14)],
+        ),
+        (
+            "A bomber killed nine people, including four guards, and 17 others were wounded.",
+            [("killed", 9), ("wounded", 17)],
+        ),
+        ("Some two dozen others were wounded.", [("wounded", 24)]),
+        ("a truck exploded, killing and injuring 15 workers", [("casualties", 15)]),
+        ("11 men are still missing and 7 soldiers were hurt.", [("wounded", 7)]),
+        (
+            "The number of people killed in the twin blasts stands at 18 and another 33 were hurt.",
+            [("killed", 18), ("wounded", 33)],
+        ),
+        ("with one guard killed and another wounded", [("killed", 1), ("wounded", 1)]),
         ("Six rebels, aged 19 to 30, were killed.", [("killed", 6)]),
     ],
 )
