@@ -44,6 +44,8 @@ from service.settings import Settings
 from service.storage import NewDocument, Store
 from tests.conftest import make_client
 
+pytest.importorskip("fsspec", reason="riskmap batch needs fsspec (pip install -e '.[dask]')")
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 #: Our own fictional articles, dated after the samples so input order is date order (the order
@@ -207,6 +209,7 @@ def test_readings_survive_the_round_trip(in_process: Path, reader: Reader) -> No
 def test_two_local_workers_write_identical_files(
     inputs: list[str], in_process: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("distributed", reason="pip install -e '.[dask]'")
     out = tmp_path / "dask"
     code = main(["batch", "read", *inputs, "--out", f"file://{out}", "--workers", "2"])
     captured = capsys.readouterr()
@@ -218,6 +221,7 @@ def test_two_local_workers_write_identical_files(
 @pytest.fixture()
 def scheduler() -> Iterator[str]:
     """A separate cluster, reached by address only, as a remote one would be."""
+    pytest.importorskip("distributed", reason="pip install -e '.[dask]'")
     from distributed import LocalCluster
 
     with LocalCluster(

@@ -94,11 +94,12 @@ class DaskRunner(AbstractContextManager["DaskRunner"]):
         self.workers = workers
         self.scheduler = scheduler
         self.memory = memory
-        self.where = (
-            f"on {counted(workers, 'local Dask worker')}"
-            if workers
-            else f"on the Dask cluster at {scheduler}"
-        )
+        if workers:
+            self.where = f"on {counted(workers, 'local Dask worker')}"
+            self.starting = f"starting {counted(workers, 'local Dask worker')}"
+        else:
+            self.where = f"on the Dask cluster at {scheduler}"
+            self.starting = f"connecting to the scheduler at {scheduler}"
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
 
@@ -144,10 +145,13 @@ class DaskRunner(AbstractContextManager["DaskRunner"]):
         )
         return [int(count) for count in self.client.gather(futures)]
 
+    def load_reader(self) -> None:
+        """The reader loaded on every worker (returns when all have it)."""
+        self.client.register_plugin(ReaderPlugin(self.settings))
+
     def read(self, shards: Sequence[Shard], job: ReadJob) -> list[list[Partition]]:
         """Every shard read; on failure, the first failed shard's error after all have ended
         (so no task is still writing when the caller removes the output)."""
-        self.client.register_plugin(ReaderPlugin(self.settings))
         futures = self.client.map(
             _read_on_worker,
             list(shards),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -117,21 +117,39 @@ class Runner(Protocol):
 
     where: str
 
+    #: What entering the runner does ("" when nothing: no step is printed for it).
+    starting: str
+
     def check(self, shards: Sequence[Shard], max_document_bytes: int) -> list[int]: ...
 
+    def load_reader(self) -> None: ...
+
     def read(self, shards: Sequence[Shard], job: ReadJob) -> list[list[Partition]]: ...
+
+    def __enter__(self) -> Runner: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
 
 
 class InProcess(AbstractContextManager["InProcess"]):
     """Shards read one after the other here; the reader is loaded once, when first needed."""
 
     where = "in process"
+    starting = ""
 
     def __init__(self, reader: Callable[[], Reader]) -> None:
         self._reader = cache(reader)
 
     def check(self, shards: Sequence[Shard], max_document_bytes: int) -> list[int]:
         return [check_shard(shard, max_document_bytes) for shard in shards]
+
+    def load_reader(self) -> None:
+        self._reader()
 
     def read(self, shards: Sequence[Shard], job: ReadJob) -> list[list[Partition]]:
         return [read_shard(shard, self._reader(), job) for shard in shards]
@@ -147,10 +165,13 @@ class InProcess(AbstractContextManager["InProcess"]):
 
 @dataclass(frozen=True)
 class ReadSummary:
+    """A finished read: its manifest, where it ran and the seconds of each step."""
+
     manifest: Manifest
     shards: int
     seconds: float
     where: str
+    steps: dict[str, float]
 
 
 def run_read(
@@ -173,24 +194,37 @@ def run_read(
     shards = find_shards(inputs)
     root_url = _empty_output(out)
     job = ReadJob(root_url, dt.datetime.now(dt.UTC).date(), settings.max_document_bytes)
-    steps = Steps(2, stream=progress) if progress else Steps(2)
-    runner: AbstractContextManager[Runner]
+    runner: Runner
     if workers or scheduler:
         from service.batch.cluster import DaskRunner
 
         runner = DaskRunner(settings, workers=workers, scheduler=scheduler, memory=worker_memory)
     else:
         runner = InProcess(lambda: reader or load_reader(settings))
+    total = 4 if runner.starting else 3
+    steps = Steps(total, stream=progress) if progress else Steps(total)
+    seconds: dict[str, float] = {}
     try:
-        with runner as running:
+        with ExitStack() as stack:
+            if runner.starting:
+                with steps.step("cluster", runner.starting) as step:
+                    stack.enter_context(runner)
+                seconds["cluster"] = step.elapsed()
+            else:
+                stack.enter_context(runner)
             with steps.step("inputs", f"checking {counted(len(shards), 'shard')}") as step:
-                counts = running.check(shards, job.max_document_bytes)
+                counts = runner.check(shards, job.max_document_bytes)
                 if not sum(counts):
                     raise BatchInputError(f"no articles in {', '.join(inputs)}")
-                step.outcome = f"{sum(counts)} articles"
-            with steps.step("reading", f"geoparse and incidents {running.where}") as step:
-                partitions = [p for written in running.read(shards, job) for p in written]
+                step.outcome = counted(sum(counts), "article")
+            seconds["inputs"] = step.elapsed()
+            with steps.step("reader", f"loading the gazetteer {runner.where}") as step:
+                runner.load_reader()
+            seconds["reader"] = step.elapsed()
+            with steps.step("reading", f"geoparse and incidents {runner.where}") as step:
+                partitions = [p for written in runner.read(shards, job) for p in written]
                 step.outcome = f"{len(partitions)} partition files per table"
+            seconds["reading"] = step.elapsed()
         manifest = Manifest(
             [shard.label for shard in shards],
             job.today,
@@ -201,7 +235,8 @@ def run_read(
     except BaseException:
         _discard(root_url)
         raise
-    return ReadSummary(manifest, len(shards), time.perf_counter() - started, running.where)
+    elapsed = time.perf_counter() - started
+    return ReadSummary(manifest, len(shards), elapsed, runner.where, seconds)
 
 
 def _empty_output(out: str) -> str:
