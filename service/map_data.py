@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import shapely
@@ -185,6 +186,41 @@ def _window_shapes(table: ScoreTable, keys: Iterable[tuple[str, str]]) -> dict[s
     return out
 
 
+@dataclass(frozen=True)
+class WindowSpec:
+    """A time window the page can switch to, before it is scored."""
+
+    key: str
+    label: str
+    since: dt.date | None
+    until: dt.date
+    anchor: Literal["until", "latest"]
+
+
+def window_specs(
+    since: dt.date | None, until: dt.date, latest: dt.date | None
+) -> tuple[list[WindowSpec], str]:
+    """The preset windows ending at ``until`` and at the latest report, and the view's own.
+
+    Returns the windows and the key of the one matching the view's ``since``/``until``.
+    """
+    anchors: list[tuple[Literal["until", "latest"], dt.date]] = [("until", until)]
+    if latest is not None and latest < until:
+        anchors.append(("latest", latest))
+    specs: list[WindowSpec] = []
+    current: str | None = None
+    for anchor, end in anchors:
+        for key, label, days in PRESET_WINDOWS:
+            start = None if days is None else end - dt.timedelta(days=days - 1)
+            specs.append(WindowSpec(f"{anchor}:{key}", label, start, end, anchor))
+            if anchor == "until" and start == since:
+                current = specs[-1].key
+    if current is None:  # dates chosen in the form: a window of its own
+        specs.append(WindowSpec("until:chosen", "chosen dates", since, until, "until"))
+        current = specs[-1].key
+    return specs, current
+
+
 def time_windows(
     board: ScoreBoard,
     keys: list[tuple[str, str]],
@@ -192,45 +228,26 @@ def time_windows(
     until: dt.date,
     latest: dt.date | None,
 ) -> tuple[tuple[WindowScores, ...], str]:
-    """The preset windows ending at ``until`` and at the latest report, and the view's own.
+    """The page's windows (:func:`window_specs`) with the scores of ``keys`` in each.
 
-    Each is scored by the same :class:`ScoreBoard` as the API, so switching windows on the
-    page shows what ``/regions?since=&until=`` would answer. Returns the windows and the key
-    of the one matching the view's ``since``/``until``.
+    Each is scored by the same formula and aggregates as the API, so switching windows on
+    the page shows what ``/regions?since=&until=`` would answer (``score_change`` aside,
+    which the page does not show): all of them from one read (:meth:`ScoreBoard.window_tables`).
     """
-    anchors: list[tuple[Literal["until", "latest"], dt.date]] = [("until", until)]
-    if latest is not None and latest < until:
-        anchors.append(("latest", latest))
-    windows: list[WindowScores] = []
-    current: str | None = None
-    for anchor, end in anchors:
-        for key, label, days in PRESET_WINDOWS:
-            start = None if days is None else end - dt.timedelta(days=days - 1)
-            windows.append(
-                WindowScores(
-                    key=f"{anchor}:{key}",
-                    label=label,
-                    since=start,
-                    until=end,
-                    anchor=anchor,
-                    shapes=_window_shapes(board.table(start, end), keys),
-                )
-            )
-            if anchor == "until" and start == since:
-                current = windows[-1].key
-    if current is None:  # dates chosen in the form: a window of its own
-        windows.append(
-            WindowScores(
-                key="until:chosen",
-                label="chosen dates",
-                since=since,
-                until=until,
-                anchor="until",
-                shapes=_window_shapes(board.table(since, until), keys),
-            )
+    specs, current = window_specs(since, until, latest)
+    tables = board.window_tables([(spec.since, spec.until) for spec in specs])
+    windows = tuple(
+        WindowScores(
+            key=spec.key,
+            label=spec.label,
+            since=spec.since,
+            until=spec.until,
+            anchor=spec.anchor,
+            shapes=_window_shapes(table, keys),
         )
-        current = windows[-1].key
-    return tuple(windows), current
+        for spec, table in zip(specs, tables, strict=True)
+    )
+    return windows, current
 
 
 def incident_points(board: ScoreBoard, event_ids: Iterable[str]) -> tuple[IncidentPoint, ...]:
@@ -288,10 +305,14 @@ def risk_map(
     """
     code = catalogue.check_country(country)
     detail = detail or (Detail.medium if code else Detail.low)
-    table = board.table(since, until)
-    latest = latest_report(board, table.until)
-    # Everything up to the view's last day: every window the page offers lies inside it.
-    widest = board.table(None, table.until)
+    until = until or dt.datetime.now(dt.UTC).date()
+    latest = latest_report(board, until)
+    specs, _ = window_specs(since, until, latest)
+    # The view's window, everything up to its last day (every window the page offers lies
+    # inside it: the popups' evidence) and the page's windows, scored from one read.
+    table, widest = board.window_tables(
+        [(since, until), (None, until), *((spec.since, spec.until) for spec in specs)]
+    )[:2]
 
     regions_layer = catalogue.layers[level]
     region_positions = [

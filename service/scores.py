@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +88,8 @@ class ScoreTable:
             empty["has_evidence"] = False
             return empty
         props = {name: row[name] for name in _SCORE_FIELDS}
-        props["score_change"] = row.get("score_change", 0.0)
+        # A table scored without the window before (a map's windows) knows no change.
+        props["score_change"] = None if self.previous is None else row.get("score_change", 0.0)
         props["has_evidence"] = True
         return props
 
@@ -160,7 +161,9 @@ class ScoreBoard:
         self._rebuild_lock = threading.Lock()
         # Current from start-up, so ingests keep them so and the layer views are right.
         self.ensure_current()
-        self._cache: ByteCache[tuple[str, dt.date | None, dt.date], ScoreTable] = ByteCache(
+        # Keyed ``(version, since, until)`` for tables with ``score_change``, and
+        # ``(version, since, until, "plain")`` for those scored without (map windows).
+        self._cache: ByteCache[tuple[Hashable, ...], ScoreTable] = ByteCache(
             SCORE_CACHE_BYTES, ScoreTable.nbytes
         )
         self._records: tuple[str, dict[str, dict[str, Any]]] = ("", {})
@@ -217,6 +220,48 @@ class ScoreBoard:
             (version, since, until), lambda: self._scored(version, since, until)
         )
 
+    def window_tables(self, windows: Sequence[tuple[dt.date | None, dt.date]]) -> list[ScoreTable]:
+        """Scores of several ``(since, until)`` windows, for a map that switches between them.
+
+        A map shows each window's scores and counts, never ``score_change``, so the window
+        before each is not scored; and all the windows not yet kept are scored from one read
+        of the day sums and mention counts. A table with ``score_change`` already kept for a
+        window serves it too. Returns the tables in the order asked.
+        """
+        self.ensure_current()
+        version = self.store.data_version()
+        found: dict[tuple[dt.date | None, dt.date], ScoreTable] = {}
+        for since, until in dict.fromkeys(windows):
+            table = self._cache.get((version, since, until)) or self._cache.get(
+                (version, since, until, "plain")
+            )
+            if table is not None:
+                found[(since, until)] = table
+        todo = [w for w in dict.fromkeys(windows) if w not in found]
+        if todo:
+            starts = [since for since, _ in todo]
+            earliest = None if None in starts else min(s for s in starts if s is not None)
+            days = self.store.region_day_frame(max(until for _, until in todo), earliest)
+            mentions = self.store.region_mention_frame()
+            latest = self.store.latest_event_day()
+            for since, until in todo:
+                frame = scores_from_days(days, self.weights, until, since, mentions=mentions)
+                table = ScoreTable(
+                    _rows(frame), since, until, version, None, latest, self._pager(since, until)
+                )
+                self._cache.put((version, since, until, "plain"), table)
+                found[(since, until)] = table
+        return [found[window] for window in windows]
+
+    def _pager(self, since: dt.date | None, until: dt.date) -> EventIdPager:
+        """Reads a region's evidence ids in ``[since, until]`` from storage, a page at a time."""
+        store = self.store
+
+        def event_ids(level: str, region_id: str, limit: int | None, offset: int) -> list[str]:
+            return store.region_event_ids(level, region_id, until, since, limit, offset)
+
+        return event_ids
+
     def _scored(self, version: str, since: dt.date | None, until: dt.date) -> ScoreTable:
         """Score the window and the one before it (for ``score_change``)."""
         previous = previous_window(since, until, self.weights.change_days)
@@ -226,11 +271,6 @@ class ScoreBoard:
             days, self.weights, until, since, mentions=self.store.region_mention_frame()
         )
         before = scores_from_days(days, self.weights, previous[1], previous[0])
-        store = self.store
-
-        def event_ids(level: str, region_id: str, limit: int | None, offset: int) -> list[str]:
-            return store.region_event_ids(level, region_id, until, since, limit, offset)
-
         return ScoreTable(
             _rows(with_score_change(frame, before)),
             since,
@@ -238,7 +278,7 @@ class ScoreBoard:
             version,
             previous,
             self.store.latest_event_day(),
-            event_ids,
+            self._pager(since, until),
         )
 
     def timeline(
