@@ -190,12 +190,30 @@ def _own_other_toll(event: _Event, candidate: Candidate) -> bool:
     updates or breaks down a toll ("the toll rose to", "also", "including") continues it.
     """
     incident = candidate.incident
+    if _operation_of_its_own(event, incident):
+        return True
     victims = _victims_killed(incident)
-    if candidate.anaphoric or candidate.weak or victims is None or incident.approximate:
+    same_type = incident.type == event.members[0].incident.type
+    if (candidate.anaphoric and same_type) or candidate.weak or incident.approximate:
+        return False  # "the attack killed 30" continues the attack it points back to
+    if victims is None:
         return False  # attackers killed ("police shot dead two gunmen") belong to the event
     if _TOLL_UPDATE.search(incident.sentence):
         return False
     return bool(event.tolls) and victims not in event.tolls
+
+
+def _operation_of_its_own(event: _Event, incident: Incident) -> bool:
+    """An operation by state forces that kills militants is not the attack it followed.
+
+    "Security forces killed 500 insurgents in clearing operations" after a report of an
+    attack is a second event with its own toll, though every death in it is a militant's.
+    """
+    return (
+        incident.type == "security_operation"
+        and event.members[0].incident.type != "security_operation"
+        and _attackers_killed(incident) is not None
+    )
 
 
 def _attackers_killed(incident: Incident) -> int | None:

@@ -117,6 +117,15 @@ _PEOPLE_AFTER = re.compile(
 )
 
 
+#: "a US air strike", "Russian drones", "Afghan forces": whose weapon or force it is.
+_FORCE_AFTER = re.compile(
+    r"^\s+(?:-?led\s+)?(?:air ?strikes?|drone strikes?|drones?|missile strikes?|missiles?|"
+    r"rockets?|shelling|bombardment|warplanes?|(?:fighter )?jets?|aircraft|artillery|navy|"
+    r"naval|air force|(?:security |special )?forces|troops|soldiers|army|military)\b",
+    re.IGNORECASE,
+)
+
+
 #: "three hikers from Norway and one from Chile": where the victims come from, not the scene.
 _FROM_BEFORE = re.compile(
     r"\b(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|pilgrims?|engineers?|"
@@ -201,6 +210,8 @@ def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) 
         return MentionRole("member_list", "in a list of members")
     if mention.kind == "country" and mention.country != focus and _ACTOR_AFTER.match(after):
         return MentionRole("outside_actor", "a foreign state acting or speaking")
+    if mention.kind == "country" and mention.country != focus and _FORCE_AFTER.match(after):
+        return MentionRole("outside_actor", "a foreign state's force or weapon")
     if mention.kind == "city" and _GOVERNMENT_AFTER.match(after):
         return MentionRole("government", "a capital or city speaking for its government")
     if mention.kind == "country" and _is_adjective(mention) and _PEOPLE_AFTER.match(after):

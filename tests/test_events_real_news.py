@@ -195,6 +195,26 @@ def test_where_people_went_afterwards_is_not_the_scene() -> None:
     assert roles["Pakistan"] == roles["Takhar"] == roles["Tajikistan"] == "destination"
 
 
+def test_a_foreign_force_or_weapon_is_not_the_scene() -> None:
+    roles = roles_of(
+        "In Kunduz, a U.S. air strike hit a compound as Pakistani troops fired across the line."
+    )
+    assert roles["U.S."] == roles["Pakistani"] == "outside_actor"
+    assert roles["Kunduz"] == "location"
+
+
+def test_an_operation_after_an_attack_is_an_event_of_its_own() -> None:
+    text = (
+        "Militants attacked a checkpoint in Kunduz on Monday, killing six policemen. "
+        "In clearing operations, security forces killed 40 insurgents in Kunduz."
+    )
+    events = read(text)
+    assert sorted((e.type, e.killed) for e in events) == [
+        ("armed_attack", 6),
+        ("security_operation", 40),
+    ]
+
+
 # -- 5. militant presence -----------------------------------------------------------------------
 
 
