@@ -5,16 +5,23 @@ include Russia, Belarus..." a member list and "the U.S. declared" an outside act
 is a threat location, and linking an attack to them would paint the wrong map. Each mention gets
 one role with the reason, decided from the words around it; anything else is a candidate
 ``location`` for incidents.
+
+The cues are data, per language (``data/role_cues.json``): English applies to every text, and
+Russian ("МОСКВА, 18 октября /ТАСС/", "сообщает телеканал", "Москва заявила", "граждан США",
+"США нанесли удары") where Cyrillic is around the mention.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, get_args
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal, Protocol, get_args
 
 from geodata.text import Span
 
@@ -65,89 +72,86 @@ class MentionRole:
     reason: str
 
 
-_MEDIA_AFTER = re.compile(
-    r"^(?:['’]s)?\s+(?:(?:state|national|public|private)\s+)?(?:[A-Z][\w-]*\s+){0,2}"
-    r"(?:TV|television|network|channel|broadcaster|radio|news agency|agency|newspaper|daily|"
-    r"outlet|media|press|news)\b"
-)
-_MEDIA_ACRONYM_AFTER = re.compile(r"^(?:['’]s)?\s+[A-Z]{2,6}\b(?!\s+(?:forces|troops|army))")
-_MEDIA_BEFORE = re.compile(r"(?:interview with|told|reported by|according to)\s+(?:the\s+)?$", re.I)
-_VENUE_BEFORE = re.compile(
-    r"\b(?:meeting|summit|talks|conference|session|forum|negotiations|ceremony|visit|"
-    r"council meeting|held|meet|meets|met|convene|convenes|gather|visiting)\b[^.;]{0,40}"
-    r"\b(?:in|at)\s+$",
-    re.IGNORECASE,
-)
-_MEMBER_LIST_BEFORE = re.compile(
-    r"\b(?:member (?:states|countries|nations)|members|membership)\b[^.;]{0,30}"
-    r"\b(?:include|includes|including|are|comprise|comprises|consist of|such as)\b[^.;]*$",
-    re.IGNORECASE,
-)
-_ACTOR_AFTER = re.compile(
-    r"^\.?(?:['’]s)?\s+(?:(?:government|officials?|authorities|president|ministry|embassy|"
-    r"state department|envoy|administration|leaders?)\s+)?(?:and\s+[^.;,]{0,40}?\s+)?"
-    r"(?:has\s+|have\s+|had\s+)?(?:declared|said|says|announced|stated|claimed|condemned|urged|"
-    r"called|warned|pledged|promised|imposed|sanctioned|designated|recognized|denied)\b",
-    re.IGNORECASE,
+#: The cue names of ``data/role_cues.json`` (what each one is matched on: see its "about").
+_CUE_NAMES = (
+    "media_after",
+    "media_acronym_after",
+    "media_before",
+    "venue_before",
+    "member_list_before",
+    "actor_after",
+    "actor_before",
+    "force_after",
+    "attacker_after",
+    "attacker_adjective_after",
+    "government_after",
+    "government_before",
+    "people_after",
+    "from_before",
+    "destination_before",
+    "organisation_before",
+    "dateline",
+    "adjective",
+    "people_noun",
 )
 
 
-#: A dateline opens an article or a line: "KABUL:", "ERBIL, Kurdistan Region -",
-#: "DUSHANBE/BISHKEK (Reuters) -", "date 2024-03-08 NAIROBI, Kenya —". It says where the
-#: reporter files from, not where anything happened.
-_DATELINE = re.compile(
-    r"(?:^|\n)[ \t]*(?:date\s+\d{4}-\d\d-\d\d\s+)?(?:By [^\n]{0,80}?\s+)?"
-    r"[A-Z][A-Z'’.-]+(?:[ /][A-Z][A-Z'’.-]+)*(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?"
-    r"\s*(?:\([^)\n]{1,40}\))?\s*(?::|-|–|—)\s"
-)
-#: A capital or city that speaks, accuses or denies is its government, not a scene.
-_GOVERNMENT_AFTER = re.compile(
-    r"^(?:['’]s)?\s+(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+)?(?:said|says|say|"
-    r"accuses|accused|alleges|alleged|asserts|asserted|insists|insisted|denies|denied|blames|"
-    r"blamed|claims|claimed|rejects|rejected|demands|demanded|warns|warned|responded|urges|"
-    r"urged|maintains|maintained|condemned|condemns)\b",
-    re.IGNORECASE,
-)
-#: "American cyclists", "a Chinese national": the victims' nationality, not the scene.
-_PEOPLE_AFTER = re.compile(
-    r"^\s+(?:(?:and|&)\s+[A-Z]\w+\s+)?(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|"
-    r"pilgrims?|engineers?|workers?|journalists?|reporters?|aid workers?|hostages?|"
-    r"expatriates?|visitors?|students?|businessm[ae]n|diplomats?|passengers?)\b",
-    re.IGNORECASE,
-)
+@dataclass(frozen=True)
+class RoleCues:
+    """One language's cues, compiled; a cue the language lacks is None and never matches.
+
+    English ("KABUL:", "Belarus's STV network", "a meeting in Astana", "the U.S. declared")
+    applies to every text; another language's cues apply where its ``script`` is around the
+    mention, so adding a language cannot change what English text gets.
+    """
+
+    language: str
+    script: re.Pattern[str] | None
+    cues: dict[str, re.Pattern[str]]
+
+    def match(self, name: str, text: str) -> bool:
+        """The cue, anchored at the start of ``text`` (the words after a mention)."""
+        pattern = self.cues.get(name)
+        return bool(pattern and pattern.match(text))
+
+    def search(self, name: str, text: str) -> bool:
+        """The cue anywhere in ``text`` (the words before a mention end with ``$``)."""
+        pattern = self.cues.get(name)
+        return bool(pattern and pattern.search(text))
 
 
-#: "a US air strike", "Russian drones", "Afghan forces": whose weapon or force it is.
-_FORCE_AFTER = re.compile(
-    r"^\s+(?:-?led\s+)?(?:air ?strikes?|drone strikes?|drones?|missile strikes?|missiles?|"
-    r"rockets?|shelling|bombardment|warplanes?|(?:fighter )?jets?|aircraft|artillery|navy|"
-    r"naval|air force|(?:security |special )?forces|troops|soldiers|army|military)\b",
-    re.IGNORECASE,
-)
-
-
-#: "three hikers from Norway and one from Chile": where the victims come from, not the scene.
-_FROM_BEFORE = re.compile(
-    r"\b(?:nationals?|citizens?|tourists?|cyclists?|travell?ers?|pilgrims?|engineers?|"
-    r"workers?|journalists?|students?|visitors?|passengers?|people|men|women|one|two|three|"
-    r"four|five|six|\d+)\s+(?:each\s+)?(?:who\s+(?:came|hailed)\s+)?from\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-
-
-#: "bodies were transferred to X through Y and Z", "fled to X": where people or goods went
-#: afterwards, not where the event happened.
-_DESTINATION_BEFORE = re.compile(
-    r"\b(?:transferred|sent|moved|flown|evacuated|deported|repatriated|transported|smuggled|"
-    r"fled|escaped)\s+(?:back\s+)?(?:to|into|towards?)\s+"
-    r"(?:[^.;!?]{0,60}?\b(?:through|via|and)\s+|[^.;!?]{0,60}?,\s+)?$",
-    re.IGNORECASE,
-)
+@lru_cache(maxsize=1)
+def role_cues() -> tuple[RoleCues, ...]:
+    """Every language's cues from ``data/role_cues.json``, English first."""
+    raw = resources.files("geodata").joinpath("data", "role_cues.json").read_text("utf-8")
+    languages: dict[str, dict[str, Any]] = json.loads(raw)["languages"]
+    out = []
+    for language in sorted(languages, key=lambda code: code != "en"):
+        table = languages[language]
+        unknown = set(table) - set(_CUE_NAMES) - {"script"}
+        if unknown:
+            raise ValueError(f"role_cues.json: unknown cues for {language}: {sorted(unknown)}")
+        cues = {
+            name: re.compile(cue["pattern"], re.IGNORECASE if cue["ignore_case"] else 0)
+            for name, cue in table.items()
+            if name != "script"
+        }
+        script = re.compile(table["script"]) if "script" in table else None
+        out.append(RoleCues(language, script, cues))
+    return tuple(out)
 
 
 def dateline_spans(text: str) -> list[tuple[int, int]]:
-    """Where datelines sit in ``text`` (start and end offsets)."""
-    return [(m.start(), m.end()) for m in _DATELINE.finditer(text)]
+    """Where datelines sit in ``text`` (start and end offsets), in any language's form: a
+    dateline opens an article or a line ("KABUL:", "ERBIL, Kurdistan Region -", "МОСКВА,
+    18 октября /ТАСС/") and says where the reporter files from, not where anything happened.
+    """
+    spans: list[tuple[int, int]] = []
+    for cues in role_cues():
+        pattern = cues.cues.get("dateline")
+        if pattern is not None and (cues.script is None or cues.script.search(text)):
+            spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
+    return sorted(spans)
 
 
 def focus_country(mentions: Sequence[PlaceMention]) -> str | None:
@@ -176,15 +180,18 @@ def assign_roles(
     starts = [s.start for s in sentences]
     datelines = dateline_spans(text)
     roles: list[MentionRole] = []
+    windows: list[tuple[str, str] | None] = []
     for index, mention in enumerate(mentions):
         if any(start <= mention.start < end for start, end in datelines):
             roles.append(MentionRole("dateline", "dateline: where the report was filed"))
+            windows.append(None)
             continue
         sentence = _sentence_of(mention, sentences, starts)
         first = sentence.start if sentence else 0
         last = sentence.end if sentence else len(text)
         before = text[max(first, mention.start - CONTEXT_CHARS) : mention.start]
         after = text[mention.end : min(last, mention.end + CONTEXT_CHARS)]
+        windows.append((before, after))
         roles.append(_role_of(mention, before, after, focus))
         # "a meeting in Astana, Kazakhstan": the country after a venue is part of the address.
         if (
@@ -194,38 +201,113 @@ def assign_roles(
             and re.fullmatch(r",\s*", text[mentions[index - 1].end : mention.start])
         ):
             roles[index] = MentionRole("meeting_venue", "address of the venue before it")
+    _refocus(mentions, roles, windows, focus)
     return roles
 
 
+def _refocus(
+    mentions: Sequence[PlaceMention],
+    roles: list[MentionRole],
+    windows: Sequence[tuple[str, str] | None],
+    focus: str | None,
+) -> None:
+    """A second look where another language's cues apply: the story's country is the one the
+    text names as a place, not the one that speaks, reports or strikes ("США заявили",
+    "американские СМИ", "граждане США" outnumbering the country where it all happens). When
+    the mentions left as locations point at another country, their roles are decided again
+    with it as the focus. (English keeps its one pass.)
+    """
+    scoped = [
+        index
+        for index, window in enumerate(windows)
+        if window is not None
+        and roles[index].role == "location"
+        and _other_script(mentions[index], *window)
+    ]
+    if not scoped:
+        return
+    located = focus_country(
+        [m for m, r in zip(mentions, roles, strict=True) if r.role == "location"]
+    )
+    if located is None or located == focus:
+        return
+    for index in scoped:
+        before, after = windows[index] or ("", "")
+        roles[index] = _role_of(mentions[index], before, after, located)
+
+
+def _other_script(mention: PlaceMention, before: str, after: str) -> bool:
+    """Whether a language with its own script (not English) has cues around the mention."""
+    window = f"{before[-40:]}{mention.surface}{after[:40]}"
+    return any(c.script is not None and c.script.search(window) for c in role_cues())
+
+
 def _role_of(mention: PlaceMention, before: str, after: str, focus: str | None) -> MentionRole:
-    if _MEDIA_AFTER.match(after) or (
-        mention.kind == "country" and _MEDIA_ACRONYM_AFTER.match(after) and _is_adjective(mention)
-    ):
-        return MentionRole("media_outlet", "names a media outlet")
-    if _MEDIA_BEFORE.search(before) and _MEDIA_ACRONYM_AFTER.match(after):
-        return MentionRole("media_outlet", "source of an interview or report")
-    if _VENUE_BEFORE.search(before):
-        return MentionRole("meeting_venue", "place of a meeting")
-    if _MEMBER_LIST_BEFORE.search(before):
-        return MentionRole("member_list", "in a list of members")
-    if mention.kind == "country" and mention.country != focus and _ACTOR_AFTER.match(after):
-        return MentionRole("outside_actor", "a foreign state acting or speaking")
-    if mention.kind == "country" and mention.country != focus and _FORCE_AFTER.match(after):
-        return MentionRole("outside_actor", "a foreign state's force or weapon")
-    if mention.kind == "city" and _GOVERNMENT_AFTER.match(after):
-        return MentionRole("government", "a capital or city speaking for its government")
-    if mention.kind == "country" and _is_adjective(mention) and _PEOPLE_AFTER.match(after):
-        return MentionRole("nationality", "the nationality of the people involved")
-    if mention.kind == "country" and _FROM_BEFORE.search(before):
-        return MentionRole("nationality", "where the people involved come from")
-    if _DESTINATION_BEFORE.search(before):
-        return MentionRole("destination", "where people or goods went afterwards")
+    """The first role any applicable language's cues give, else ``location``."""
+    window = f"{before[-40:]}{mention.surface}{after[:40]}"
+    for cues in role_cues():
+        if cues.script is not None and not cues.script.search(window):
+            continue
+        role = _role_by(cues, mention, before, after, focus)
+        if role is not None:
+            return role
     return MentionRole("location", "candidate location")
 
 
-def _is_adjective(mention: PlaceMention) -> bool:
-    """Demonyms ("Belarusian") end in -ian/-an/-ese/-i/-ish...: the form used before an outlet."""
-    return bool(re.search(r"(?:ian|an|ese|i|ish|ic|ch)$", mention.surface))
+def _role_by(
+    cues: RoleCues, mention: PlaceMention, before: str, after: str, focus: str | None
+) -> MentionRole | None:
+    country = mention.kind == "country"
+    if cues.search("organisation_before", before):
+        return MentionRole("group_name", "part of a company's or a bank's name")
+    if cues.match("media_after", after) or (
+        country and cues.match("media_acronym_after", after) and _is_adjective(cues, mention)
+    ):
+        return MentionRole("media_outlet", "names a media outlet")
+    if cues.search("media_before", before) and cues.match("media_acronym_after", after):
+        return MentionRole("media_outlet", "source of an interview or report")
+    if cues.search("venue_before", before):
+        return MentionRole("meeting_venue", "place of a meeting")
+    if cues.search("member_list_before", before):
+        return MentionRole("member_list", "in a list of members")
+    if (
+        country
+        and mention.country != focus
+        and (cues.match("actor_after", after) or cues.search("actor_before", before))
+    ):
+        return MentionRole("outside_actor", "a foreign state acting or speaking")
+    if country and mention.country != focus and cues.match("force_after", after):
+        return MentionRole("outside_actor", "a foreign state's force or weapon")
+    if country and (
+        cues.match("attacker_after", after)
+        or (_is_adjective(cues, mention) and cues.match("attacker_adjective_after", after))
+    ):
+        return MentionRole("outside_actor", "a state carrying out the attack, not its scene")
+    if mention.kind == "city" and (
+        cues.match("government_after", after) or cues.search("government_before", before)
+    ):
+        return MentionRole("government", "a capital or city speaking for its government")
+    if country and _is_adjective(cues, mention) and cues.match("people_after", after):
+        return MentionRole("nationality", "the nationality of the people involved")
+    if country and cues.search("from_before", before):
+        return MentionRole("nationality", "where the people involved come from")
+    if cues.search("destination_before", before):
+        return MentionRole("destination", "where people or goods went afterwards")
+    if country and _is_people_noun(cues, mention):
+        return MentionRole("nationality", "a people noun: who the people are, not where")
+    return None
+
+
+def _is_adjective(cues: RoleCues, mention: PlaceMention) -> bool:
+    """Demonyms ("Belarusian", "американских") by their endings: the form used before an
+    outlet or a people noun."""
+    return cues.search("adjective", mention.surface)
+
+
+def _is_people_noun(cues: RoleCues, mention: PlaceMention) -> bool:
+    """A lower-case country word that is no adjective is a people noun ("россиянина")."""
+    pattern = cues.cues.get("people_noun")
+    return bool(pattern and pattern.fullmatch(mention.surface)) and not _is_adjective(cues, mention)
 
 
 def _sentence_of(
