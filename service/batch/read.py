@@ -192,7 +192,7 @@ def run_read(
     """
     started = time.perf_counter()
     shards = find_shards(inputs)
-    root_url = _empty_output(out)
+    root_url, created = _empty_output(out)
     job = ReadJob(root_url, dt.datetime.now(dt.UTC).date(), settings.max_document_bytes)
     runner: Runner
     if workers or scheduler:
@@ -233,28 +233,33 @@ def run_read(
         )
         write_manifest(root_url, manifest)
     except BaseException:
-        _discard(root_url)
+        _discard(root_url, created)
         raise
     elapsed = time.perf_counter() - started
     return ReadSummary(manifest, len(shards), elapsed, runner.where, seconds)
 
 
-def _empty_output(out: str) -> str:
-    """The batch folder's URL; it must be new or empty, so no earlier file mixes in."""
+def _empty_output(out: str) -> tuple[str, bool]:
+    """The batch folder's URL, and whether it was made here; it must be new or empty, so no
+    earlier file mixes in."""
     fs, root = filesystem(out)
     if fs.exists(root):
         if not fs.isdir(root):
             raise BatchError(f"{out}: exists and is not a folder")
         if fs.ls(root):
             raise BatchError(f"{out}: not empty; batch read writes into a new or empty folder")
-    else:
-        fs.makedirs(root, exist_ok=True)
-    return full_url(fs, root)
+        return full_url(fs, root), False
+    fs.makedirs(root, exist_ok=True)
+    return full_url(fs, root), True
 
 
-def _discard(root_url: str) -> None:
-    """Remove what a failed read wrote (the partition folders and any manifest)."""
+def _discard(root_url: str, created: bool) -> None:
+    """Remove what a failed read wrote: the folder when it was made for this read, else the
+    partition folders and any manifest."""
     fs, root = filesystem(root_url)
+    if created:
+        fs.rm(root, recursive=True)
+        return
     for name in (*TABLES, NAME):
         path = join(root, name)
         if fs.exists(path):
