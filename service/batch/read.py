@@ -192,8 +192,6 @@ def run_read(
     """
     started = time.perf_counter()
     shards = find_shards(inputs)
-    root_url, created = _empty_output(out)
-    job = ReadJob(root_url, dt.datetime.now(dt.UTC).date(), settings.max_document_bytes)
     runner: Runner
     if workers or scheduler:
         from service.batch.cluster import DaskRunner
@@ -201,6 +199,8 @@ def run_read(
         runner = DaskRunner(settings, workers=workers, scheduler=scheduler, memory=worker_memory)
     else:
         runner = InProcess(lambda: reader or load_reader(settings))
+    root_url, created = _empty_output(out)
+    job = ReadJob(root_url, dt.datetime.now(dt.UTC).date(), settings.max_document_bytes)
     total = 4 if runner.starting else 3
     steps = Steps(total, stream=progress) if progress else Steps(total)
     seconds: dict[str, float] = {}
