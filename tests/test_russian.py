@@ -255,3 +255,18 @@ def test_town_adjectives_name_the_town(
 def test_town_adjectives_without_support_are_no_place(real_gazetteer: Gazetteer, text: str) -> None:
     surfaces = {m.surface for m in geoparse(text, real_gazetteer)}
     assert not surfaces & {"московскому", "кулябские"}
+
+
+def test_group_named_after_a_place_is_no_scene(real_gazetteer: Gazetteer) -> None:
+    # "Туркестана" is a town in Kazakhstan; here it is part of the group's name in another case.
+    text = (
+        "Боевики Исламской партии Туркестана, которых разыскивают и в Казахстане, атаковали "
+        "блокпост в Кундузе на севере Афганистана, погибли трое."
+    )
+    reading = Reader(real_gazetteer).read(NewDocument(text, ANCHOR), today=ANCHOR)
+    pairs = zip(reading.mentions, reading.incidents.roles, strict=True)
+    roles = {m.surface: r.role for m, r in pairs}
+    assert roles.get("Туркестана") == "group_name"
+    (attack,) = reading.incidents.incidents
+    assert {loc.country for loc in attack.locations} == {"AFG"}
+    assert "Turkistan Islamic Party" in attack.actors
