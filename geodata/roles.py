@@ -89,6 +89,7 @@ _CUE_NAMES = (
     "people_after",
     "from_before",
     "destination_before",
+    "destination_after",
     "organisation_before",
     "dateline",
     "adjective",
@@ -291,7 +292,7 @@ def _role_by(
         return MentionRole("nationality", "the nationality of the people involved")
     if country and cues.search("from_before", before):
         return MentionRole("nationality", "where the people involved come from")
-    if cues.search("destination_before", before):
+    if cues.search("destination_before", before) or cues.match("destination_after", after):
         return MentionRole("destination", "where people or goods went afterwards")
     if country and _is_people_noun(cues, mention):
         return MentionRole("nationality", "a people noun: who the people are, not where")

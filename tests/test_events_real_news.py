@@ -195,6 +195,20 @@ def test_where_people_went_afterwards_is_not_the_scene() -> None:
     assert roles["Pakistan"] == roles["Takhar"] == roles["Tajikistan"] == "destination"
 
 
+def test_where_travellers_were_heading_is_not_the_scene() -> None:
+    roles = roles_of(
+        "Gunmen stopped a Kabul-bound bus in Kunduz; the passengers were travelling from "
+        "Takhar to Kandahar."
+    )
+    assert roles["Kunduz"] == "location"
+    assert roles["Kabul"] == roles["Kandahar"] == "destination"
+
+
+def test_a_capital_that_harbours_is_its_government() -> None:
+    roles = roles_of("Officials in Kunduz say Kabul provides sanctuary to the fighters.")
+    assert roles["Kabul"] == "government"
+
+
 def test_a_foreign_force_or_weapon_is_not_the_scene() -> None:
     roles = roles_of(
         "In Kunduz, a U.S. air strike hit a compound as Pakistani troops fired across the line."
