@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from geodata.boundaries import load_boundaries
-from geodata.gazetteer import load_gazetteer
+from geodata.gazetteer import gazetteer_path, load_gazetteer
 from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATIC_PREFIX
 from service.cache import GZIP_LEVEL
 from service.errors import add_exception_handlers
@@ -34,13 +34,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         boundaries = load_boundaries(settings.boundary_source_object(), settings.data_dir)
-        assert boundaries.cache_dir is not None
-        gazetteer = load_gazetteer(boundaries.cache_dir, boundaries=boundaries)
+        cache_dir = boundaries.cache_dir
+        assert cache_dir is not None
         store = Store.open(settings.database, settings.dedup_settings())
         app.state.settings = settings
         app.state.boundaries = boundaries
         app.state.catalogue = LayerCatalogue(boundaries)
-        app.state.reader = Reader(gazetteer)
+        app.state.reader = Reader.lazy(lambda: load_gazetteer(cache_dir, boundaries=boundaries))
+        if not gazetteer_path(cache_dir).exists():
+            app.state.reader.load()  # never built: build it now, not on a client's POST
         app.state.store = store
         app.state.scoreboard = ScoreBoard(store, boundaries, settings.score_weights())
         app.state.ingest_workers = IngestWorkers(settings.ingest_threads)

@@ -139,16 +139,30 @@ class ByteCache(Generic[K, V]):
 
 @dataclass(frozen=True)
 class PreparedBody:
-    """A response body ready to send: its bytes, their gzip form (once) and a strong ETag."""
+    """A response body ready to send: its gzip form (made once), a strong ETag, and its bytes
+    as they are only when gzip does not pay.
 
-    raw: bytes
+    Nearly every client takes gzip, so a compressed body is kept compressed only: the world
+    map page is 2.4 MB instead of 2.4 + 7.3 MB in the cache. The rare client that refuses
+    gzip gets the same bytes decompressed for it (:attr:`raw`).
+    """
+
+    plain: bytes | None
     gzipped: bytes | None
     etag: str
     media_type: str
 
     @property
+    def raw(self) -> bytes:
+        """The body's own bytes (decompressed when only the gzip form is kept)."""
+        if self.plain is not None:
+            return self.plain
+        assert self.gzipped is not None
+        return gzip.decompress(self.gzipped)
+
+    @property
     def nbytes(self) -> int:
-        return len(self.raw) + len(self.gzipped or b"") + 200
+        return len(self.plain or b"") + len(self.gzipped or b"") + 200
 
 
 def body_etag(raw: bytes) -> str:
@@ -166,7 +180,7 @@ def prepare(raw: bytes, media_type: str, level: int = GZIP_LEVEL) -> PreparedBod
         gzipped = gzip.compress(raw, compresslevel=level, mtime=0)
         if len(gzipped) >= len(raw):  # already compressed (a PNG): send it as it is
             gzipped = None
-    return PreparedBody(raw, gzipped, body_etag(raw), media_type)
+    return PreparedBody(raw if gzipped is None else None, gzipped, body_etag(raw), media_type)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -12,9 +12,10 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
+import pyarrow as pa
 import shapely
 
 from geodata.boundaries import Boundaries
@@ -58,6 +59,41 @@ class EncodedFeature:
 def encoded_bytes(features: Sequence[EncodedFeature]) -> int:
     """Roughly the memory an encoded layer holds: its JSON text plus each record's fields."""
     return sys.getsizeof(features) + sum(sys.getsizeof(f.json) + 400 for f in features)
+
+
+class GeometryStrings(Sequence[str]):
+    """The geometry JSON of a layer's features, left in the Arrow column it was read into.
+
+    pandas keeps a string column in one Arrow buffer; the Python list of its strings that
+    the layers used to hold was a second copy of every detail level (about 60 MB for the
+    three layers). A string is made when it is asked for (about 2 microseconds); encoded
+    features and finished pages are cached above this anyway.
+    """
+
+    def __init__(self, column: Any) -> None:
+        values = column.array if hasattr(column, "array") else column
+        if hasattr(values, "__arrow_array__"):
+            arrow = values.__arrow_array__()
+        else:  # an object column (older pandas): one Arrow copy, the frame keeps its own
+            arrow = pa.array(list(values), pa.large_string())
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.chunk(0) if arrow.num_chunks == 1 else arrow.combine_chunks()
+        self._arrow = arrow
+
+    def __len__(self) -> int:
+        return len(self._arrow)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return ["null" if v is None else str(v) for v in self._arrow[index].to_pylist()]
+        value = self._arrow[index].as_py()
+        return "null" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -150,7 +186,7 @@ def static_layers(boundaries: Boundaries) -> dict[LayerName, StaticLayer]:
     ]
 
     def geometry_columns(frame: Any) -> dict[Detail, Sequence[str]]:
-        return {d: list(frame[f"geojson_{d.value}"]) for d in Detail}
+        return {d: GeometryStrings(frame[f"geojson_{d.value}"]) for d in Detail}
 
     return {
         "admin1": StaticLayer(

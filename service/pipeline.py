@@ -7,6 +7,8 @@ CLI and the benchmarks read a document the same way.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from geodata.gazetteer import Gazetteer
@@ -34,10 +36,45 @@ class Reading:
 
 
 class Reader:
-    """Reads documents with a loaded gazetteer (heavy: load once, share)."""
+    """Reads documents with a gazetteer (heavy: load once, share).
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
-        self.gazetteer = gazetteer
+    :meth:`lazy` defers loading it to the first document: a server that only serves maps and
+    layers (documents stored by ``riskmap ingest`` or a batch job) never holds it, and one
+    that takes documents pays the load (about a second from the pickle) on the first.
+    """
+
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, *, load: Callable[[], Gazetteer] | None = None
+    ) -> None:
+        if gazetteer is None and load is None:
+            raise ValueError("a Reader needs a gazetteer or a way to load one")
+        self._gazetteer = gazetteer
+        self._load = load
+        self._lock = threading.Lock()
+
+    @classmethod
+    def lazy(cls, load: Callable[[], Gazetteer]) -> Reader:
+        """A reader whose gazetteer ``load()`` makes when the first document arrives."""
+        return cls(load=load)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the gazetteer is in memory."""
+        return self._gazetteer is not None
+
+    def load(self) -> None:
+        """Load the gazetteer now, if it is not yet."""
+        _ = self.gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer, loaded once however many threads ask at the same time."""
+        if self._gazetteer is None:
+            with self._lock:
+                if self._gazetteer is None:
+                    assert self._load is not None
+                    self._gazetteer = self._load()
+        return self._gazetteer
 
     def read(self, document: NewDocument, today: dt.date | None = None) -> Reading:
         """Geoparse and extract incidents; relative dates anchor on ``published`` or today.

@@ -181,9 +181,10 @@ def scoring_member(weights: ScoreWeights, since: Any, until: Any) -> dict[str, A
     return member
 
 
-#: Bytes of finished response bodies (raw and gzip) kept per app: map pages, OGC pages,
-#: layers. The world admin-1 map page is ~10 MB (raw and gzip), a 1,000-item page ~1.6 MB.
-RESPONSE_CACHE_BYTES = 96 * 2**20
+#: Bytes of finished response bodies kept per app: map pages, OGC pages, layers. A body
+#: that compresses is kept in its gzip form only: the world admin-1 map page is ~2.4 MB, a
+#: 1,000-item page ~0.35 MB.
+RESPONSE_CACHE_BYTES = 64 * 2**20
 
 
 def response_cache() -> ByteCache[Hashable, PreparedBody]:
