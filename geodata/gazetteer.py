@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 17
+GAZETTEER_SCHEMA_VERSION = 18
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -490,9 +490,24 @@ def _admin1_places(
                     table.add(f"{form} {type_word.lower()}", pos, TYPED)
                     table.add(f"{type_word} of {form}", pos, TYPED)
         for name in alternates - primary:
-            flags = POSTAL if name.isupper() and len(name) <= 3 else VARIANT
+            flags = _alternate_flags(name)
             for form, extra in _region_name_forms(name):
                 table.add(form, pos, flags | extra)
+
+
+def _alternate_flags(name: str) -> int:
+    """Flags of a region's alternate name: a capitals code ("GA") needs capitals, an
+    abbreviation with one full stop ("Ga.", "Wash.") needs its full stop, anything else is a
+    variant.
+
+    Why not VARIANT for all: names that fold alike keep the least conditional flags, so a
+    "Ga." added as a plain variant would match the word "Ga" (and "Miss." the title "Miss").
+    """
+    if name.isupper() and len(name) <= 3:
+        return POSTAL
+    if name.endswith(".") and name.count(".") == 1:
+        return ABBREV
+    return VARIANT
 
 
 def _us_places(

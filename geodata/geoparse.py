@@ -271,6 +271,9 @@ def document_places(mentions: Iterable[Mention]) -> DocumentPlaces:
 # --------------------------------------------------------------------------------- matching
 
 _COUNTRY, _ADMIN1, _COUNTY, _CITY, _BORDER = range(5)
+#: A penalty this large on an occurrence (a speech verb after it, "Jones said") makes every
+#: occurrence of the name a person's; the tail-of-a-longer-name penalty (0.25) does not.
+_PERSON_PENALTY = 0.3
 #: Readings of one name scored per document (by prior): "Springfield" has dozens of towns.
 _MAX_CANDIDATES = 8
 #: Readings this far below the best prior cannot win even with all the document's support.
@@ -494,8 +497,11 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             previous = previous.rstrip(".")
             if previous[:1].isupper() and previous.isalpha():
                 lowered = previous.lower()
-                if lowered in titles or (lowered in given_names and previous_end not in span_ends):
-                    span.person = span.surname = True  # "Mayor Henry", "Andrew Trapani"
+                if lowered in titles or lowered in given_names:
+                    # "Mayor Henry", "Andrew Trapani"; also after a given name that is itself
+                    # a town ("David Ragland", "Thomas Braidwood"): given names that are
+                    # countries or regions are not in the list ("Israel Defense Forces").
+                    span.person = span.surname = True
                 elif (
                     not dotted
                     and lowered not in _OPENERS
@@ -1329,8 +1335,11 @@ def _python_mentions(text: str, gazetteer: Gazetteer, min_confidence: float) -> 
                 or _used_as_word(text, span, gazetteer)
             )
         group.spans.append(span)
-        if span.person or span.penalty >= 0.25:
-            group.person_like = True  # one sense per discourse: "Raquel Henry" ... "Henry"
+        if span.person or span.penalty >= _PERSON_PENALTY:
+            # One sense per discourse: "Mayor Henry" ... "Henry", "Henry said" ... "Henry". The
+            # tail of a longer name ("Metro Vancouver", "Historic Dublin") marks that
+            # occurrence only: a capitalised word before a name is no sign of a person.
+            group.person_like = True
         if span.surname:
             group.surname = True
         if span.actor:
@@ -1381,9 +1390,20 @@ def _python_mentions(text: str, gazetteer: Gazetteer, min_confidence: float) -> 
                 if prior > candidates.get(place, -1.0):
                     candidates[place] = prior
                     group_readings[place] = reading
+    # How many names have a reading in each admin-1 region: among readings of equal prior
+    # ("Franklin County" lies in two dozen states) the ones the document's other names share
+    # are kept when the list is cut.
+    names_in_region: dict[str | None, int] = defaultdict(int)
+    for group in groups.values():
+        for area in {reading.admin1 for reading in group.readings.values()}:
+            names_in_region[area] += 1
     for group in groups.values():
         if len(group.candidates) > 1:  # keep the likeliest few readings
-            ranked = sorted(group.candidates.items(), key=lambda item: -item[1])
+            readings = group.readings
+            ranked = sorted(
+                group.candidates.items(),
+                key=lambda item: (-item[1], -names_in_region[readings[item[0]].admin1]),
+            )
             floor = ranked[0][1] - _MAX_PRIOR_GAP
             group.candidates = {p: v for p, v in ranked[:_MAX_CANDIDATES] if v >= floor}
     _pair_bonuses(text, spans, groups)

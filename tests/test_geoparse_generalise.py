@@ -153,3 +153,87 @@ def test_a_name_before_an_organisation_head_is_no_town(
     gazetteer: Gazetteer, text: str, surface: str
 ) -> None:
     assert [m for m in _found(text, gazetteer, surface) if m.kind == "city"] == []
+
+
+# ------------------------------------------------- abbreviations of states need their full stop
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hundreds attended Mass at the cathedral on Sunday.",
+        "Conn Smythe trophy winners gathered for a dinner.",
+    ],
+)
+def test_a_state_abbreviation_without_its_full_stop_is_a_word(
+    gazetteer: Gazetteer, text: str
+) -> None:
+    """Natural Earth lists "Mass." and "Conn." among the alternate names; they keep the
+    condition that the text writes the full stop."""
+    assert [m for m in geoparse(text, gazetteer) if m.kind == "admin1"] == []
+
+
+def test_a_state_abbreviation_with_its_full_stop_is_the_state(gazetteer: Gazetteer) -> None:
+    text = "Police found the stolen car in Newton County, Ga. on Monday."
+    [state] = _found(text, gazetteer, "Ga.")
+    assert state.kind == "admin1"
+    assert gazetteer.admin1_iso[state.admin1 or ""] == "US-GA"
+
+
+# ------------------------------------------------------ people: a given name that is a town
+
+
+@pytest.mark.parametrize(
+    ("text", "surname"),
+    [
+        ("Paul Selma spoke to the school board in Montgomery, Alabama on Tuesday.", "Selma"),
+        ("The film starred Thomas Hartlepool and opened in London in March.", "Hartlepool"),
+    ],
+)
+def test_a_surname_after_a_given_name_that_is_also_a_town_is_no_place(
+    gazetteer: Gazetteer, text: str, surname: str
+) -> None:
+    assert _found(text, gazetteer, surname) == []
+
+
+def test_the_tail_of_a_longer_name_marks_that_occurrence_only(gazetteer: Gazetteer) -> None:
+    """A capitalised word before a name ("Historic Sochi") makes that occurrence doubtful, not
+    every occurrence of the name a person's."""
+    text = "The Historic Sochi quarter hosts the fair again. Sochi officials expect crowds."
+    mentions = _found(text, gazetteer, "Sochi")
+    assert mentions and {m.country for m in mentions} == {"RUS"}
+
+
+# ------------------------------------------------------- organisations and natural features
+
+
+def test_a_name_before_river_is_the_river_not_the_town(gazetteer: Gazetteer) -> None:
+    text = "Kayakers paddled down the Sacramento River on Sunday."
+    assert [m for m in _found(text, gazetteer, "Sacramento") if m.kind == "city"] == []
+
+
+# ----------------------------------------------- namesake counties: the document's region wins
+
+
+@pytest.mark.parametrize(
+    ("text", "county", "state"),
+    [
+        (
+            "Deputies in Clay County searched the woods on Friday, the sheriff in Kentucky said.",
+            "Clay County",
+            "US-KY",
+        ),
+        (
+            "Flooding closed roads across Henry County. Crews from Nashville cleared the debris.",
+            "Henry County",
+            "US-TN",
+        ),
+    ],
+)
+def test_a_county_of_many_states_keeps_the_reading_the_document_shares(
+    gazetteer: Gazetteer, text: str, county: str, state: str
+) -> None:
+    """Two dozen states have the county, all equally likely a priori: the reading kept for
+    scoring is the one another name of the document can also be placed in."""
+    [mention] = _found(text, gazetteer, county)
+    assert gazetteer.admin1_iso[mention.admin1 or ""] == state

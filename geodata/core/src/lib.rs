@@ -734,10 +734,8 @@ impl Core {
                 let previous = strip_trailing_dots(raw);
                 if !previous.is_empty() && previous[0].is_uppercase() && is_alpha_str(previous) {
                     let lowered = py_lower(previous);
-                    if self.titles.contains(&lowered)
-                        || (self.given_names.contains(&lowered)
-                            && !span_ends.contains(&previous_end))
-                    {
+                    // Also after a given name that is itself a town ("Paul Selma").
+                    if self.titles.contains(&lowered) || self.given_names.contains(&lowered) {
                         span.person = true;
                         span.surname = true;
                     } else if !dotted
@@ -1130,7 +1128,8 @@ impl Core {
             };
             let group = &mut groups[g];
             group.spans.push(index);
-            if span.person || span.penalty >= 0.25 {
+            // The tail of a longer name (penalty 0.25) marks that occurrence only.
+            if span.person || span.penalty >= 0.3 {
                 group.person_like = true;
             }
             if span.surname {
@@ -1168,14 +1167,38 @@ impl Core {
                     }
                 }
             }
-            if candidates.len() > 1 {
-                candidates.sort_by(|a, b| b.1.partial_cmp(&a.1).expect("no NaN"));
+            group.candidates = candidates;
+            group.readings = readings;
+        }
+        // How many names have a reading in each admin-1 region: among readings of equal prior
+        // ("Franklin County" in two dozen states) the ones the document's other names share
+        // are kept when the list is cut.
+        let mut names_in_region: FastMap<i32, usize> = FastMap::default();
+        for group in groups.iter() {
+            let mut areas: FastSet<i32> = FastSet::default();
+            for &r in group.readings.values() {
+                areas.insert(self.readings[r as usize].admin1);
+            }
+            for area in areas {
+                *names_in_region.entry(area).or_insert(0) += 1;
+            }
+        }
+        for group in groups.iter_mut() {
+            if group.candidates.len() > 1 {
+                let shared = |place: u32| -> usize {
+                    let r = group.readings[&place];
+                    names_in_region.get(&self.readings[r as usize].admin1).copied().unwrap_or(0)
+                };
+                let mut candidates = std::mem::take(&mut group.candidates);
+                candidates.sort_by(|a, b| {
+                    let by_prior = b.1.partial_cmp(&a.1).expect("no NaN");
+                    by_prior.then_with(|| shared(b.0).cmp(&shared(a.0)))
+                });
                 let floor = candidates[0].1 - MAX_PRIOR_GAP;
                 candidates.truncate(MAX_CANDIDATES);
                 candidates.retain(|&(_, v)| v >= floor);
+                group.candidates = candidates;
             }
-            group.candidates = candidates;
-            group.readings = readings;
         }
         self.pair_bonuses(&chars, &mut spans, &group_of_span, &mut groups);
         for group in groups.iter_mut() {
