@@ -318,9 +318,12 @@ def _narrowed(incident: Incident, hints: Sequence[PlaceMention]) -> Incident:
     Reports often name the province once (or only in the dateline) and then say "the attack
     in Afghanistan"; when one region of that country holds most of the document's regional
     mentions, that region is the best guess, marked with its own reason and a lower confidence.
+    A claim that fighters operate in a country is about the country and stays there.
     """
-    if not incident.locations or any(
-        loc.precision < PRECISION_COUNTRY for loc in incident.locations
+    if (
+        incident.type == "militant_presence"
+        or not incident.locations
+        or any(loc.precision < PRECISION_COUNTRY for loc in incident.locations)
     ):
         return incident
     countries = {

@@ -277,8 +277,11 @@ def _role_by(
         and (cues.match("actor_after", after) or cues.search("actor_before", before))
     ):
         return MentionRole("outside_actor", "a foreign state acting or speaking")
-    if country and mention.country != focus and cues.match("force_after", after):
-        return MentionRole("outside_actor", "a foreign state's force or weapon")
+    if country and cues.match("force_after", after):
+        if mention.country != focus:
+            return MentionRole("outside_actor", "a foreign state's force or weapon")
+        if _is_adjective(cues, mention):  # "Russian forces fighting in Syria"
+            return MentionRole("nationality", "whose forces they are, not where they are")
     if country and (
         cues.match("attacker_after", after)
         or (_is_adjective(cues, mention) and cues.match("attacker_adjective_after", after))

@@ -209,6 +209,36 @@ def test_a_capital_that_harbours_is_its_government() -> None:
     assert roles["Kabul"] == "government"
 
 
+def role_of_demonym(text: str, demonym: str, country: str) -> str:
+    start = text.index(demonym)
+    mention = FakeMention(start, start + len(demonym), demonym, "country", country)
+    (role,) = assign_roles(text, [mention], split_sentences(text))
+    return role.role
+
+
+@pytest.mark.parametrize(
+    ("text", "demonym", "country"),
+    [
+        ("The Tajik foreign minister said groups operate there.", "Tajik", "TJK"),
+        ("An Uzbek general said the drill went well.", "Uzbek", "UZB"),
+        ("Russian forces fought there for years, the general said.", "Russian", "RUS"),
+    ],
+)
+def test_whose_official_or_force_it_is_is_not_a_scene(
+    text: str, demonym: str, country: str
+) -> None:
+    assert role_of_demonym(text, demonym, country) != "location"
+
+
+def test_a_claim_about_a_country_stays_with_the_country() -> None:
+    text = (
+        "Talks were held in Kabul on Monday. Officials warned that terrorist groups "
+        "operate in Afghanistan."
+    )
+    (presence,) = [e for e in read(text) if e.type == "militant_presence"]
+    assert [loc.region_id for loc in presence.locations] == ["AFG"]
+
+
 def test_a_foreign_force_or_weapon_is_not_the_scene() -> None:
     roles = roles_of(
         "In Kunduz, a U.S. air strike hit a compound as Pakistani troops fired across the line."

@@ -53,10 +53,10 @@ def roles_of(text: str) -> dict[str, str]:
             "media_outlet",
         ),
         ("Ministers will meet in Astana next month.", "Astana", "meeting_venue"),
-        (
+        (  # whose troops they are (the victims' side), not where they were
             "Rockets hit Pakistani troops near the Tajik-Afghan border.",
             "Pakistani",
-            "location",
+            "nationality",
         ),
     ],
 )
