@@ -277,8 +277,7 @@ def extract_incidents(
             focus,
             [
                 d
-                for d in find_dates(sentence.text, reference)
-                + retrospective_dates(sentence.text, reference)
+                for d in _sentence_dates(sentence.text, reference)
                 if sentence.start + d.start >= metadata_end
             ],
             actors,
@@ -295,6 +294,18 @@ def extract_incidents(
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _sentence_dates(text: str, reference: dt.date) -> list[DateSpan]:
+    """Date expressions and retrospectives; a retrospective ("ten years ago today") hides the
+    plain dates inside it ("today")."""
+    back = retrospective_dates(text, reference)
+    plain = [
+        d
+        for d in find_dates(text, reference)
+        if not any(d.start < r.end and r.start < d.end for r in back)
+    ]
+    return plain + back
 
 
 def _latest_stated_date(text: str) -> dt.date | None:
@@ -436,6 +447,11 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
         return []
     if non_event_context(sentence.text, tables):
         return []
+    if tables.non_event["commemoration"].search(sentence.text):
+        # "Leaders on Friday paid tribute to those killed ... 13 years ago": the day of the
+        # tribute is not the event's; an older date in the sentence is.
+        old = [d for d in context.dates if d.last < context.reference - dt.timedelta(days=31)]
+        context = dataclasses.replace(context, dates=old)
     triggers: list[tuple[IncidentType, re.Match[str]]] = []
     for incident_type in tables.types:
         match = incident_type.pattern.search(sentence.text)

@@ -32,8 +32,11 @@ _ANNIVERSARY = re.compile(
     rf"\b(?:(?P<ordinal>{_ORDINAL_RE})|(?P<digits>\d{{1,2}})(?:st|nd|rd|th))\s+anniversary\b",
     re.IGNORECASE,
 )
+# "ten years ago today": the "today" is the anniversary's day, part of the same expression.
 _YEARS_AGO = re.compile(
-    rf"\b(?P<count>{_CARDINAL_RE}|\d{{1,2}})\s+years?\s+(?:ago|since|after)\b", re.IGNORECASE
+    rf"\b(?P<count>{_CARDINAL_RE}|\d{{1,2}})\s+years?\s+(?:ago|since|after)\b"
+    r"(?:\s+(?:today|this week|this month|on this day))?",
+    re.IGNORECASE,
 )
 
 

@@ -357,3 +357,18 @@ def test_a_figure_told_twice_in_one_sentence_counts_once() -> None:
     )
     (event,) = read(text)
     assert event.killed == 41
+
+
+def test_years_ago_today_is_the_original_day() -> None:
+    (event,) = read("Ten years ago today, gunmen killed 30 worshippers at a mosque in Kabul.")
+    assert event.date == date(2016, 3, 12)
+    assert event.killed == 30
+
+
+def test_a_tribute_on_a_weekday_keeps_the_old_event_date() -> None:
+    text = (
+        "Leaders on Friday paid tributes to those killed in the bombing of a Kabul market, "
+        "which shook the capital 13 years ago."
+    )
+    (event,) = read(text)
+    assert event.date is not None and event.date.year == 2013
