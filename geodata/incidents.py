@@ -528,6 +528,14 @@ def _sentence_candidates(context: _SentenceContext, tables: Tables) -> list[Cand
     return candidates
 
 
+#: "security forces killed 25 ...": whom state forces kill in a report of an attack are the
+#: attackers (or militants in an operation).
+_STATE_FORCES_KILLED = re.compile(
+    r"\b(?:security forces|troops|soldiers|police|policemen|army|military|forces|commandos)\b"
+    r"[^.;,]{0,30}?\b(?:killed|shot dead|gunned down|eliminated|neutrali[sz]ed)\s+"
+    r"(?:at least\s+|more than\s+|over\s+|some\s+|about\s+|all\s+)?$",
+    re.IGNORECASE,
+)
 #: Words right after a count that name no one of its own ("two in the city", "four more"): the
 #: count stands for the same kind of people as the count before it.
 _NO_NOUN_AFTER = re.compile(r"^\s*(?:in|at|on|near|from|more|others?|[,.;]|$)", re.IGNORECASE)
@@ -548,6 +556,7 @@ def _marked_attackers(text: str, quantities: Sequence[Quantity], tables: Tables)
             attackers = bool(
                 own
                 or tables.attackers_after.match(after.lower())
+                or _STATE_FORCES_KILLED.search(text[max(0, quantity.start - 60) : quantity.start])
                 or (
                     previous is not None
                     and previous.attackers
@@ -568,7 +577,7 @@ _TIME_SHIFT = re.compile(r"after|before|ago|earlier|previous|last|ранее|н�
 def _before_other_event(
     sentence: str, trigger_end: int, quantities: Sequence[Quantity], tables: Tables
 ) -> list[Quantity]:
-    """The counts told before the sentence turns to another time.
+    """The counts told before the sentence turns to another time or to attacks in general.
 
     "Five officers were killed on Thursday, a day after nine died in two blasts": the nine are
     the earlier event's dead, not more of this one's.
@@ -577,7 +586,10 @@ def _before_other_event(
         start
         for start, words in tables.separate_event.finditer(sentence)
         if start >= trigger_end and _TIME_SHIFT.search(words)
+    ] + [  # "..., the third in a wave of raids that left nine dead": the wave's dead
+        start for start, _ in tables.non_event["generic"].finditer(sentence) if start >= trigger_end
     ]
+    shifts.sort()
     if not shifts:
         return list(quantities)
     return [q for q in quantities if q.start < shifts[0]]

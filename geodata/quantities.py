@@ -383,9 +383,16 @@ PERSON_NOUNS = (
     r"spokesman|envoy|diplomat|minister|security guard|watchman|bodyguard|conductor|labourer|"
     r"laborer|contractor|volunteer|aid worker|health worker|medic|paramedic|lawyer|official)"
 )
+#: A word between a determiner and its person noun: not another determiner or a verb ("a bomb
+#: killed a ranger" is one ranger, not a person "A bomb killed a ranger").
+_MODIFIER = (
+    r"(?!(?:a|an|the|one|another|their|his|her|and|or|was|were|is|are|has|had|killed|kills|killing|"
+    r"wounding|injuring|shot)\b)[\w'’-]+"
+)
 #: "a policeman", "the provincial governor", "a 60-year-old DRG head constable".
 _ONE_PERSON = re.compile(
-    rf"\b(?:a|an|the|one|their|his|her)\s+(?:[\w'’-]+\s+){{0,3}}?{PERSON_NOUNS}\b(?!['’]s)",
+    rf"\b(?:a|an|the|one|another|their|his|her)\s+(?:{_MODIFIER}\s+){{0,3}}?{PERSON_NOUNS}"
+    r"\b(?!['’]s)",
     re.IGNORECASE,
 )
 #: A count of a part of the victims already counted: "including two police", "six of them".

@@ -372,3 +372,21 @@ def test_a_tribute_on_a_weekday_keeps_the_old_event_date() -> None:
     )
     (event,) = read(text)
     assert event.date is not None and event.date.year == 2013
+
+
+def test_whom_security_forces_kill_are_counted_with_the_attackers() -> None:
+    text = (
+        "Militants attacked a district office in Kunduz on Monday, killing nine officials. "
+        "Security forces killed 14 Taliban fighters while repelling the assault."
+    )
+    (event,) = read(text)
+    assert event.killed == 23
+
+
+def test_the_dead_of_a_spate_of_attacks_are_not_this_events() -> None:
+    text = (
+        "A bomb killed a ranger in Kandahar on Tuesday, the latest in a spate of attacks that "
+        "claimed nine lives over the weekend."
+    )
+    (event,) = read(text)
+    assert event.killed == 1

@@ -145,6 +145,11 @@ def test_never_crashes(text: str) -> None:
             [("killed", 18), ("wounded", 33)],
         ),
         ("with one guard killed and another wounded", [("killed", 1), ("wounded", 1)]),
+        ("A bomb killed a ranger near the gate.", [("killed", 1)]),
+        (
+            "Nine died in the raid and another person was critically wounded.",
+            [("killed", 9), ("wounded", 1)],
+        ),
         ("Six rebels, aged 19 to 30, were killed.", [("killed", 6)]),
     ],
 )
