@@ -383,10 +383,10 @@ def test_whom_security_forces_kill_are_counted_with_the_attackers() -> None:
     assert event.killed == 23
 
 
-def test_the_dead_of_a_spate_of_attacks_are_not_this_events() -> None:
+def test_the_dead_of_a_wave_of_attacks_are_not_this_events() -> None:
     text = (
-        "A bomb killed a ranger in Kandahar on Tuesday, the latest in a spate of attacks that "
-        "claimed nine lives over the weekend."
+        "A bomb killed a ranger in Kandahar on Tuesday, the third in a wave of raids that left "
+        "nine dead across the south since Friday."
     )
     (event,) = read(text)
     assert event.killed == 1
