@@ -390,3 +390,20 @@ def test_the_dead_of_a_wave_of_attacks_are_not_this_events() -> None:
     )
     (event,) = read(text)
     assert event.killed == 1
+
+
+def test_jets_destroying_depots_is_a_strike_not_weapons_found() -> None:
+    (event,) = read("Jets destroyed rebel shelters and ammunition depots in Kunduz on Sunday.")
+    assert event.type == "airstrike"
+
+
+def test_deaths_in_a_later_operation_are_an_operation_of_their_own() -> None:
+    text = (
+        "A roadside bomb killed seven soldiers in Kandahar on Monday. "
+        "Four rebels and a police constable were killed in the two-day operation that followed."
+    )
+    events = read(text)
+    assert sorted((e.type, e.killed) for e in events) == [
+        ("bombing", 7),
+        ("security_operation", 5),
+    ]
