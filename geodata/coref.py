@@ -40,7 +40,14 @@ RECENT_DAYS = 7
 #: told recently, and a bound keeps a roundup of thousands of events linear.
 RECENT_EVENTS = 50
 
-_ADDITIVE = re.compile(r"\b(?:also|in addition|additionally|as well)\b", re.IGNORECASE)
+#: "Four officers were also killed", "in addition, two died": more dead, added to the toll.
+#: An "also" far from the verb of harm ("officials also confirmed ... killing five") is not.
+_ADDITIVE = re.compile(
+    r"\balso\b[^.;,]{0,25}?\b(?:killed|died|dead|wounded|injured|hurt|lost|succumbed)\b|"
+    r"\b(?:killed|died|dead|wounded|injured|hurt)\b[^.;,]{0,10}?\balso\b|"
+    r"\b(?:in addition|additionally|as well)\b",
+    re.IGNORECASE,
+)
 
 
 def type_group(incident_type: str) -> str:

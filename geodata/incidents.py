@@ -398,13 +398,21 @@ def _starts_line(text: str, start: int) -> bool:
     return position == 0 or text[position - 1] == "\n"
 
 
+#: A photo caption's tail: a date line or a credit ("..., 14 May 2021.", "(Photo: AFP)").
+_CAPTION_TAIL = re.compile(
+    r"(?:,\s*\d{1,2}\s+[A-Z][a-z]+\.?\s+(?:19|20)\d\d|"
+    r"[(\[](?:photo|file photo|picture|image|credit|AFP|Reuters|AP|Getty)[^)\]]{0,60}[)\]])\.?$"
+)
+
+
 def _is_headline(text: str, sentence: Span) -> bool:
-    """A title, caption or banner: a short line of its own without final punctuation.
+    """A title, caption or banner: a short line of its own without final punctuation, or a
+    line that ends as photo captions do (a date line or a photo credit).
 
     They restate the lead in telegraph style ("35 killed in blast in X"), so they are never
     the sentence an event is quoted by, though their facts still count.
     """
-    if sentence.text.startswith("#"):
+    if sentence.text.startswith("#") or _CAPTION_TAIL.search(sentence.text.rstrip()):
         return True
     ends_line = text[sentence.end : sentence.end + 1] in ("\n", "")
     starts_line = _starts_line(text, sentence.start)

@@ -407,3 +407,27 @@ def test_deaths_in_a_later_operation_are_an_operation_of_their_own() -> None:
         ("bombing", 7),
         ("security_operation", 5),
     ]
+
+
+def test_a_photo_caption_is_not_the_quoted_sentence() -> None:
+    text = (
+        "The wreck of a police van hit by a bomb in Kandahar that killed four, 10 March 2026.\n\n"
+        "A roadside bomb tore through a police van in Kandahar on Tuesday, killing four officers."
+    )
+    (event,) = read(text)
+    assert event.sentence.startswith("A roadside bomb")
+
+
+def test_passengers_gunned_down_off_a_bus_is_an_attack_not_an_accident() -> None:
+    text = "Five passengers were gunned down after being taken off a bus in Kandahar on Monday."
+    (event,) = read(text)
+    assert event.type == "armed_attack" and event.killed == 5
+
+
+def test_an_also_far_from_the_verb_adds_no_dead() -> None:
+    text = (
+        "Gunmen opened fire on a bus in Kandahar on Monday, killing six passengers. "
+        "The governor also confirmed that the gunmen fled after killing six passengers."
+    )
+    (event,) = read(text)
+    assert event.killed == 6

@@ -146,6 +146,7 @@ def test_never_crashes(text: str) -> None:
         ),
         ("with one guard killed and another wounded", [("killed", 1), ("wounded", 1)]),
         ("A bomb killed a ranger near the gate.", [("killed", 1)]),
+        ("the blast that killed four, 10 March 2026.", [("killed", 4)]),
         (
             "Nine died in the raid and another person was critically wounded.",
             [("killed", 9), ("wounded", 1)],
