@@ -16,6 +16,7 @@ from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATI
 from service.cache import GZIP_LEVEL
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
+from service.memory import release_freed_memory
 from service.middleware import NegotiatedGZip, TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.scoreboard = ScoreBoard(store, boundaries, settings.score_weights())
         app.state.ingest_workers = IngestWorkers(settings.ingest_threads)
         app.state.response_bodies = response_cache()
+        release_freed_memory()
         try:
             yield
         finally:

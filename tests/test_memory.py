@@ -81,3 +81,16 @@ def test_a_client_without_gzip_gets_the_same_bytes(client: TestClient) -> None:
     assert "content-encoding" not in plain.headers
     assert plain.content == zipped.content  # httpx decoded the gzip one
     assert plain.headers["etag"] == zipped.headers["etag"]
+
+
+def test_start_up_hands_freed_memory_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app releases what loading freed once start-up is done (whatever the platform)."""
+    import service.app
+    from service.memory import release_freed_memory
+
+    release_freed_memory()  # runs where there is no glibc or Arrow pool to trim, too
+    calls: list[bool] = []
+    monkeypatch.setattr(service.app, "release_freed_memory", lambda: calls.append(True))
+    for client in make_client(tmp_path):
+        assert calls == [True]
+        assert client.get("/health").status_code == 200
