@@ -5,7 +5,9 @@ loaded by 8 concurrent clients, one endpoint after the other, and the figures ar
 next to their bars:
 
 - the world admin-1 map page, warm, against ``/health`` (the server's own ceiling) and, cold,
-  the first request right after an ingest (median of three ingests);
+  the first request right after an ingest (median of three ingests); next to it the page's
+  geometry (``/maps/geometry``, loaded by the page once per boundary build and kept by the
+  browser), so the bytes a first visit costs are on the same sheet;
 - a 1,000-item OGC page, warm, against ``python -m http.server`` serving the very bytes the
   service sent (the static-file lower bound), and, with ``--baseline CHECKOUT``, against an
   older checkout of riskmap serving the same requests in the same run (e.g. a
@@ -27,6 +29,7 @@ Run: ``python bench/bench_serving.py [--baseline PATH]`` (``RISKMAP_DATA_DIR`` h
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -123,6 +126,15 @@ def static_server(directory: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def geometry_url(url: str) -> str | None:
+    """The geometry URL the world map page loads its shapes from (``None``: all inline)."""
+    page = httpx.get(url + WORLD_MAP, timeout=120).text
+    found = re.search(r'<script type="application/json" id="rm-data">(.*?)</script>', page, re.S)
+    assert found is not None, "the map page has no data island"
+    value = json.loads(found.group(1)).get("geometry_url")
+    return str(value) if value else None
+
+
 def cold_map_seconds(url: str, ingests: int = 3) -> list[float]:
     """Seconds of the first world map request right after each of ``ingests`` new articles."""
     times = []
@@ -215,9 +227,14 @@ def measure(root: Path, workdir: Path, name: str) -> dict[str, float]:
             ingest_samples(client, base="")
         for path in (WORLD_MAP, ITEMS_1000):
             raw_body(served.url + path)  # warm
+        geometry = geometry_url(served.url)
+        if geometry:
+            raw_body(geometry)  # warm
         figures["health"], _, _ = rate(served.url + "/health")
         figures["landing"], _, _ = rate(served.url + "/")
         figures["map"], figures["map_ms"], figures["map_bytes"] = rate(served.url + WORLD_MAP)
+        if geometry:
+            figures["geometry"], _, figures["geometry_bytes"] = rate(geometry)
         figures["items"], figures["items_ms"], figures["items_bytes"] = rate(
             served.url + ITEMS_1000
         )
@@ -311,17 +328,24 @@ def main(argv: list[str] | None = None) -> int:
         ("landing", "landing page /", "req/s"),
         ("map", "world admin-1 map, warm", "req/s"),
         ("cold", "world admin-1 map, after ingest", "s"),
+        ("geometry", "  its geometry (kept by browsers)", "req/s"),
         ("items", "OGC 1,000 items, warm", "req/s"),
         ("static_items", "http.server, same items bytes", "req/s"),
         ("static_map", "http.server, same map bytes", "req/s"),
         ("rss_idle", "RSS idle", "MB"),
         ("rss_loaded", "RSS after this load", "MB"),
     ):
-        cells = "".join(f"{figures[key]:>10.2f} {unit:<5}" for _, figures in columns)
+        cells = "".join(
+            f"{figures[key]:>10.2f} {unit:<5}" if key in figures else f"{'-':>10} {'':<5}"
+            for _, figures in columns
+        )
         print(f"{label:34}{cells}")
+    geometry_bytes = (
+        f", map geometry {new['geometry_bytes'] / 1e6:.2f} MB" if "geometry_bytes" in new else ""
+    )
     print(
-        f"body bytes: map {new['map_bytes'] / 1e6:.2f} MB, items {new['items_bytes'] / 1e6:.2f} MB"
-        " (gzip)"
+        f"body bytes: map {new['map_bytes'] / 1e6:.2f} MB{geometry_bytes}, items "
+        f"{new['items_bytes'] / 1e6:.2f} MB (gzip)"
     )
     print(
         f"{'single feature, 1k / 10k docs':34}{feature_ms[1000]:>8.2f} / {feature_ms[10000]:.2f} ms"

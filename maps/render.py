@@ -199,18 +199,21 @@ def _geometry(geometry_json: str) -> str:
 
 
 def feature_collection(
-    shapes: Iterable[ScoredShape], style: Callable[[ScoredShape], dict[str, Any]]
+    shapes: Iterable[ScoredShape],
+    style: Callable[[ScoredShape], dict[str, Any]],
+    with_geometry: bool = True,
 ) -> str:
     """A GeoJSON FeatureCollection (script-safe JSON text) with the shape's values and style.
 
     Geometry strings were serialised at build time and are joined, not re-encoded: the world
-    admin-1 map holds megabytes of them.
+    admin-1 map holds megabytes of them. Without ``with_geometry`` every geometry is
+    ``null``: the page loads them from its geometry URL (:func:`geometry_document`).
     """
     parts = [
         '{"type":"Feature","id":'
         + script_json(shape.id)
         + ',"geometry":'
-        + _geometry(shape.geometry)
+        + (_geometry(shape.geometry) if with_geometry else "null")
         + ',"properties":'
         + script_json({**shape_properties(shape), "style": style(shape)})
         + "}"
@@ -248,15 +251,45 @@ def _legend(risk_map: RiskMap) -> dict[str, Any]:
     }
 
 
+def geometry_document(
+    regions: Iterable[tuple[str, str]],
+    borders: Iterable[tuple[str, str]],
+    outlines: Iterable[str],
+) -> str:
+    """The geometry a served page loads from its ``geometry_url``, as JSON text.
+
+    ``{"regions": {id: geometry}, "borders": {id: geometry}, "outlines": [geometry]}``: the
+    page script puts each geometry on the feature with that id. It depends on the boundary
+    build alone, so browsers keep it while the page (the scores) changes with every ingest.
+    """
+
+    def keyed(pairs: Iterable[tuple[str, str]]) -> str:
+        return "{" + ",".join(json.dumps(fid) + ":" + geometry for fid, geometry in pairs) + "}"
+
+    return (
+        '{"regions":'
+        + keyed(regions)
+        + ',"borders":'
+        + keyed(borders)
+        + ',"outlines":['
+        + ",".join(outlines)
+        + "]}"
+    )
+
+
 def map_data(
     risk_map: RiskMap,
     *,
     basemap: Basemap = "outline",
     embed: bool = False,
     tile_api_key: str | None = None,
+    geometry_url: str | None = None,
 ) -> str:
     """The JSON the page script draws: settings, legend, and the regions, borders, outlines.
 
+    With ``geometry_url`` the shapes carry no geometry and the outlines are left out: the
+    page loads them from that URL (:func:`geometry_document`), the same bytes for every data
+    version. Without it (a file on disk) everything is inline.
     Returned as text already safe to place inside the ``<script type="application/json">``.
     """
     unit = "Provinces (admin-1)" if risk_map.level == "admin1" else "Countries (admin-0)"
@@ -298,16 +331,19 @@ def map_data(
         "windows": [_window(w) for w in risk_map.windows],
         "window": risk_map.window_key,
         "points": [_point(p) for p in risk_map.points],
+        "geometry_url": geometry_url,
     }
+    inline = geometry_url is None
+    outlines = risk_map.outlines if inline else []
     # Every piece is script-safe on its own, so the joined text is too.
     return (
         script_json(settings)[:-1]
         + ',"regions":'
-        + feature_collection(risk_map.regions, _region_style)
+        + feature_collection(risk_map.regions, _region_style, inline)
         + ',"borders":'
-        + feature_collection(risk_map.borders, _border_style)
+        + feature_collection(risk_map.borders, _border_style, inline)
         + ',"outlines":['
-        + ",".join(_geometry(g) for g in risk_map.outlines)
+        + ",".join(_geometry(g) for g in outlines)
         + "]}"
     )
 
@@ -343,12 +379,21 @@ def render_html(
     basemap: Basemap = "outline",
     embed: bool = False,
     tile_api_key: str | None = None,
+    geometry_url: str | None = None,
 ) -> str:
     """The map page as one HTML string (``embed`` drops the header and fills the frame).
 
-    Raises :class:`ValueError` for a tile basemap that needs a key nobody configured.
+    ``geometry_url`` leaves the shapes' geometry out of the page, loaded from there instead
+    (see :func:`map_data`). Raises :class:`ValueError` for a tile basemap that needs a key
+    nobody configured.
     """
-    data = map_data(risk_map, basemap=basemap, embed=embed, tile_api_key=tile_api_key)
+    data = map_data(
+        risk_map,
+        basemap=basemap,
+        embed=embed,
+        tile_api_key=tile_api_key,
+        geometry_url=geometry_url,
+    )
     return _PAGE.render(
         title=risk_map.title,
         window=risk_map.window_statement,

@@ -286,6 +286,76 @@ def _union(bounds: list[tuple[float, ...]]) -> tuple[float, float, float, float]
     )
 
 
+def view_detail(code: str | None, detail: Detail | None) -> Detail:
+    """The geometry detail of a view: as asked, else ``medium`` for a country and ``low``
+    for the world (a country page under 1 MB, the world admin-1 page under 5 MB, gzip)."""
+    return detail or (Detail.medium if code else Detail.low)
+
+
+def _positions(layer: StaticLayer, code: str | None) -> list[int]:
+    """Positions of a layer's features in a view: the country's, or all of them."""
+    return [i for i, c in enumerate(layer.countries) if code is None or code in c]
+
+
+def _outline_positions(catalogue: LayerCatalogue, level: Level, code: str | None) -> list[int]:
+    """The countries drawn as the outline basemap: all for the world, those within
+    :data:`OUTLINE_MARGIN_DEG` of a country's regions for a country."""
+    outline_layer = catalogue.layers["admin0"]
+    if not code:
+        return list(range(len(outline_layer.ids)))
+    regions_layer = catalogue.layers[level]
+    view = _union([tuple(regions_layer.bounds[i]) for i in _positions(regions_layer, code)])
+    minx, miny, maxx, maxy = view or WORLD_BOUNDS
+    box = (
+        max(-180.0, minx - OUTLINE_MARGIN_DEG),
+        max(-90.0, miny - OUTLINE_MARGIN_DEG),
+        min(180.0, maxx + OUTLINE_MARGIN_DEG),
+        min(90.0, maxy + OUTLINE_MARGIN_DEG),
+    )
+    return [
+        i
+        for i in range(len(outline_layer.ids))
+        if bbox_intersects(tuple(outline_layer.bounds[i]), box)  # type: ignore[arg-type]
+    ]
+
+
+@dataclass(frozen=True)
+class ViewGeometry:
+    """The geometry JSON of one view's shapes: what a map page draws, whatever the scores.
+
+    It changes only with the boundary build, so a page can load it from its own URL, kept by
+    the browser across data versions, while the page itself carries the scores.
+    """
+
+    regions: list[tuple[str, str]]  # (id, geometry JSON)
+    borders: list[tuple[str, str]]
+    outlines: list[str]
+
+
+def view_geometry(
+    catalogue: LayerCatalogue, level: Level, country: str | None, detail: Detail | None
+) -> ViewGeometry:
+    """The shapes of the view :func:`risk_map` draws for ``level`` and ``country``."""
+    code = catalogue.check_country(country)
+    detail = view_detail(code, detail)
+    regions_layer = catalogue.layers[level]
+    borders_layer = catalogue.layers["borders"]
+    outline_layer = catalogue.layers["admin0"]
+
+    def pairs(layer: StaticLayer) -> list[tuple[str, str]]:
+        geometries = layer.geometries[detail]
+        return [(layer.ids[i], geometries[i]) for i in _positions(layer, code)]
+
+    return ViewGeometry(
+        pairs(regions_layer),
+        pairs(borders_layer),
+        [
+            outline_layer.geometries[Detail.low][i]
+            for i in _outline_positions(catalogue, level, code)
+        ],
+    )
+
+
 def risk_map(
     catalogue: LayerCatalogue,
     board: ScoreBoard,
@@ -304,7 +374,7 @@ def risk_map(
     country page under 1 MB and the world admin-1 page under 5 MB (gzip).
     """
     code = catalogue.check_country(country)
-    detail = detail or (Detail.medium if code else Detail.low)
+    detail = view_detail(code, detail)
     until = until or dt.datetime.now(dt.UTC).date()
     latest = latest_report(board, until)
     specs, _ = window_specs(since, until, latest)
@@ -315,13 +385,9 @@ def risk_map(
     )[:2]
 
     regions_layer = catalogue.layers[level]
-    region_positions = [
-        i for i, c in enumerate(regions_layer.countries) if code is None or code in c
-    ]
     borders_layer = catalogue.layers["borders"]
-    border_positions = [
-        i for i, c in enumerate(borders_layer.countries) if code is None or code in c
-    ]
+    region_positions = _positions(regions_layer, code)
+    border_positions = _positions(borders_layer, code)
     regions = _shapes(level, regions_layer, region_positions, detail, table, board, widest)
     borders = _shapes("borders", borders_layer, border_positions, detail, table, board, widest)
     score_level = SCORE_LEVEL[level]
@@ -344,21 +410,7 @@ def risk_map(
     bounds = view or WORLD_BOUNDS
 
     outline_layer = catalogue.layers["admin0"]
-    if code:
-        minx, miny, maxx, maxy = bounds
-        box = (
-            max(-180.0, minx - OUTLINE_MARGIN_DEG),
-            max(-90.0, miny - OUTLINE_MARGIN_DEG),
-            min(180.0, maxx + OUTLINE_MARGIN_DEG),
-            min(90.0, maxy + OUTLINE_MARGIN_DEG),
-        )
-        near = [
-            i
-            for i in range(len(outline_layer.ids))
-            if bbox_intersects(tuple(outline_layer.bounds[i]), box)  # type: ignore[arg-type]
-        ]
-    else:
-        near = list(range(len(outline_layer.ids)))
+    near = _outline_positions(catalogue, level, code)
     outlines = [outline_layer.geometries[Detail.low][i] for i in near]
 
     names = catalogue.boundaries.country_names

@@ -9,6 +9,7 @@ import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_client
@@ -227,6 +228,62 @@ def test_window_of_the_form_is_kept(map_client: TestClient) -> None:
     assert chosen["shapes"]["PAK-1123"][0] == pytest.approx(api["threat_score"])
     thirty = next(w for w in data["windows"] if w["key"] == "until:30d")
     assert thirty["since"] == "2026-10-27"  # 30 days ending on the view's last day
+
+
+def _geometry(client: TestClient, data: dict[str, Any]) -> dict[str, Any]:
+    url = data["geometry_url"]
+    assert url.startswith("http://testserver/maps/geometry?")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    geometry: dict[str, Any] = response.json()
+    return geometry
+
+
+def test_page_carries_scores_and_loads_its_shapes(map_client: TestClient) -> None:
+    """The page holds no geometry; its geometry URL has every shape, as /regions has it."""
+    page = map_client.get("/maps/risk", params={"country": "AFG", "level": "admin1"}).text
+    data = island(page)
+    features = data["regions"]["features"] + data["borders"]["features"]
+    assert features and all(f["geometry"] is None for f in features)
+    assert data["outlines"] == [] and '"coordinates"' not in page
+    geometry = _geometry(map_client, data)
+    assert set(geometry["regions"]) == {f["id"] for f in data["regions"]["features"]}
+    assert set(geometry["borders"]) == {f["id"] for f in data["borders"]["features"]}
+    assert len(geometry["outlines"]) > 5  # Afghanistan's neighbours, drawn as the basemap
+    layer = map_client.get("/regions", params={"country": "AFG", "detail": "medium"}).json()
+    for feature in layer["features"]:
+        assert geometry["regions"][feature["id"]] == feature["geometry"]
+
+
+def test_geometry_is_the_same_bytes_after_an_ingest(tmp_path: Path) -> None:
+    """An ingest changes the page (the scores), never its geometry: a browser keeps it."""
+    for client in make_client(tmp_path):
+        first = client.get("/maps/risk", params={"level": "admin0"})
+        url = island(first.text)["geometry_url"]
+        shapes = client.get(url)
+        ingest_samples(client)
+        second = client.get("/maps/risk", params={"level": "admin0"})
+        assert second.headers["etag"] != first.headers["etag"]
+        assert island(second.text)["geometry_url"] == url
+        again = client.get(url, headers={"If-None-Match": shapes.headers["etag"]})
+        assert again.status_code == 304
+        stale = client.get(url.replace("v=", "v=0"))  # a page of another boundary build
+        assert stale.content == shapes.content
+        assert stale.headers["cache-control"] == "public, max-age=60"
+
+
+def test_a_file_on_disk_carries_its_geometry(map_client: TestClient) -> None:
+    """Without a server to ask (``riskmap map``), everything is inline."""
+    from maps.assets import served
+    from maps.render import render_html
+    from service.map_data import risk_map
+
+    app = map_client.app
+    view = risk_map(app.state.catalogue, app.state.scoreboard, country="AFG")  # type: ignore[attr-defined]
+    data = island(render_html(view, served()))
+    assert data["geometry_url"] is None and data["outlines"]
+    assert all(f["geometry"]["type"] for f in data["regions"]["features"])
 
 
 def test_api_docs_work_offline(map_client: TestClient) -> None:

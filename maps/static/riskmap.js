@@ -1,15 +1,15 @@
 /*
- * The risk map page: reads the JSON island written by maps/render.py and draws it with Leaflet.
+ * The risk map page: reads the JSON island written by maps/render.py and draws it with Leaflet
+ * (the shapes' geometry inline, or loaded from the island's geometry_url).
  *
  * Every string from an article or a boundary file (names, sentences, sources, urls) reaches
  * the page through textContent or an attribute set by the DOM, never through innerHTML, so
  * markup, scripts and template syntax in them show as the characters they are. Links are
  * made only for http(s) URLs.
  */
-(function () {
+/** Draw one data island's map; its geometry is inline or attached by the loader below. */
+function drawRiskMap(data) {
   "use strict";
-
-  var data = JSON.parse(document.getElementById("rm-data").textContent);
 
   /** An element with a class and text (both optional), appended to parent when given. */
   function element(tag, className, text, parent) {
@@ -482,4 +482,47 @@
   // For pages that embed the map and for the browser tests.
   window.riskmap = {map: map, regions: regions, borders: borders, points: points,
     labels: labels, showWindow: showWindow};
+}
+
+/*
+ * A served page carries the scores only; the shapes' geometry comes from data.geometry_url,
+ * the same bytes for every data version (the browser keeps them). A file on disk has it all
+ * inline and draws at once.
+ */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("rm-data").textContent);
+
+  /** Put each loaded geometry on the feature with its id; the outlines come as a list. */
+  function attachGeometry(geometry) {
+    [["regions", data.regions], ["borders", data.borders]].forEach(function (pair) {
+      var shapes = geometry[pair[0]] || {};
+      pair[1].features.forEach(function (feature) {
+        feature.geometry = Object.prototype.hasOwnProperty.call(shapes, feature.id)
+          ? shapes[feature.id] : null;
+      });
+    });
+    data.outlines = geometry.outlines || [];
+  }
+
+  if (!data.geometry_url) {
+    drawRiskMap(data);
+    return;
+  }
+  fetch(data.geometry_url, {credentials: "same-origin"})
+    .then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    })
+    .then(function (geometry) {
+      attachGeometry(geometry);
+      drawRiskMap(data);
+    })
+    .catch(function (error) {
+      var note = document.createElement("p");
+      note.className = "rm-load-error";
+      note.textContent = "The map's shapes could not be loaded (" + error.message + ").";
+      document.getElementById("rm-map").appendChild(note);
+    });
 })();

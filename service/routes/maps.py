@@ -12,6 +12,8 @@ when a tile basemap was asked for); the embed's ``frame-ancestors`` come from
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Hashable
 from typing import Annotated, Literal
 
@@ -21,12 +23,12 @@ from fastapi.responses import HTMLResponse
 from geodata.webgeom import Detail
 from maps.assets import served
 from maps.model import Basemap, Level, RiskMap
-from maps.render import render_html, tile_origin
+from maps.render import geometry_document, render_html, tile_origin
 from service.cache import PreparedBody, prepare
 from service.dependencies import get_catalogue, get_scoreboard, get_settings
 from service.errors import InvalidParameter
 from service.layers import LayerCatalogue
-from service.map_data import risk_map
+from service.map_data import risk_map, view_detail, view_geometry
 from service.queries import parse_window
 from service.routes.common import (
     CountryQuery,
@@ -115,10 +117,46 @@ def content_security_policy(frame_ancestors: list[str], basemap: Basemap) -> str
     )
 
 
-def _render(view: RiskMap, settings: Settings, basemap: Basemap, *, embed: bool) -> str:
+def geometry_version(catalogue: LayerCatalogue) -> str:
+    """A short tag of the boundary build: the geometry URL of a page names it, so a browser
+    may keep the geometry for good, and a new build is a new URL."""
+    metadata = catalogue.boundaries.metadata
+    stamp = json.dumps([metadata.get("source"), metadata.get("built_at")], sort_keys=True)
+    return hashlib.blake2b(stamp.encode(), digest_size=6).hexdigest()
+
+
+def geometry_url(
+    request: Request, catalogue: LayerCatalogue, view: RiskMap, detail: Detail | None
+) -> str:
+    """Where a served page loads its shapes from (:func:`risk_map_geometry`)."""
+    params = {
+        "level": view.level,
+        "detail": view_detail(view.country, detail).value,
+        "v": geometry_version(catalogue),
+    }
+    if view.country:
+        params["country"] = view.country
+    return str(request.url_for("risk_map_geometry").include_query_params(**params))
+
+
+def _render(
+    request: Request,
+    catalogue: LayerCatalogue,
+    view: RiskMap,
+    settings: Settings,
+    basemap: Basemap,
+    detail: Detail | None,
+    *,
+    embed: bool,
+) -> str:
     try:
         return render_html(
-            view, served(), basemap=basemap, embed=embed, tile_api_key=settings.carto_api_key
+            view,
+            served(),
+            basemap=basemap,
+            embed=embed,
+            tile_api_key=settings.carto_api_key,
+            geometry_url=geometry_url(request, catalogue, view, detail),
         )
     except ValueError as exc:  # a tile basemap that is not configured
         raise InvalidParameter(str(exc)) from exc
@@ -165,7 +203,7 @@ def risk_map_page(
 ) -> Response:
     def render() -> str:
         view = _view(request, catalogue, board, level, country, since, until, detail)
-        return _render(view, settings, basemap, embed=False)
+        return _render(request, catalogue, view, settings, basemap, detail, embed=False)
 
     key = ("page", level, country, since, until, detail, basemap)
     return _page(request, board, key, render, content_security_policy(["'self'"], basemap))
@@ -191,11 +229,54 @@ def risk_map_embed(
 ) -> Response:
     def render() -> str:
         view = _view(request, catalogue, board, level, country, since, until, detail)
-        return _render(view, settings, basemap, embed=True)
+        return _render(request, catalogue, view, settings, basemap, detail, embed=True)
 
     key = ("embed", level, country, since, until, detail, basemap)
     csp = content_security_policy(settings.embed_origins, basemap)
     return _page(request, board, key, render, csp)
+
+
+VersionQuery = Annotated[
+    str | None,
+    Query(description="the boundary build the page was made with (set by the page)", max_length=40),
+]
+#: How long a browser keeps the geometry of the current boundary build: it never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/maps/geometry",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}, **_HTML_RESPONSES},
+    summary="The shapes a map page draws, as JSON: they change only with the boundary data",
+)
+def risk_map_geometry(
+    request: Request,
+    catalogue: Catalogue,
+    level: LevelQuery = "admin1",
+    country: CountryQuery = None,
+    detail: MapDetailQuery = None,
+    v: VersionQuery = None,
+) -> Response:
+    """``{"regions": {id: geometry}, "borders": {id: geometry}, "outlines": [geometry]}`` of
+    the view ``/maps/risk`` shows for the same level and country.
+
+    The map page carries the scores, which change with every ingest, and loads this from a
+    URL naming the boundary build (``v``), which a browser may keep for good: after an ingest
+    a page is rebuilt and sent without its megabytes of geometry.
+    """
+    version = geometry_version(catalogue)
+    code = catalogue.check_country(country)
+    resolved = view_detail(code, detail)
+
+    def build() -> PreparedBody:
+        shapes = view_geometry(catalogue, level, code, resolved)
+        text = geometry_document(shapes.regions, shapes.borders, shapes.outlines)
+        return prepare(text.encode("utf-8"), "application/json")
+
+    body = cached_body(request, ("geometry", level, code, resolved, version), build)
+    cache_control = IMMUTABLE if v == version else "public, max-age=60"
+    return send(request, body, {"Cache-Control": cache_control})
 
 
 #: Image formats of the map for reports: media type of each.
