@@ -859,13 +859,18 @@ def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]
     The focus is the admin-1 region that most distinct other names were placed in, with at
     least :data:`_FOCUS_MIN_NAMES` of them; the name moves only if its chosen country is named
     by no other name of the document, and one of its readings lies in the focus region.
+    Each name is decided once, on its first mention. The pass runs on every text, so the
+    cheap tests come first: most texts have no focus, and most names have support.
     """
     if len(mentions) < _FOCUS_MIN_NAMES + 1:
         return mentions
     names_by_region: dict[str, set[str]] = defaultdict(set)
     names_by_country: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, Mention] = {}
     for mention in mentions:
         name = mention.surface.lower()
+        if name not in first:
+            first[name] = mention
         if mention.admin1:
             names_by_region[mention.admin1].add(name)
         if mention.country:
@@ -873,21 +878,31 @@ def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]
     ranked = sorted(((len(n), r) for r, n in names_by_region.items()), reverse=True)[:3]
     if not ranked or ranked[0][0] < _FOCUS_MIN_NAMES:
         return mentions  # no region has enough names to be a focus (most documents)
+    moves: dict[str, int] = {}
+    for name, mention in first.items():
+        if mention.kind in ("border", "admin1"):
+            continue  # a region named in full is its own evidence ("California", "Ohio")
+        if mention.admin1 and len(names_by_region[mention.admin1]) > 1:
+            continue  # another name lies in its region: the chosen reading has support
+        place = _namesake_in_focus(mention, name, ranked, names_by_region, names_by_country, gaz)
+        if place is not None:
+            moves[name] = place
+    if not moves:
+        return mentions
     out: list[Mention] = []
-    decided: dict[str, int | None] = {}
     for mention in mentions:
-        name = mention.surface.lower()
-        if name not in decided:
-            decided[name] = _namesake_in_focus(
-                mention, name, ranked, names_by_region, names_by_country, gaz
-            )
-        place = decided[name]
+        place = moves.get(mention.surface.lower())
         if place is None:
             out.append(mention)
         else:
             confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
             out.append(_place_mention(text, mention.start, mention.end, place, confidence, gaz))
     return out
+
+
+def _others(names: set[str] | None, name: str) -> bool:
+    """Whether ``names`` holds a name other than ``name``."""
+    return names is not None and len(names) > (1 if name in names else 0)
 
 
 def _namesake_in_focus(
@@ -898,11 +913,8 @@ def _namesake_in_focus(
     names_by_country: dict[str, set[str]],
     gaz: Gazetteer,
 ) -> int | None:
-    """The place the name should move to, or None to keep the chosen reading."""
-    if mention.kind in ("border", "admin1"):
-        return None  # a region named in full is its own evidence ("California", "Ohio")
-    if mention.admin1 and names_by_region[mention.admin1] - {name}:
-        return None  # another name lies in its region: the chosen reading has support
+    """The place a name without support in its own region (the caller checks that) should
+    move to, or None to keep the chosen reading."""
     focus, support = None, 0
     for count, region in ranked:  # the top regions by name count (one fewer without this name)
         others = count - (name in names_by_region[region])
@@ -912,9 +924,9 @@ def _namesake_in_focus(
         return None
     country = mention.country
     home = gaz.admin1_country.get(focus)
-    if country != home and names_by_country[country or ""] - {name}:
+    if country != home and _others(names_by_country.get(country or ""), name):
         return None  # a foreign reading whose country is named elsewhere has support
-    if mention.kind == "country" and set(names_by_country) - {country, home}:
+    if mention.kind == "country" and any(c not in (country, home) for c in names_by_country):
         return None  # a country among other countries is the country ("Italy and Russia")
     key = _key_of(gaz, mention.surface)
     if key is None:
@@ -985,11 +997,9 @@ def _border_mention(
 
 
 def _borders(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
-    if not ("order" in text or "rontier" in text or "oundar" in text):
-        return []  # a quick test before the regex
     countries = [m for m in mentions if m.kind == "country"]
-    if not countries:
-        return []
+    if not countries or not ("order" in text or "rontier" in text or "oundar" in text):
+        return []  # quick tests before the regex, the cheaper first
     by_end = {m.end: m for m in countries}
     by_start = {m.start: m for m in countries}
     found: list[Mention] = []
@@ -1169,15 +1179,19 @@ def _geoparse(
     ranker: Ranker | None,
 ) -> list[Mention]:
     mentions = None
+    latin = False  # known to hold no letters of other scripts (the compiled core tells)
     if compiled is not False:
-        mentions = _compiled_mentions(text, gazetteer, min_confidence, required=bool(compiled))
+        mentions, latin = _compiled_mentions(
+            text, gazetteer, min_confidence, required=bool(compiled)
+        )
     if mentions is None:
         mentions = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
     mentions = _cohere(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
-    mentions = _with_place_adjectives(text, mentions, gazetteer)
+    if not latin:  # Russian adjectives need Cyrillic: the scan for it is skipped when known
+        mentions = _with_place_adjectives(text, mentions, gazetteer)
     borders = _borders(text, mentions, gazetteer)
     if borders:
         mentions.extend(borders)
@@ -1276,24 +1290,27 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
 
 def _compiled_mentions(
     text: str, gaz: Gazetteer, min_confidence: float, *, required: bool
-) -> list[Mention] | None:
+) -> tuple[list[Mention] | None, bool]:
     """Mentions from the compiled core, or None where it cannot take the text (not installed,
-    or lone surrogates that have no UTF-8 form): the Python reference takes over."""
+    or lone surrogates that have no UTF-8 form): the Python reference takes over. Also whether
+    the text holds letters of Latin script only (the core checks that anyway)."""
     if riskmap_geocore is None:
         if required:
             raise RuntimeError("the compiled geoparser core (riskmap_geocore) is not installed")
-        return None
+        return None, False
     core, template_of = _core_for(gaz)
     try:
         mentions: list[Mention] | None = core.parse_mentions(
             text, None, min_confidence, Mention, template_of
         )
-        if mentions is None:  # letters of other scripts: their names are matched here, in Python
-            other = gaz.other_script_matches(text)
-            mentions = core.parse_mentions(text, other, min_confidence, Mention, template_of)
+        if mentions is not None:
+            return mentions, True
+        # Letters of other scripts: their names are matched here, in Python.
+        other = gaz.other_script_matches(text)
+        mentions = core.parse_mentions(text, other, min_confidence, Mention, template_of)
     except UnicodeEncodeError:
-        return None
-    return mentions
+        return None, False
+    return mentions, False
 
 
 def _template_maker(gaz: Gazetteer) -> Callable[[int, int], tuple[Any, ...] | None]:

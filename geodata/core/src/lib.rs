@@ -230,6 +230,8 @@ struct Core {
     /// Connectors made of letters and digits only: the alphanumeric run after the separators
     /// must equal one (the regex's `(?![^\W_])` lookahead).
     connector_words: FastSet<String>,
+    /// The longest of `connector_words`, in chars: a longer run is none of them.
+    connector_chars: usize,
     /// Any other connectors, tried in the regex's order (longest first).
     connectors: Vec<Vec<char>>,
     titles: FastSet<String>,
@@ -358,6 +360,7 @@ impl Core {
             key_start: entry_start,
             readings,
             neighbours,
+            connector_chars: plain.iter().map(|w| w.chars().count()).max().unwrap_or(0),
             connector_words: word_set(plain),
             connectors: small,
             titles: take("titles"),
@@ -511,6 +514,7 @@ impl Core {
             i
         };
         let mut found = Vec::new();
+        let mut run = String::new(); // one buffer for the lower-case runs looked up below
         let mut p = 0;
         while p < n {
             if !is_upper_start(chars[p]) {
@@ -532,8 +536,9 @@ impl Core {
                     continue;
                 }
                 let run_end = word_end(q);
-                if run_end > q {
-                    let run: String = chars[q..run_end].iter().collect();
+                if run_end > q && run_end - q <= self.connector_chars {
+                    run.clear();
+                    run.extend(&chars[q..run_end]);
                     if self.connector_words.contains(&run) {
                         pos = run_end;
                         continue;
