@@ -431,3 +431,12 @@ def test_an_also_far_from_the_verb_adds_no_dead() -> None:
     )
     (event,) = read(text)
     assert event.killed == 6
+
+
+def test_another_before_a_count_adds_victims_not_an_event() -> None:
+    text = (
+        "Fighting broke out in Kunduz on Monday. "
+        "Nine soldiers were killed and another 40 wounded in the fighting, officials said."
+    )
+    (event,) = read(text)
+    assert (event.killed, event.wounded) == (9, 40)
