@@ -287,6 +287,8 @@ def extract_incidents(
             armed_document=armed_document,
         )
         candidates.extend(_sentence_candidates(context, tables))
+    if not candidates:
+        return DocumentReading(doc_id, (), tuple(roles), focus)
     incidents = merge_mentions(candidates, published or _latest_stated_date(text))
     hints = [m for m, r in zip(mentions, roles, strict=True) if r.role in ("location", "dateline")]
     incidents = [_narrowed(incident, hints) for incident in incidents]
@@ -315,8 +317,13 @@ def _latest_stated_date(text: str) -> dt.date | None:
     mentions are recent better than the day it is read; a text with no year in it gives None
     (every mention counts as recent).
     """
-    spans = [s for s in find_dates(text, dt.date.today()) if _YEAR.search(s.text)]
-    return max((s.last for s in spans), default=None)
+    latest: dt.date | None = None
+    for year in _YEAR.finditer(text):  # read only around each year: linear and cheap
+        window = text[max(0, year.start() - 30) : year.end() + 1]
+        for span in find_dates(window, dt.date.today()):
+            if _YEAR.search(span.text) and (latest is None or span.last > latest):
+                latest = span.last
+    return latest
 
 
 #: Share of a country's region mentions one region needs to be the document's main region.
