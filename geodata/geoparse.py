@@ -864,26 +864,27 @@ def _cohere(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]
     """
     if len(mentions) < _FOCUS_MIN_NAMES + 1:
         return mentions
+    names = [mention.surface.lower() for mention in mentions]
     names_by_region: dict[str, set[str]] = defaultdict(set)
-    names_by_country: dict[str, set[str]] = defaultdict(set)
-    first: dict[str, Mention] = {}
-    for mention in mentions:
-        name = mention.surface.lower()
-        if name not in first:
-            first[name] = mention
-        if mention.admin1:
-            names_by_region[mention.admin1].add(name)
-        if mention.country:
-            names_by_country[mention.country].add(name)
-    ranked = sorted(((len(n), r) for r, n in names_by_region.items()), reverse=True)[:3]
-    if not ranked or ranked[0][0] < _FOCUS_MIN_NAMES:
+    for region, name in zip(map(_ADMIN1_FIELD, mentions), names, strict=True):
+        if region:
+            names_by_region[region].add(name)
+    if not names_by_region or max(map(len, names_by_region.values())) < _FOCUS_MIN_NAMES:
         return mentions  # no region has enough names to be a focus (most documents)
+    ranked = sorted(((len(n), r) for r, n in names_by_region.items()), reverse=True)[:3]
     moves: dict[str, int] = {}
+    names_by_country: dict[str, set[str]] | None = None  # made for the first name that may move
+    first = dict(zip(reversed(names), reversed(mentions), strict=True))  # each name's first
     for name, mention in first.items():
         if mention.kind in ("border", "admin1"):
             continue  # a region named in full is its own evidence ("California", "Ohio")
         if mention.admin1 and len(names_by_region[mention.admin1]) > 1:
             continue  # another name lies in its region: the chosen reading has support
+        if names_by_country is None:
+            names_by_country = defaultdict(set)
+            for code, other in zip(map(_COUNTRY_FIELD, mentions), names, strict=True):
+                if code:
+                    names_by_country[code].add(other)
         place = _namesake_in_focus(mention, name, ranked, names_by_region, names_by_country, gaz)
         if place is not None:
             moves[name] = place
@@ -931,9 +932,9 @@ def _namesake_in_focus(
     key = _key_of(gaz, mention.surface)
     if key is None:
         return None
-    for place, _flags in gaz.entries(key):
-        kind = gaz.place_kind[place]
-        if kind in ("city", "county") and gaz.place_admin1[place] == focus:
+    place_admin1, place_kind = gaz.place_admin1, gaz.place_kind
+    for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
+        if place_admin1[place] == focus and place_kind[place] in ("city", "county"):
             return place
     return None
 
@@ -1147,8 +1148,16 @@ def geoparse(
     """
     if not text:
         return []
-    with _cyclic_gc_paused():
+    # What _cyclic_gc_paused does, written out: this runs per document, thousands of times a
+    # second, and the context manager's generator costs as much as the border pass.
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
         return _geoparse(text, gazetteer, min_confidence, compiled, ranker)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -1200,6 +1209,8 @@ def _geoparse(
 
 
 _START = operator.attrgetter("start")
+_ADMIN1_FIELD = operator.attrgetter("admin1")
+_COUNTRY_FIELD = operator.attrgetter("country")
 
 
 def _with_place_adjectives(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
