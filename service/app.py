@@ -16,7 +16,7 @@ from maps.assets import LEAFLET_DIST, PAGE_STATIC_DIR, PAGE_STATIC_PREFIX, STATI
 from service.cache import GZIP_LEVEL
 from service.errors import add_exception_handlers
 from service.layers import LayerCatalogue
-from service.memory import release_freed_memory
+from service.memory import release_freed_memory, return_freed_pages_at_once
 from service.middleware import NegotiatedGZip, TrustedHosts
 from service.openapi import openapi_30
 from service.pipeline import Reader
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        return_freed_pages_at_once()
         boundaries = load_boundaries(settings.boundary_source_object(), settings.data_dir)
         cache_dir = boundaries.cache_dir
         assert cache_dir is not None

@@ -86,11 +86,13 @@ def test_a_client_without_gzip_gets_the_same_bytes(client: TestClient) -> None:
 def test_start_up_hands_freed_memory_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The app releases what loading freed once start-up is done (whatever the platform)."""
     import service.app
-    from service.memory import release_freed_memory
+    from service.memory import release_freed_memory, return_freed_pages_at_once
 
-    release_freed_memory()  # runs where there is no glibc or Arrow pool to trim, too
-    calls: list[bool] = []
-    monkeypatch.setattr(service.app, "release_freed_memory", lambda: calls.append(True))
+    return_freed_pages_at_once()  # runs where there is no jemalloc or glibc, too
+    release_freed_memory()
+    calls: list[str] = []
+    monkeypatch.setattr(service.app, "release_freed_memory", lambda: calls.append("release"))
+    monkeypatch.setattr(service.app, "return_freed_pages_at_once", lambda: calls.append("purge"))
     for client in make_client(tmp_path):
-        assert calls == [True]
+        assert calls == ["purge", "release"]  # purging set before loading, release after
         assert client.get("/health").status_code == 200
