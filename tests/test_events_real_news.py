@@ -440,3 +440,10 @@ def test_another_before_a_count_adds_victims_not_an_event() -> None:
     )
     (event,) = read(text)
     assert (event.killed, event.wounded) == (9, 40)
+
+
+def test_the_killing_of_people_is_an_attack_of_its_own_words() -> None:
+    text = "Police have not found who was behind the killing of seven farmers in Kunduz on Monday."
+    (event,) = read(text)
+    assert event.type == "armed_attack"
+    assert event.killed == 7
