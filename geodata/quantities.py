@@ -195,7 +195,8 @@ _PRESENCE_VERBS = re.compile(
     re.IGNORECASE,
 )
 _AFTER_VERB_KILLED = re.compile(
-    r"\b(?:killing|killed|kills|(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit)|"
+    r"\b(?:killing|killed|kills|(?:killings?|murders?|deaths?) of|"
+    r"(?:death )?toll\b[^.;,]{0,30}?\b(?:to|at|reached|hit)|"
     r"(?:claimed|claiming|took|taking|cost|costing) the lives of|"
     r"(?:погибл\w*|погиб|убиты|убито|ранены)(?:,\s*(?:по меньшей мере|по крайней мере|"
     r"как минимум|не менее|около|более|свыше|предварительно|по данным \w+),)|"
