@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 18
+GAZETTEER_SCHEMA_VERSION = 19
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -127,7 +127,8 @@ class Gazetteer:
     key_length: array[int]
     key_bits: (
         bytes  #: per key: 1 common word, 2 unpadded, 4 may be lower case, 8 blocker, 16 given name,
-        #: 32 plain (no entry has a condition to check)
+        #: 32 plain (no entry has a condition to check), 64 a region's name that is a very
+        #: frequent given name
     )
     entry_start: array[int]
     entry_place: array[int]
@@ -145,6 +146,9 @@ class Gazetteer:
     #: Frequent given names: one right before a place name makes it a surname ("Andrew Trapani").
     given_names: frozenset[str]
     non_place_heads: frozenset[str]  #: "Post", "University": an organisation, no town
+    #: Ordinary words, type words and titles: after a region's name that is also a given name,
+    #: such a word is no surname ("Vladimir Region", "Milan Public", "Vladimir Governor").
+    ordinary_words: frozenset[str]
     street_heads: frozenset[str]  #: "Drive", "Road": a street, no town and no region
     connectors: tuple[str, ...]  #: lower-case words inside Latin names ("of", "de", "province")
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -332,6 +336,11 @@ def data_fingerprint() -> str:
 #: after it as a surname ("Florence Pugh", "Vladimir Putin"). Chosen by measurement over the
 #: three evaluation corpora together (``bench/eval_geoparse.py``), one global value.
 GIVEN_NAME_MIN_FREQUENCY = 5
+
+
+#: The same for a region's name to count as a person's before a surname ("Vladimir Putin"):
+#: the highest levels only, since the region is the likelier reading of most region names.
+REGION_GIVEN_NAME_MIN_FREQUENCY = 9
 
 
 def frequent_given_names(min_frequency: int = GIVEN_NAME_MIN_FREQUENCY) -> set[str]:
@@ -843,15 +852,17 @@ def build_gazetteer(
     # common word ("Florence" alone is still the city). Countries and admin-1 regions stay out
     # of it ("Israel Defense Forces", "Georgia Public Service Commission"), and so do ordinary
     # words the dictionary also holds as names somewhere ("The", "In").
-    given_names |= (
-        frequent_given_names()
-        - common
-        - never
-        - {
-            lower_same_length(fold(name)).strip()
-            for name, entries in table.names.items()
-            if any(places[p].kind in ("country", "admin1") for p in entries)
-        }
+    region_names = {
+        lower_same_length(fold(name)).strip(): any(places[p].kind == "country" for p in entries)
+        for name, entries in table.names.items()
+        if any(places[p].kind in ("country", "admin1") for p in entries)
+    }
+    given_names |= frequent_given_names() - common - never - set(region_names)
+    # A region's name that is a very frequent given name ("Vladimir") is a person before a
+    # surname ("Vladimir Putin"): the geoparser checks that the word after it is no ordinary
+    # word, title or type word ("Vladimir Oblast", "Vladimir Governor Sipyagin" stay the region).
+    region_given_names = {name for name, country in region_names.items() if not country} & (
+        frequent_given_names(REGION_GIVEN_NAME_MIN_FREQUENCY) - common - never
     )
 
     # Fold every name into its lower-case key; names that fold alike share a key.
@@ -921,6 +932,7 @@ def build_gazetteer(
             | (0 if options_by_place else 8)
             | (16 if folded in given_names else 0)
             | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK) for _, f in pairs) else 32)
+            | (64 if folded in region_given_names else 0)
         )
         for place, flags in pairs:
             entry_place.append(place)
@@ -971,6 +983,9 @@ def build_gazetteer(
         person_titles=frozenset(words["person_titles"]),
         given_names=frozenset(given_names),
         non_place_heads=frozenset(words["non_place_heads"]),
+        ordinary_words=frozenset(
+            [*words["never"], *words["common"], *type_words, *words["person_titles"]]
+        ),
         street_heads=frozenset(words["street_heads"]),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},

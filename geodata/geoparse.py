@@ -477,6 +477,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     heads = gazetteer.non_place_heads
     streets = gazetteer.street_heads
     given_names = gazetteer.given_names
+    ordinary = gazetteer.ordinary_words
+    span_starts = {s.start for s in spans}
     bits = gazetteer.key_bits
     cache = gazetteer.runtime_cache
     for span in spans:
@@ -528,6 +530,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
                 span.person = True  # "Miss Butler County": a title, not "Miss." for Mississippi
             elif key_bits & 16:
                 span.person = True  # "George Smith": a given name before a capitalised word
+            elif key_bits & 64 and head not in ordinary and end + 1 not in span_starts:
+                span.person = True  # "Vladimir Putin"; not "Vladimir Oblast", nor a place after it
         elif following in _SPEECH_VERBS:
             span.penalty += 0.3  # "Jones said"
         elif following in _STATE_NOUNS:
@@ -1292,6 +1296,7 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
             "heads": sorted(gaz.non_place_heads),
             "streets": sorted(gaz.street_heads),
             "openers": sorted(_OPENERS),
+            "ordinary": sorted(gaz.ordinary_words),
             "speech_verbs": sorted(_SPEECH_VERBS),
             "state_nouns": sorted(_STATE_NOUNS),
         },

@@ -237,3 +237,32 @@ def test_a_county_of_many_states_keeps_the_reading_the_document_shares(
     scoring is the one another name of the document can also be placed in."""
     [mention] = _found(text, gazetteer, county)
     assert gazetteer.admin1_iso[mention.admin1 or ""] == state
+
+
+# --------------------------------------------- a region's name that is a frequent given name
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("Vladimir Putin met the delegation in Sochi.", "Vladimir"),
+        ("Milan Kundera lived in Paris for decades.", "Milan"),
+    ],
+)
+def test_a_region_name_that_is_a_frequent_given_name_before_a_surname_is_a_person(
+    gazetteer: Gazetteer, text: str, surface: str
+) -> None:
+    assert _found(text, gazetteer, surface) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Floods hit Vladimir and Ivanovo on Monday, officials in Moscow said.",
+        "The Vladimir Governor visited Suzdal and Murom on Friday.",
+    ],
+)
+def test_the_same_name_alone_or_before_a_title_is_the_region(
+    gazetteer: Gazetteer, text: str
+) -> None:
+    assert [m.kind for m in _found(text, gazetteer, "Vladimir")] == ["admin1"]

@@ -239,6 +239,8 @@ struct Core {
     heads: FastSet<String>,
     streets: FastSet<String>,
     openers: FastSet<String>,
+    /// Ordinary words, type words and titles: no surname after a region's given name.
+    ordinary: FastSet<String>,
     /// Per (place, mode): the parts of a mention that depend on the place alone, made once by
     /// the caller's `template_of` (see `parse_mentions`).
     templates: Mutex<FastMap<(u32, u8), PyObject>>,
@@ -368,6 +370,7 @@ impl Core {
             heads: take("heads"),
             streets: take("streets"),
             openers: take("openers"),
+            ordinary: take("ordinary"),
             templates: Mutex::new(FastMap::default()),
             speech_verbs: take("speech_verbs"),
             state_nouns: take("state_nouns"),
@@ -714,6 +717,7 @@ impl Core {
 
     fn mark_context(&self, chars: &[char], spans: &mut [Span]) {
         let span_ends: FastSet<usize> = spans.iter().map(|s| s.end).collect();
+        let span_starts: FastSet<usize> = spans.iter().map(|s| s.start).collect();
         for span in spans.iter_mut() {
             let bits = self.key_bits[span.key as usize];
             if bits & 1 == 0 && self.countries_only(span.key) && !self.has_demonym(span.key) {
@@ -778,6 +782,11 @@ impl Core {
                     span.person = true;
                 } else if bits & 16 != 0 {
                     span.person = true;
+                } else if bits & 64 != 0
+                    && !self.ordinary.contains(&head)
+                    && !span_starts.contains(&(end + 1))
+                {
+                    span.person = true; // "Vladimir Putin"; not "Vladimir Oblast"
                 }
             } else {
                 let word: String = following.iter().collect();
