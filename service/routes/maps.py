@@ -1,8 +1,11 @@
-"""``/maps/risk`` (page), ``/maps/embed`` (iframe), ``/maps/risk.png|svg|pdf`` (reports).
+"""``/maps/risk`` (page), ``/maps/embed`` (iframe), ``/maps/risk.png|svg|pdf`` (reports), and
+``/maps/geometry`` (the shapes a page loads).
 
 All three draw the same :class:`maps.model.RiskMap`, and each finished body (with its gzip form
 and ETag) is kept per parameters and data version: a page is rendered and compressed once
-after an ingest, then sent as stored bytes, or as 304 to a client that already has it.
+after an ingest, then sent as stored bytes, or as 304 to a client that already has it. A page
+carries the scores only; its shapes come from ``/maps/geometry``, whose bytes change only
+with the boundary build (so browsers keep them, and an ingest never re-sends them).
 
 Pages load Leaflet and the page script from ``/static`` only and carry a
 Content-Security-Policy that allows nothing else (no inline script or style; tile hosts only
