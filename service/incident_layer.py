@@ -80,6 +80,19 @@ def _bounds(geometry_json: str) -> tuple[float, float, float, float]:
     return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
 
 
+def _records(board: ScoreBoard, feature_id: str | None) -> list[dict[str, Any]]:
+    """The reports a page is cut from, newest first: one, read by its id (an index lookup
+    whatever the archive holds), or every stored report (memoised per data version)."""
+    if feature_id is not None:
+        reports = board.store.event_reports([feature_id]).get(feature_id, [])
+        return [record for record in reports if record["id"] == feature_id]
+    return sorted(
+        board.incident_records().values(),
+        key=lambda r: (r["date"] or "", r["id"]),
+        reverse=True,
+    )
+
+
 def incident_page(
     catalogue: LayerCatalogue,
     board: ScoreBoard,
@@ -100,15 +113,8 @@ def incident_page(
     ``actor`` keeps reports naming an armed group whose name contains it, case-insensitively
     ("taliban" finds "Tehrik-i-Taliban Pakistan" and "Taliban").
     """
-    records = sorted(
-        board.incident_records().values(),
-        key=lambda r: (r["date"] or "", r["id"]),
-        reverse=True,
-    )
     selected: list[EncodedFeature] = []
-    for record in records:
-        if feature_id is not None and record["id"] != feature_id:
-            continue
+    for record in _records(board, feature_id):
         countries = {
             code
             for loc in record["locations"]
