@@ -368,10 +368,12 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     caption, one with the toll (weighed double: the sentence that counts the dead is the one
     that reports the event), one that names the event's most precise place, then the
     earliest (news puts the essentials first). A bare toll sentence ("12 were killed") may be
-    the one, but its toll weighs single: it names no attack, so it wins only a tie.
+    the one, but its toll weighs single: it names no attack, so it wins only a tie. A
+    sentence that refers back ("that attack killed nine") weighs a little less than the one
+    that tells the event first.
     """
     incident = candidate.incident
-    score = 0 if candidate.headline else 4
+    score = 0 if candidate.headline else (3 if candidate.anaphoric else 4)
     score += 1 if _precision(incident) == best_precision else 0
     if incident.killed is not None or incident.wounded is not None:
         score += 1 if candidate.weak else 2

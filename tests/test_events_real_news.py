@@ -447,3 +447,13 @@ def test_the_killing_of_people_is_an_attack_of_its_own_words() -> None:
     (event,) = read(text)
     assert event.type == "armed_attack"
     assert event.killed == 7
+
+
+def test_the_sentence_that_tells_the_event_first_is_quoted() -> None:
+    text = (
+        "Gunmen raided a camp for displaced families in Kunduz on Monday. "
+        "That attack, which officials blamed on a local militia, claimed nine lives."
+    )
+    (event,) = read(text)
+    assert event.killed == 9
+    assert event.sentence.startswith("Gunmen raided")
