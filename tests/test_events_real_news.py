@@ -457,3 +457,12 @@ def test_the_sentence_that_tells_the_event_first_is_quoted() -> None:
     (event,) = read(text)
     assert event.killed == 9
     assert event.sentence.startswith("Gunmen raided")
+
+
+def test_a_strike_by_a_named_military_is_an_airstrike() -> None:
+    (event,) = read("At least ten people were killed in an Afghan strike on a camp in Kunduz.")
+    assert event.type == "airstrike" and event.killed == 10
+
+
+def test_a_strike_by_workers_is_no_attack() -> None:
+    assert read("Dock workers in Kandahar began a strike on Monday over unpaid wages.") == []
