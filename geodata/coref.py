@@ -253,9 +253,27 @@ def _compatible(event: _Event, candidate: Candidate, reference: dt.date | None) 
         return False
     return (
         event.group == type_group(incident.type)
+        and _types_agree(event, incident)
         and _places_agree(event, incident)
         and _dates_agree(event, incident, reference)
     )
+
+
+#: Violent types any attack may also be told as: "the attack", "the clash", and the security
+#: response inside it ("the operation that followed"), which analysts count with the attack.
+GENERIC_VIOLENT = frozenset({"armed_attack", "security_operation"})
+
+
+def _types_agree(event: _Event, incident: Incident) -> bool:
+    """A bombing is often also called an attack, but never an air strike.
+
+    Within the violent group, a mention of a specific type (bombing, airstrike) joins an event
+    that is only generic or has that type already; a generic mention joins any.
+    """
+    if incident.type in GENERIC_VIOLENT:
+        return True
+    specific = {c.incident.type for c in event.members} - GENERIC_VIOLENT
+    return not specific or incident.type in specific
 
 
 def _best_event(

@@ -466,3 +466,14 @@ def test_a_strike_by_a_named_military_is_an_airstrike() -> None:
 
 def test_a_strike_by_workers_is_no_attack() -> None:
     assert read("Dock workers in Kandahar began a strike on Monday over unpaid wages.") == []
+
+
+def test_an_air_strike_is_never_the_same_event_as_a_bombing() -> None:
+    text = (
+        "Two suicide bombers killed 20 people at a market in Kandahar on Saturday. "
+        "On Friday an air strike had hit a militant camp in Kandahar."
+    )
+    events = read(text)
+    assert sorted(e.type for e in events) == ["airstrike", "bombing"]
+    (bombing,) = [e for e in events if e.type == "bombing"]
+    assert bombing.date == date(2026, 3, 7)
