@@ -34,7 +34,7 @@ _ANNIVERSARY = re.compile(
 )
 # "ten years ago today": the "today" is the anniversary's day, part of the same expression.
 _YEARS_AGO = re.compile(
-    rf"\b(?P<count>{_CARDINAL_RE}|\d{{1,2}})\s+years?\s+(?:ago|since|after)\b"
+    rf"\b(?P<count>{_CARDINAL_RE}|\d{{1,2}}|a)\s+years?\s+(?:ago|since|after|to the day)\b"
     r"(?:\s+(?:today|this week|this month|on this day))?",
     re.IGNORECASE,
 )
@@ -51,7 +51,7 @@ def retrospective_dates(text: str, reference: date) -> list[DateSpan]:
             years = int(groups["digits"])
         else:
             count = groups["count"].lower()
-            years = int(count) if count.isdigit() else _CARDINALS[count]
+            years = int(count) if count.isdigit() else _CARDINALS.get(count, 1)  # "a year ago"
         year = reference.year - years
         if year < 1:
             continue

@@ -477,3 +477,10 @@ def test_an_air_strike_is_never_the_same_event_as_a_bombing() -> None:
     assert sorted(e.type for e in events) == ["airstrike", "bombing"]
     (bombing,) = [e for e in events if e.type == "bombing"]
     assert bombing.date == date(2026, 3, 7)
+
+
+def test_a_year_to_the_day_dates_the_event_a_year_back() -> None:
+    (event,) = read(
+        "A year to the day after gunmen killed 12 guests at a hotel in Kabul, few came."
+    )
+    assert event.date == date(2025, 3, 12)
