@@ -200,6 +200,27 @@ region_days = sa.Table(
     sa.Index("ix_region_days_day", "day"),
 )
 
+#: Per region and year: the sums of every ``region_days`` row dated before 1 January of that
+#: year (militants their largest, presence whether any), the weight decayed to that date; kept
+#: for each year after the region's first up to the latest event's. A score of everything up
+#: to a day reads one row per region and that year's days, however long the history.
+region_checkpoints = sa.Table(
+    "region_checkpoints",
+    metadata,
+    sa.Column("level", sa.String(8), primary_key=True),
+    sa.Column("region_id", sa.String(32), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("incidents", sa.Integer, nullable=False),
+    sa.Column("fatalities", sa.Float, nullable=False),
+    sa.Column("injured", sa.Float, nullable=False),
+    sa.Column("hostages", sa.Float, nullable=False),
+    sa.Column("militants", sa.Float, nullable=False),
+    sa.Column("presence", sa.Boolean, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("documents", sa.Integer, nullable=False),
+    sa.Index("ix_region_checkpoints_year", "year"),
+)
+
 #: Per region: how many place mentions name it and in how many documents.
 region_mentions = sa.Table(
     "region_mentions",

@@ -28,7 +28,7 @@ from geodata.scoring import (
     timeline_from_days,
     with_score_change,
 )
-from service.aggregates import RegionAggregates
+from service.aggregates import RegionAggregates, window_days
 from service.cache import ByteCache
 from service.storage import Store
 
@@ -239,13 +239,13 @@ class ScoreBoard:
                 found[(since, until)] = table
         todo = [w for w in dict.fromkeys(windows) if w not in found]
         if todo:
-            starts = [since for since, _ in todo]
-            earliest = None if None in starts else min(s for s in starts if s is not None)
-            days = self.store.region_day_frame(max(until for _, until in todo), earliest)
+            days = window_days(self.store, todo)
             mentions = self.store.region_mention_frame()
             latest = self.store.latest_event_day()
             for since, until in todo:
-                frame = scores_from_days(days, self.weights, until, since, mentions=mentions)
+                frame = scores_from_days(
+                    days[since is None], self.weights, until, since, mentions=mentions
+                )
                 table = ScoreTable(
                     _rows(frame), since, until, version, None, latest, self._pager(since, until)
                 )
@@ -265,8 +265,7 @@ class ScoreBoard:
     def _scored(self, version: str, since: dt.date | None, until: dt.date) -> ScoreTable:
         """Score the window and the one before it (for ``score_change``)."""
         previous = previous_window(since, until, self.weights.change_days)
-        earliest = None if since is None or previous[0] is None else min(since, previous[0])
-        days = self.store.region_day_frame(until, earliest)
+        days = window_days(self.store, [(since, until), previous])[since is None]
         frame = scores_from_days(
             days, self.weights, until, since, mentions=self.store.region_mention_frame()
         )
