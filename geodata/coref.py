@@ -379,6 +379,10 @@ def _merged(event: _Event) -> Incident:
     )
 
 
+#: A sentence that opens with one of these is a quotation.
+_QUOTE_MARKS = ('"', "“", "«", "„", "'", "‘")
+
+
 def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     """How well a sentence tells the event: body text that places it best and gives its toll.
 
@@ -387,11 +391,13 @@ def _informative(candidate: Candidate, best_precision: int) -> tuple[int, int]:
     that reports the event), one that names the event's most precise place, then the
     earliest (news puts the essentials first). A bare toll sentence ("12 were killed") may be
     the one, but its toll weighs single: it names no attack, so it wins only a tie. A
-    sentence that refers back ("that attack killed nine") weighs a little less than the one
-    that tells the event first.
+    sentence that refers back ("that attack killed nine") or a quotation weighs a little less
+    than the narrative sentence that tells the event first.
     """
     incident = candidate.incident
     score = 0 if candidate.headline else (3 if candidate.anaphoric else 4)
+    if incident.sentence.lstrip().startswith(_QUOTE_MARKS):
+        score -= 1  # someone's words about the event, not the report of it
     score += 1 if _precision(incident) == best_precision else 0
     if incident.killed is not None or incident.wounded is not None:
         score += 1 if candidate.weak else 2

@@ -484,3 +484,12 @@ def test_a_year_to_the_day_dates_the_event_a_year_back() -> None:
         "A year to the day after gunmen killed 12 guests at a hotel in Kabul, few came."
     )
     assert event.date == date(2025, 3, 12)
+
+
+def test_a_quotation_is_not_the_quoted_sentence_of_the_report() -> None:
+    text = (
+        "Gunmen shot dead 11 road workers at a camp in Kunduz on Sunday. "
+        '"Some say 11 workers are dead, some say 14, we are checking," a spokesman said.'
+    )
+    (event,) = read(text)
+    assert event.sentence.startswith("Gunmen shot dead")
