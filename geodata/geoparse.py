@@ -20,9 +20,10 @@ steps, each cheap enough that the whole pass is faster than a regex geotagger:
 Precision codes follow UCDP GED: 1 a place, 3 an admin-2 area (US county), 4 an admin-1 region,
 5 a border or other line, 6 a country.
 
-Steps 1 to 3 also exist compiled, in Rust (``geodata/core``, module ``riskmap_geocore``), step
-for step and in the same order; ``geoparse`` uses it when it is installed (``make setup`` builds
-it) and this module's Python otherwise. The Python code is the reference: the two must give
+Steps 1 to 3 and the document-coherence pass after them (:func:`_cohere`) also exist compiled,
+in Rust (``geodata/core``, module ``riskmap_geocore``), step for step and in the same order;
+``geoparse`` uses it when it is installed (``make setup`` builds it) and this module's Python
+otherwise. The Python code is the reference: the two must give
 identical mentions (``tests/test_geocore.py`` compares them on every text the tests have),
 so a rule is changed in both or in neither. The compiled core looks the Latin-script names up
 word run by word run in a hash table where Python runs an Aho-Corasick automaton; both find
@@ -840,11 +841,13 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
 
 # ------------------------------------------------------------------- document coherence
 #
-# One pass over the resolved mentions of both implementations (compiled core and Python
-# reference), so the rules below live in one place and the two can never disagree on them.
-# Resolution inside the core is per name with the document's evidence spread over every
-# reading; this pass sees the document's *chosen* places and asks, per name, whether a
-# namesake in the region the document is about beats the famous reading nothing else supports.
+# One pass over the resolved mentions. Resolution is per name with the document's evidence
+# spread over every reading; this pass sees the document's *chosen* places and asks, per name,
+# whether a namesake in the region the document is about beats the famous reading nothing else
+# supports. The compiled core runs its own copy (``Core::cohere`` in geodata/core/src/lib.rs)
+# right after resolution: here in Python it cost a fifth of the compiled parse, since half of
+# all documents have a focus region. This is the reference; change both or neither
+# (tests/test_geocore.py compares them).
 
 #: Distinct other names placed in one admin-1 region before that region is the document's
 #: focus: strong evidence, so the famous reading of a name loses only to a coherent document.
@@ -1191,24 +1194,31 @@ def _geoparse(
     compiled: bool | None,
     ranker: Ranker | None,
 ) -> list[Mention]:
-    mentions = None
-    latin = False  # known to hold no letters of other scripts (the compiled core tells)
+    found = None
     if compiled is not False:
-        mentions, latin = _compiled_mentions(
-            text, gazetteer, min_confidence, required=bool(compiled)
-        )
-    if mentions is None:
+        found = _compiled_mentions(text, gazetteer, min_confidence, required=bool(compiled))
+    if found is None:
         mentions = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
-    mentions = _cohere(text, mentions, gazetteer)
+        mentions = _cohere(text, mentions, gazetteer)
+        latin = False  # not known: the scan for Cyrillic runs
+        border = True  # may hold a border phrase: _borders looks
+    else:
+        # The core ran the coherence pass too, and knows whether the text holds letters of
+        # other scripts and whether a border phrase is possible at all (a country mentioned,
+        # a border word in the text): most texts skip the two passes below.
+        mentions, latin, border = found
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
+        border = True  # a moved name may have become a country
     if not latin:  # Russian adjectives need Cyrillic: the scan for it is skipped when known
         mentions = _with_place_adjectives(text, mentions, gazetteer)
-    borders = _borders(text, mentions, gazetteer)
-    if borders:
-        mentions.extend(borders)
-        mentions.sort(key=_start_then_longest)
+        border = True
+    if border:
+        borders = _borders(text, mentions, gazetteer)
+        if borders:
+            mentions.extend(borders)
+            mentions.sort(key=_start_then_longest)
     return mentions
 
 
@@ -1276,6 +1286,7 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
     neighbours: list[list[int]] = [[] for _ in regions]
     for region_id, near_ids in adjacency:
         neighbours[region_id] = near_ids
+    region_country = [intern(countries, gaz.admin1_country.get(region)) for region in regions]
     assert riskmap_geocore is not None
     core = riskmap_geocore.Core(
         list(gaz.automaton.items()),
@@ -1300,33 +1311,36 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
             "speech_verbs": sorted(_SPEECH_VERBS),
             "state_nouns": sorted(_STATE_NOUNS),
         },
+        region_ids=list(regions),
+        region_country=region_country,
     )
     return core, _template_maker(gaz)
 
 
 def _compiled_mentions(
     text: str, gaz: Gazetteer, min_confidence: float, *, required: bool
-) -> tuple[list[Mention] | None, bool]:
-    """Mentions from the compiled core, or None where it cannot take the text (not installed,
-    or lone surrogates that have no UTF-8 form): the Python reference takes over. Also whether
-    the text holds letters of Latin script only (the core checks that anyway)."""
+) -> tuple[list[Mention], bool, bool] | None:
+    """Mentions from the compiled core after the coherence pass, whether the text holds
+    letters of Latin script only (the core checks that anyway), and whether a border phrase
+    is possible (a country mentioned and a border word in the text). None where the core
+    cannot take the text (not installed, or lone surrogates that have no UTF-8 form): the
+    Python reference takes over."""
     if riskmap_geocore is None:
         if required:
             raise RuntimeError("the compiled geoparser core (riskmap_geocore) is not installed")
-        return None, False
+        return None
     core, template_of = _core_for(gaz)
     try:
-        mentions: list[Mention] | None = core.parse_mentions(
-            text, None, min_confidence, Mention, template_of
-        )
-        if mentions is not None:
-            return mentions, True
+        found = core.parse_document(text, None, min_confidence, Mention, template_of)
+        if found is not None:
+            return found[0], True, found[1]
         # Letters of other scripts: their names are matched here, in Python.
         other = gaz.other_script_matches(text)
-        mentions = core.parse_mentions(text, other, min_confidence, Mention, template_of)
+        found = core.parse_document(text, other, min_confidence, Mention, template_of)
     except UnicodeEncodeError:
-        return None, False
-    return mentions, False
+        return None
+    assert found is not None  # the core asks for other scripts' matches only once
+    return found[0], False, found[1]
 
 
 def _template_maker(gaz: Gazetteer) -> Callable[[int, int], tuple[Any, ...] | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from geoparse_support import gazetteer_or_skip, shared_dir
@@ -68,6 +69,10 @@ def test_evaluation_corpora_give_the_same_mentions(gazetteer: Gazetteer) -> None
         "The plant in Alexandria, La., closed; another in Alexandria, Va., stays open.",
         "Бадахшан и بدخشان: Badakhshan in three scripts, and 东京 too.",
         "Andrew Trapani met Miss Butler County on Washington Drive in the U.S.",
+        # the coherence pass: a country name in a story about one state's towns moves
+        "Palestine deputies met the mayor of Tyler and the judge of Longview on Tuesday.",
+        "Officers in Paris questioned a driver. The sheriff in Jackson and deputies near "
+        "Knoxville, Tennessee, released him; Paris police thanked them.",
         "\ud800Kabul\udfff",  # lone surrogates: no UTF-8 form, so the reference answers alone
         "",
     ],
@@ -142,6 +147,45 @@ def test_the_core_is_what_geoparse_uses(
         "Kabul",
         "Kandahar",
     ]
+
+
+def test_the_core_runs_the_coherence_pass_itself(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document-level pass is compiled too: Python's ``_cohere`` is the reference only."""
+    text = "Palestine deputies met the mayor of Tyler and the judge of Longview on Tuesday."
+    reference = geoparse(text, gazetteer, compiled=False)
+    assert [m.country for m in reference if m.surface == "Palestine"] == ["USA"]
+
+    def reference_not_wanted(*args: object) -> None:
+        raise AssertionError("the Python coherence pass ran although the core is installed")
+
+    monkeypatch.setattr(geoparse_module, "_cohere", reference_not_wanted)
+    assert geoparse(text, gazetteer, compiled=True) == reference
+
+
+def test_the_border_pass_runs_only_where_a_border_phrase_can_be(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core tells whether a country is mentioned and a border word is in the text."""
+    looked: list[str] = []
+    borders = geoparse_module._borders
+
+    def spy(text: str, *args: Any) -> Any:
+        looked.append(text)
+        return borders(text, *args)
+
+    monkeypatch.setattr(geoparse_module, "_borders", spy)
+    for text in (
+        "Bombings in Kabul and Kandahar killed nine.",  # no country
+        "Afghanistan said the convoy came from Kabul.",  # a country, but no border word
+        "Floods reached the border of Kunduz.",  # a border word, but no country
+    ):
+        geoparse(text, gazetteer, compiled=True)
+    assert looked == []
+    text = "Fighters crossed the Tajik-Afghan border into Badakhshan."
+    assert [m.border for m in geoparse(text, gazetteer, compiled=True) if m.border]
+    assert looked == [text]
 
 
 def test_asking_for_a_missing_core_is_an_error(

@@ -19,6 +19,8 @@ class Core:
         neighbours: list[list[int]],
         connectors: list[str],
         words: dict[str, list[str]],
+        region_ids: list[str] | None = None,
+        region_country: list[int] | None = None,
     ) -> None: ...
     def parse(
         self, text: str, other: list[tuple[int, int, int]] | None, min_confidence: float
@@ -31,3 +33,11 @@ class Core:
         mention_type: type[Any],
         template_of: Callable[[int, int], tuple[Any, ...] | None],
     ) -> list[Any] | None: ...
+    def parse_document(
+        self,
+        text: str,
+        other: list[tuple[int, int, int]] | None,
+        min_confidence: float,
+        mention_type: type[Any],
+        template_of: Callable[[int, int], tuple[Any, ...] | None],
+    ) -> tuple[list[Any], bool] | None: ...

@@ -32,6 +32,14 @@ const ABBREV: u8 = 16;
 const ACRONYM: u8 = 32;
 const LOWER_OK: u8 = 64;
 
+/// Set in the core's own copy of the key bits on the keys of Latin-script names: those
+/// `Gazetteer.key_of` finds from a mention's surface (Python's bits stop at 64).
+const LATIN_KEY: u8 = 128;
+/// `DEFAULT_MIN_CONFIDENCE` of geoparse.py: a name moved to its namesake is at least this sure.
+const DEFAULT_MIN_CONFIDENCE: f64 = 0.75;
+/// `_FOCUS_MIN_NAMES` of geoparse.py.
+const FOCUS_MIN_NAMES: usize = 2;
+
 const NO_KEY: u32 = u32::MAX;
 const MAX_CANDIDATES: usize = 8;
 const MAX_PRIOR_GAP: f64 = 0.4;
@@ -246,6 +254,15 @@ struct Core {
     templates: Mutex<FastMap<(u32, u8), PyObject>>,
     speech_verbs: FastSet<String>,
     state_nouns: FastSet<String>,
+    /// Per place: kind, country and admin-1 region (what a mention of it reports), for the
+    /// document-coherence pass (`cohere`).
+    place_kind: Vec<u8>,
+    place_country: Vec<i32>,
+    place_admin1: Vec<i32>,
+    /// Per region: its id (ties between regions are broken by id, as Python sorts them) and
+    /// its country (-1 unknown). Empty when the caller gave none: `parse_document` then refuses.
+    region_ids: Vec<String>,
+    region_country: Vec<i32>,
 }
 
 fn base_prior(kind: u8, flags: u8, population: i64) -> f64 {
@@ -294,7 +311,10 @@ fn word_set(words: Vec<String>) -> FastSet<String> {
 #[pymethods]
 impl Core {
     /// Build the core from the gazetteer's flat columns (see `geodata.geoparse._core_for`).
+    /// `region_ids` and `region_country` (per region number: its id and its country number)
+    /// are needed by `parse_document` only; `parse_mentions` works without them.
     #[new]
+    #[args(region_ids = "None", region_country = "None")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         patterns: Vec<(String, u32)>,
@@ -310,7 +330,14 @@ impl Core {
         neighbours: Vec<Vec<i32>>,
         connectors: Vec<String>,
         words: HashMap<String, Vec<String>>,
+        region_ids: Option<Vec<String>>,
+        region_country: Option<Vec<i32>>,
     ) -> PyResult<Self> {
+        let (region_ids, region_country) = (region_ids.unwrap_or_default(), region_country.unwrap_or_default());
+        if region_ids.len() != region_country.len() {
+            return Err(PyValueError::new_err("region columns differ in length"));
+        }
+        let mut key_bits = key_bits;
         if entry_place.len() != entry_flags.len() || key_length.len() != key_bits.len() {
             return Err(PyValueError::new_err("gazetteer columns differ in length"));
         }
@@ -346,6 +373,7 @@ impl Core {
             }
             max_words = max_words.max(words + 1);
             names.entry(name.into()).or_insert((NO_KEY, false)).0 = key;
+            key_bits[key as usize] |= LATIN_KEY;
         }
         // The regex's alternation order: longest first, ties in the given order.
         let (plain, mut small): (Vec<String>, Vec<String>) = connectors
@@ -374,6 +402,11 @@ impl Core {
             templates: Mutex::new(FastMap::default()),
             speech_verbs: take("speech_verbs"),
             state_nouns: take("state_nouns"),
+            place_kind,
+            place_country,
+            place_admin1,
+            region_ids,
+            region_country,
         })
     }
 
@@ -390,6 +423,103 @@ impl Core {
         other: Option<Vec<(usize, usize, u32)>>,
         min_confidence: f64,
     ) -> Option<Vec<(usize, usize, u32, f64, u8)>> {
+        let rows = self.rows(py, text, other, min_confidence)?;
+        Some(rows.iter().map(|r| (r.start, r.end, r.place, r.confidence, r.mode)).collect())
+    }
+
+    /// Like `parse`, but returns the mentions themselves: instances of `mention_type` (a named
+    /// tuple of 11 fields: start, end, surface, kind, country, admin1, border, region_ids,
+    /// confidence, precision, point). `template_of(place, mode)` gives the 7 place fields
+    /// (kind, country, admin1, border, region_ids, precision, point) or None to drop the row;
+    /// it is called once per place and mode. Kept for callers that run the coherence pass
+    /// themselves (a checkout older than `parse_document` sharing this build).
+    #[allow(clippy::too_many_arguments)]
+    fn parse_mentions(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        other: Option<Vec<(usize, usize, u32)>>,
+        min_confidence: f64,
+        mention_type: &PyType,
+        template_of: &PyAny,
+    ) -> PyResult<Option<PyObject>> {
+        let rows = match self.rows(py, text, other, min_confidence) {
+            Some(rows) => rows,
+            None => return Ok(None),
+        };
+        let placed = self.with_templates(py, rows, template_of)?;
+        Ok(Some(self.build_mentions(py, text, &placed, mention_type)?))
+    }
+
+    /// The whole compiled pass of `geoparse` but borders: `parse_mentions`, then the document
+    /// coherence pass (`_cohere` of geoparse.py, the reference). Returns `(mentions, border)`,
+    /// where `border` is false when no border phrase can be in the text (no country among the
+    /// mentions, or none of "order", "rontier", "oundar" in it), so the caller skips that
+    /// pass; None as `parse` does. Needs the regions given to the constructor.
+    #[allow(clippy::too_many_arguments)]
+    fn parse_document(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        other: Option<Vec<(usize, usize, u32)>>,
+        min_confidence: f64,
+        mention_type: &PyType,
+        template_of: &PyAny,
+    ) -> PyResult<Option<(PyObject, bool)>> {
+        if self.region_ids.is_empty() {
+            return Err(PyValueError::new_err("parse_document needs region_ids and region_country"));
+        }
+        let rows = match self.rows(py, text, other, min_confidence) {
+            Some(rows) => rows,
+            None => return Ok(None),
+        };
+        let mut placed = self.with_templates(py, rows, template_of)?;
+        for (index, place) in self.cohere(text, &placed) {
+            let row = &mut placed[index].0;
+            row.place = place;
+            row.mode = 0;
+            if row.confidence < DEFAULT_MIN_CONFIDENCE {
+                row.confidence = DEFAULT_MIN_CONFIDENCE;
+            }
+            placed[index].1 = self.template(py, place, 0, template_of)?;
+        }
+        let border = placed.iter().any(|(row, _)| row.mode == 0 && self.place_kind[row.place as usize] == COUNTRY)
+            && (text.contains("order") || text.contains("rontier") || text.contains("oundar"));
+        Ok(Some((self.build_mentions(py, text, &placed, mention_type)?, border)))
+    }
+}
+
+/// One reported occurrence: where, which place, how sure, how reported (mode 0 a place, 1 a
+/// town name at country level only, 2 a named line) and the key it was matched as.
+#[derive(Clone, Copy)]
+struct Row {
+    start: usize,
+    end: usize,
+    place: u32,
+    confidence: f64,
+    mode: u8,
+    key: u32,
+}
+
+/// What `cohere` reads of a mention: its kind as a `Mention` reports it (a county is a city),
+/// country and admin-1 region (-1 for None).
+#[derive(Clone, Copy, PartialEq)]
+enum MentionKind {
+    Country,
+    Admin1,
+    City,
+    Border,
+}
+
+impl Core {
+    /// Mention rows of `text` (see `parse`), computed without the GIL.
+    fn rows(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        other: Option<Vec<(usize, usize, u32)>>,
+        min_confidence: f64,
+    ) -> Option<Vec<Row>> {
         py.allow_threads(|| {
             let chars: Vec<char> = text.chars().collect();
             let other = match other {
@@ -401,28 +531,47 @@ impl Core {
         })
     }
 
-    /// Like `parse`, but returns the mentions themselves: instances of `mention_type` (a named
-    /// tuple of 11 fields: start, end, surface, kind, country, admin1, border, region_ids,
-    /// confidence, precision, point). `template_of(place, mode)` gives the 7 place fields
-    /// (kind, country, admin1, border, region_ids, precision, point) or None to drop the row;
-    /// it is called once per place and mode.
-    #[allow(clippy::too_many_arguments)]
-    fn parse_mentions(
-        &self,
-        py: Python<'_>,
-        text: &str,
-        other: Option<Vec<(usize, usize, u32)>>,
-        min_confidence: f64,
-        mention_type: &PyType,
-        template_of: &PyAny,
-    ) -> PyResult<Option<PyObject>> {
-        let rows = match self.parse(py, text, other, min_confidence) {
-            Some(rows) => rows,
-            None => return Ok(None),
-        };
+    /// The template of a place and mode (see `parse_mentions`), asked of Python once.
+    fn template(&self, py: Python<'_>, place: u32, mode: u8, template_of: &PyAny) -> PyResult<PyObject> {
+        // The lock is never held across a call into Python: Python code can hand the GIL to
+        // another thread, which could then wait on this lock while holding the GIL.
+        let cached = self
+            .templates
+            .lock()
+            .map_err(|_| PyValueError::new_err("template cache poisoned"))?
+            .get(&(place, mode))
+            .map(|template| template.clone_ref(py));
+        if let Some(template) = cached {
+            return Ok(template);
+        }
+        let made: PyObject = template_of.call1((place, mode))?.into();
+        if !made.is_none(py) && made.as_ref(py).downcast::<PyTuple>()?.len() != 7 {
+            return Err(PyValueError::new_err("a mention template has 7 fields"));
+        }
+        self.templates
+            .lock()
+            .map_err(|_| PyValueError::new_err("template cache poisoned"))?
+            .insert((place, mode), made.clone_ref(py));
+        Ok(made)
+    }
+
+    /// Rows with their templates; rows whose template is None are dropped.
+    fn with_templates(&self, py: Python<'_>, rows: Vec<Row>, template_of: &PyAny) -> PyResult<Vec<(Row, PyObject)>> {
+        let mut placed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let template = self.template(py, row.place, row.mode, template_of)?;
+            if !template.is_none(py) {
+                placed.push((row, template));
+            }
+        }
+        Ok(placed)
+    }
+
+    /// A list of `mention_type` instances, one per row.
+    fn build_mentions(&self, py: Python<'_>, text: &str, placed: &[(Row, PyObject)], mention_type: &PyType) -> PyResult<PyObject> {
         let list = PyList::empty(py);
-        if rows.is_empty() {
-            return Ok(Some(list.into()));
+        if placed.is_empty() {
+            return Ok(list.into());
         }
         // Offsets are characters; slicing the UTF-8 text needs bytes.
         let byte_of: Vec<usize> = if text.is_ascii() {
@@ -431,45 +580,19 @@ impl Core {
             text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
         };
         let byte = |i: usize| if byte_of.is_empty() { i } else { byte_of[i] };
-        // The lock is never held across a call into Python: Python code can hand the GIL to
-        // another thread, which could then wait on this lock while holding the GIL.
-        let cached = |place: u32, mode: u8| -> PyResult<Option<PyObject>> {
-            let templates = self
-                .templates
-                .lock()
-                .map_err(|_| PyValueError::new_err("template cache poisoned"))?;
-            Ok(templates.get(&(place, mode)).map(|template| template.clone_ref(py)))
-        };
-        for (start, end, place, confidence, mode) in rows {
-            let template = match cached(place, mode)? {
-                Some(template) => template,
-                None => {
-                    let made: PyObject = template_of.call1((place, mode))?.into();
-                    self.templates
-                        .lock()
-                        .map_err(|_| PyValueError::new_err("template cache poisoned"))?
-                        .insert((place, mode), made.clone_ref(py));
-                    made
-                }
-            };
-            if template.is_none(py) {
-                continue;
-            }
+        for (row, template) in placed {
             let parts: &PyTuple = template.as_ref(py).downcast()?;
-            if parts.len() != 7 {
-                return Err(PyValueError::new_err("a mention template has 7 fields"));
-            }
-            let surface: PyObject = PyString::new(py, &text[byte(start)..byte(end)]).into();
+            let surface: PyObject = PyString::new(py, &text[byte(row.start)..byte(row.end)]).into();
             let items: [PyObject; 11] = [
-                start.into_py(py),
-                end.into_py(py),
+                row.start.into_py(py),
+                row.end.into_py(py),
                 surface,
                 parts.get_item(0)?.into(),
                 parts.get_item(1)?.into(),
                 parts.get_item(2)?.into(),
                 parts.get_item(3)?.into(),
                 parts.get_item(4)?.into(),
-                confidence.into_py(py),
+                row.confidence.into_py(py),
                 parts.get_item(5)?.into(),
                 parts.get_item(6)?.into(),
             ];
@@ -490,7 +613,141 @@ impl Core {
             };
             list.append(mention)?;
         }
-        Ok(Some(list.into()))
+        Ok(list.into())
+    }
+
+    /// What a mention of `row` reports: kind, country, admin-1 region.
+    fn reported(&self, row: &Row) -> (MentionKind, i32, i32) {
+        let place = row.place as usize;
+        match row.mode {
+            0 => {
+                let kind = match self.place_kind[place] {
+                    COUNTRY => MentionKind::Country,
+                    ADMIN1 => MentionKind::Admin1,
+                    BORDER => MentionKind::Border,
+                    _ => MentionKind::City,
+                };
+                (kind, self.place_country[place], self.place_admin1[place])
+            }
+            1 => (MentionKind::City, self.place_country[place], -1),
+            _ => (MentionKind::Border, -1, -1),
+        }
+    }
+
+    /// `_cohere` of geoparse.py (the reference; keep the two in step): (row index, place) for
+    /// every occurrence of a name that moves to its namesake in the document's focus region.
+    /// Names are the surfaces in lower case; each is decided on its first occurrence.
+    fn cohere(&self, text: &str, placed: &[(Row, PyObject)]) -> Vec<(usize, u32)> {
+        let mut moved = Vec::new();
+        if placed.len() < FOCUS_MIN_NAMES + 1 {
+            return moved;
+        }
+        let reported: Vec<(MentionKind, i32, i32)> = placed.iter().map(|(row, _)| self.reported(row)).collect();
+        if reported.iter().filter(|r| r.2 >= 0).count() < FOCUS_MIN_NAMES {
+            return moved; // no region can hold two names
+        }
+        let char_starts: Vec<usize> = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
+        };
+        let byte = |i: usize| if char_starts.is_empty() { i } else { char_starts[i] };
+        // Names as numbers: equal lower-case surfaces, equal numbers.
+        let mut number_of: FastMap<String, usize> = FastMap::default();
+        let mut first: Vec<usize> = Vec::new(); // per name: its first row
+        let names: Vec<usize> = placed
+            .iter()
+            .enumerate()
+            .map(|(index, (row, _))| {
+                let lowered = text[byte(row.start)..byte(row.end)].to_lowercase();
+                let next = number_of.len();
+                let number = *number_of.entry(lowered).or_insert(next);
+                if number == next {
+                    first.push(index);
+                }
+                number
+            })
+            .collect();
+        // Distinct names per region and per country, insertion-ordered (few of each).
+        let mut by_region: Vec<(i32, Vec<usize>)> = Vec::new();
+        let mut by_country: Vec<(i32, Vec<usize>)> = Vec::new();
+        for (&name, &(_, country, region)) in names.iter().zip(reported.iter()) {
+            for (area, table) in [(region, &mut by_region), (country, &mut by_country)] {
+                if area < 0 {
+                    continue;
+                }
+                match table.iter_mut().find(|(a, _)| *a == area) {
+                    Some((_, names)) => {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    None => table.push((area, vec![name])),
+                }
+            }
+        }
+        let region_names = |region: i32| by_region.iter().find(|(r, _)| *r == region).map(|(_, n)| n);
+        if by_region.iter().all(|(_, names)| names.len() < FOCUS_MIN_NAMES) {
+            return moved; // no region has enough names to be a focus (most documents)
+        }
+        // The top three regions by name count, ties by region id, as Python sorts them.
+        let mut ranked: Vec<(usize, i32)> = by_region.iter().map(|(r, n)| (n.len(), *r)).collect();
+        ranked.sort_by(|a, b| {
+            b.0.cmp(&a.0).then_with(|| self.region_ids[b.1 as usize].cmp(&self.region_ids[a.1 as usize]))
+        });
+        ranked.truncate(3);
+        let mut moves: Vec<(usize, u32)> = Vec::new(); // (name, place)
+        for (name, &index) in first.iter().enumerate() {
+            let (kind, country, region) = reported[index];
+            if kind == MentionKind::Border || kind == MentionKind::Admin1 {
+                continue; // a region named in full is its own evidence
+            }
+            if region >= 0 && region_names(region).map_or(0, |n| n.len()) > 1 {
+                continue; // another name lies in its region: the chosen reading has support
+            }
+            // _namesake_in_focus
+            let (mut focus, mut support) = (-1, 0);
+            for &(count, area) in &ranked {
+                let others = count - usize::from(region_names(area).map_or(false, |n| n.contains(&name)));
+                if others > support {
+                    focus = area;
+                    support = others;
+                }
+            }
+            if focus < 0 || support < FOCUS_MIN_NAMES || focus == region {
+                continue;
+            }
+            let home = self.region_country.get(focus as usize).copied().unwrap_or(-1);
+            if country != home {
+                let named = by_country.iter().find(|(c, _)| *c == country && country >= 0);
+                if let Some((_, others)) = named {
+                    if others.len() > usize::from(others.contains(&name)) {
+                        continue; // a foreign reading whose country is named elsewhere
+                    }
+                }
+            }
+            if kind == MentionKind::Country && by_country.iter().any(|(c, _)| *c != country && *c != home) {
+                continue; // a country among other countries is the country
+            }
+            let key = placed[index].0.key;
+            if self.key_bits[key as usize] & LATIN_KEY == 0 {
+                continue; // Gazetteer.key_of finds Latin-script names only
+            }
+            let namesake = self.entries(key).map(|r| &self.readings[r]).find(|reading| {
+                reading.admin1 == focus && (reading.kind == CITY || reading.kind == COUNTY)
+            });
+            if let Some(reading) = namesake {
+                moves.push((name, reading.place));
+            }
+        }
+        for (name, place) in moves {
+            for (index, &other) in names.iter().enumerate() {
+                if other == name {
+                    moved.push((index, place));
+                }
+            }
+        }
+        moved
     }
 }
 
@@ -1116,7 +1373,7 @@ impl Core {
         chars: &[char],
         other: Vec<(usize, usize, u32)>,
         min_confidence: f64,
-    ) -> Vec<(usize, usize, u32, f64, u8)> {
+    ) -> Vec<Row> {
         let mut matches = self.latin_matches(chars);
         matches.extend(other.into_iter().filter(|&(s, e, _)| s < e && e <= chars.len()));
         let (mut spans, seen_lower) = self.candidate_spans(&chars, matches);
@@ -1240,13 +1497,15 @@ impl Core {
             let chosen = self.reading_of(group, choice);
             if chosen.kind == BORDER {
                 for &s in &group.spans {
-                    out.push((spans[s].start, spans[s].end, choice, group.confidence, 2));
+                    let span = &spans[s];
+                    out.push(Row { start: span.start, end: span.end, place: choice, confidence: group.confidence, mode: 2, key: span.key });
                 }
                 continue;
             }
             if group.country_only {
                 for &s in &group.spans {
-                    out.push((spans[s].start, spans[s].end, choice, group.country_confidence, 1));
+                    let span = &spans[s];
+                    out.push(Row { start: span.start, end: span.end, place: choice, confidence: group.country_confidence, mode: 1, key: span.key });
                 }
                 continue;
             }
@@ -1268,12 +1527,12 @@ impl Core {
                     place = p;
                     confidence = if value < 0.99 { value } else { 0.99 };
                 }
-                out.push((span.start, span.end, place, confidence, 0));
+                out.push(Row { start: span.start, end: span.end, place, confidence, mode: 0, key: span.key });
             }
         }
-        out.sort_by_key(|m| m.0);
+        out.sort_by_key(|row| row.start);
         for row in out.iter_mut() {
-            row.3 = round3(row.3);
+            row.confidence = round3(row.confidence);
         }
         out
     }
