@@ -47,6 +47,9 @@ def test_frequent_given_names_but_no_countries_regions_or_words(gazetteer: Gazet
         ("Coach Dermot Galway praised the squad after training.", "Galway"),
         ("The striker Ingrid Uppsala scored twice on Sunday.", "Uppsala"),
         ("Talks with Dmitri Tver ended without a deal.", "Tver"),
+        # an official's or a cleric's title before the name
+        ("Deputy Commissioner Qasim Ahmadi opened the bridge.", "Qasim"),
+        ("Police Inspector Kirkuk Aziz was not at the scene.", "Kirkuk"),
         # already handled before issue 12: kept as guards
         ("A letter to Abraham Lincoln was sold at auction on Tuesday.", "Lincoln"),
         ("The actor Florence Pugh spoke to reporters after the premiere.", "Florence"),
