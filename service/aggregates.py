@@ -50,6 +50,8 @@ REBUILD_CHUNK = 2000
 
 DayKey = tuple[str, str, Any]
 RegionKey = tuple[str, str]
+#: Regions per statement when day rows are re-summed (each one an index range, ORed).
+REGIONS_PER_STATEMENT = 100
 #: The columns a checkpoint adds up (``militants`` is a maximum, ``presence`` an any).
 SUMMED = ("incidents", "fatalities", "injured", "hostages", "documents")
 
@@ -139,22 +141,15 @@ class RegionAggregates:
 
     def _sum_days(self, conn: sa.Connection, keys: set[DayKey]) -> None:
         """Sum the event rows of each (level, region, day) in ``keys`` into ``region_days``."""
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            conn.execute(
-                region_days.delete().where(
-                    sa.tuple_(region_days.c.level, region_days.c.region_id, region_days.c.day).in_(
-                        chunk
-                    )
-                )
-            )
+        by_region: dict[RegionKey, list[Any]] = {}
+        for level, region_id, day in sorted(keys):
+            by_region.setdefault((level, region_id), []).append(day)
+        regions = sorted(by_region.items())
+        for start in range(0, len(regions), REGIONS_PER_STATEMENT):
+            chunk = dict(regions[start : start + REGIONS_PER_STATEMENT])
+            conn.execute(region_days.delete().where(_day_keys(region_days, chunk)))
             rows = conn.execute(
-                sa.select(event_regions).where(
-                    sa.tuple_(
-                        event_regions.c.level, event_regions.c.region_id, event_regions.c.day
-                    ).in_(chunk)
-                )
+                sa.select(event_regions).where(_day_keys(event_regions, chunk))
             ).mappings()
             sums = sum_days(rows)
             if sums:
@@ -317,6 +312,25 @@ def window_days(
     if closed_starts:
         frames[False] = pd.DataFrame(days, columns=columns)
     return frames
+
+
+def _day_keys(table: sa.Table, days: dict[RegionKey, list[Any]]) -> Any:
+    """``table``'s rows of these days of these regions, as one index range per region.
+
+    Written as ORed ``level = ? AND region_id = ? AND day IN (...)``: a row-value
+    ``(level, region_id, day) IN (...)`` makes SQLite scan the whole table, a cost that grew
+    with the days stored on every ingest with an event.
+    """
+    return sa.or_(
+        *(
+            sa.and_(
+                table.c.level == level,
+                table.c.region_id == region_id,
+                table.c.day.in_(sorted(set(chosen))),
+            )
+            for (level, region_id), chosen in days.items()
+        )
+    )
 
 
 def _latest_year(conn: sa.Connection) -> int | None:

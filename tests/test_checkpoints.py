@@ -8,7 +8,10 @@ report of an older year arriving late, the first event of a new year, and a rebu
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -150,3 +153,34 @@ def test_roll_checkpoints_decays_the_weight_to_each_first_of_january() -> None:
     ]
     assert rows[0]["weight"] == 0.5 and rows[1]["weight"] == pytest.approx(0.5**367)
     assert roll_checkpoints(("admin0", "AFG"), None, [], None, 2025, 1.0) == []
+
+
+def test_an_ingest_reads_the_aggregates_by_index(tmp_path: Path) -> None:
+    """Every read or delete of the day rows in an ingest is an index lookup, never a scan of
+    ``region_days`` or ``event_regions`` (whose size grows with the history)."""
+    path = tmp_path / "plans.sqlite3"
+    store = Store.open(f"sqlite:///{path}")
+    aggregates = RegionAggregates(INDEX, WEIGHTS)
+    store.rebuild_aggregates(aggregates)
+    store.aggregates = aggregates
+    ingest(store, IN_ORDER[:-1])
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: object, cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "DELETE")):
+            statements.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    ingest(store, [IN_ORDER[-1], LATE])
+    sa.event.remove(store.engine, "before_cursor_execute", record)
+    store.engine.dispose()
+    plans = sqlite3.connect(path)
+    scans = [
+        (statement, detail)
+        for statement, parameters in statements
+        for *_, detail in plans.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        if detail.startswith(("SCAN region_days", "SCAN event_regions"))
+    ]
+    plans.close()
+    assert any("FROM event_regions" in statement for statement, _ in statements)
+    assert scans == []
