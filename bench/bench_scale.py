@@ -1,25 +1,37 @@
 """Benchmark (issue 15): does the cost per stored document stay flat as the archive grows?
 
 A synthetic corpus is generated here from the ``../shared/eval`` texts (never committed): each
-text is read once, then copied many times with its dates shifted (over ten years) and a light
-perturbation (a marker sentence appended, so each copy is a new document that stays a
-near-copy of its original). Printed, per backend (SQLite, and PostgreSQL when
-``RISKMAP_TEST_POSTGRES_URL`` or the local server answers):
+text is read once, then copied round after round, each round dated 200 days after the last
+(the last ending today), with a light perturbation (a marker sentence appended, so each copy
+is a new document that stays a near-copy of its original). What grows is the history behind
+today, as in a real archive, not the density of one week.
 
-* ingest cost per document (one transaction each, dedup and score aggregates included) at
-  ``--small`` and ``--large`` stored documents, and the ratio (bar: <= 1.3);
-* a score query (every region, the open window and the one before) and a single-feature OGC
-  request (``/collections/admin1/items/...``), cold (just after an ingest), at both sizes;
-* near-duplicate recall and precision on perturbed copies (5 % of words replaced) among the
-  other texts, through the LSH bands (:func:`geodata.dedup.near_duplicate_groups`).
+SQLite is filled through the API's write path (``Store.ingest_many``, 500 documents per
+transaction, dedup and score aggregates included). PostgreSQL (when
+``RISKMAP_TEST_POSTGRES_URL`` or the local server answers) gets a copy of those rows in a
+fresh schema of its own (``store_copy.py``: filling it through the write path would take
+10-20 ms per document here), dropped afterwards. At ``--small`` and ``--large`` stored
+documents, both backends then store the same next 200 documents and print:
 
-Run: ``python bench/bench_scale.py [--small 10000 --large 100000]``. The defaults (10,000 and
-40,000) take about 5 minutes per backend on 2 CPUs; pass ``--large 100000`` for the issue's size.
+* the ingest cost per document (the median of the 200, each in its own transaction);
+* after each of the last 7 of them (so every request is cold), the median time of a score
+  query (every region, everything up to today and the window before, as ``/regions`` by
+  default), a single admin-1 feature and a single incident feature by OGC API
+  (``/collections/{admin1,incidents}/items/{id}``);
+* the ratio of each figure, large over small (bar: <= 1.3);
+
+and before them near-duplicate recall and precision on perturbed copies (5 % of words
+replaced) among the other texts, through the LSH bands
+(:func:`geodata.dedup.near_duplicate_groups`).
+
+Run: ``python bench/bench_scale.py [--small 10000] [--large 100000] [--no-postgres]``: about
+25 minutes on 2 CPUs at the defaults (the issue's sizes), mostly filling SQLite.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -31,6 +43,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -45,11 +58,18 @@ from service.settings import Settings  # noqa: E402
 from service.storage import NewDocument, Store, document_id  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
+Item = tuple[NewDocument, list, DocumentReading]
 PROBES = 200
+#: Cold requests timed (after each of the last probes); their median is printed.
+ROUNDS = 7
+#: A feature of the admin-1 collection the eval texts give events.
+REGION = "AFG-1767"
+PROGRESS = 5_000
 #: Days between two rounds of copies: past the near-copy horizon and the dedup window.
 ROUND_DAYS = 200
-BATCH = 250
-Item = tuple[NewDocument, list, DocumentReading]
+BATCH = 500
+#: The publication date the eval texts are read with (their relative dates resolve to it).
+READ_ON = dt.date(2020, 6, 1)
 
 
 def eval_texts() -> list[str]:
@@ -61,17 +81,17 @@ def eval_texts() -> list[str]:
     return texts
 
 
-def synthetic(bases: list[tuple[NewDocument, list, DocumentReading]]) -> Iterator[Item]:
+def synthetic(bases: list[Item], first: dt.date) -> Iterator[Item]:
     """Endless rounds of copies of the read texts, a marker appended to each.
 
-    Round ``k`` is dated ``k * ROUND_DAYS`` later, so the archive grows over time at a steady
-    rate (as a real one does) and a copy is no near-copy of its own original's other rounds:
-    what grows is the history, not the density of one week. The density one week can reach
-    is a separate question (docs/scaling.md).
+    Round ``k`` is dated ``k * ROUND_DAYS`` after ``first``, so the archive grows over time at
+    a steady rate (as a real one does) and a copy is no near-copy of its own original's other
+    rounds: what grows is the history, not the density of one week. The density one week can
+    reach is a separate question (docs/scaling.md).
     """
     for copy in range(10**9):
         for j, (document, mentions, reading) in enumerate(bases):
-            shift = dt.timedelta(days=copy * ROUND_DAYS + j % 7)
+            shift = first - READ_ON + dt.timedelta(days=copy * ROUND_DAYS + j % 7)
             text = f"{document.text}\nReference {copy}-{j}."
             doc_id = document_id(text)
             incidents = tuple(
@@ -85,7 +105,7 @@ def synthetic(bases: list[tuple[NewDocument, list, DocumentReading]]) -> Iterato
                 )
                 for incident in reading.incidents
             )
-            published = (document.published or dt.date(2020, 6, 1)) + shift
+            published = (document.published or READ_ON) + shift
             yield (
                 NewDocument(text, published, source="synthetic"),
                 mentions,
@@ -93,44 +113,77 @@ def synthetic(bases: list[tuple[NewDocument, list, DocumentReading]]) -> Iterato
             )
 
 
-def fill(store: Store, corpus: Iterator[Item], count: int) -> None:
+def fill(store: Store, corpus: Iterator[Item], count: int, name: str) -> None:
+    """Store ``count`` documents through the API's write path, ``BATCH`` per transaction."""
     batch: list[Item] = []
-    for _ in range(count):
+    started = time.perf_counter()
+    for done in range(1, count + 1):
         batch.append(next(corpus))
-        if len(batch) == BATCH:
+        if len(batch) == BATCH or done == count:
             store.ingest_many(batch)
             batch = []
-    if batch:
-        store.ingest_many(batch)
+        if done % PROGRESS == 0 or done == count:
+            spent = time.perf_counter() - started
+            print(
+                f"  {name} fill: {done:>7,}/{count:,} documents, {spent / done * 1000:.2f} ms "
+                f"each, {spent:.0f} s",
+                flush=True,
+            )
 
 
-def probe(store: Store, corpus: Iterator[Item]) -> float:
-    """Median milliseconds to store one document in its own transaction."""
-    times = []
-    for _ in range(PROBES):
-        document, mentions, reading = next(corpus)
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    ingest_ms: float
+    score_ms: float
+    region_ms: float
+    incident_ms: float
+
+
+def measure(name: str, size: int, client: Any, probes: list[Item], until: dt.date) -> Figures:
+    """Store ``probes`` one per transaction (their median is the ingest cost); after each of
+    the last ``ROUNDS`` (so every request is cold: the data version has just moved), time a
+    score query, a single admin-1 feature and a single incident feature by OGC API."""
+    store: Store = client.app.state.store
+    board: ScoreBoard = client.app.state.scoreboard
+    ingest: list[float] = []
+    requests: list[tuple[float, float, float]] = []
+    incident_id = None
+    for i, (document, mentions, reading) in enumerate(probes):
         start = time.perf_counter()
         store.ingest(document, mentions, reading)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        ingest.append(time.perf_counter() - start)
+        if reading.incidents:
+            incident_id = reading.incidents[-1].id
+        if i < len(probes) - ROUNDS or incident_id is None:
+            continue
+        start = time.perf_counter()
+        board._scored(store.data_version(), None, until)
+        score = time.perf_counter() - start
+        start = time.perf_counter()
+        response = client.get(f"/collections/admin1/items/{REGION}")
+        region = time.perf_counter() - start
+        assert response.status_code == 200, response.text
+        start = time.perf_counter()
+        response = client.get(f"/collections/incidents/items/{incident_id}")
+        incident = time.perf_counter() - start
+        assert response.status_code == 200, response.text
+        requests.append((score, region, incident))
+    figures = Figures(
+        statistics.median(ingest) * 1000,
+        *(statistics.median(column) * 1000 for column in zip(*requests, strict=True)),
+    )
+    print(
+        f"{name:10} {size:>7,} docs: ingest {figures.ingest_ms:6.2f} ms/doc, "
+        f"score query {figures.score_ms:7.1f} ms, OGC admin-1 feature {figures.region_ms:7.1f} "
+        f"ms, OGC incident feature {figures.incident_ms:7.1f} ms",
+        flush=True,
+    )
+    return figures
 
 
-def cold_requests(board: ScoreBoard, client: object, feature: str) -> tuple[float, float]:
-    """Milliseconds of a cold score query and a cold single-feature OGC request."""
-    until = dt.date(2024, 12, 1)
-    start = time.perf_counter()
-    board._scored(board.store.data_version(), None, until)
-    score_ms = (time.perf_counter() - start) * 1000
-    start = time.perf_counter()
-    response = client.get(f"/collections/admin1/items/{feature}")  # type: ignore[attr-defined]
-    ogc_ms = (time.perf_counter() - start) * 1000
-    assert response.status_code == 200, response.text
-    return score_ms, ogc_ms
-
-
-def run_backend(
-    name: str, url: str, bases: list[Item], settings: Settings, sizes: tuple[int, int]
-) -> None:
+@contextlib.contextmanager
+def served(url: str, settings: Settings) -> Iterator[Any]:
+    """The real app over ``url`` (a TestClient: requests go through routing and caches)."""
     from fastapi.testclient import TestClient
 
     from service.app import create_app
@@ -139,32 +192,55 @@ def run_backend(
         update={"database_url": url, "allowed_hosts": ["testserver"]}
     )
     with TestClient(create_app(app_settings)) as client:
-        store: Store = client.app.state.store  # type: ignore[attr-defined]
-        board: ScoreBoard = client.app.state.scoreboard  # type: ignore[attr-defined]
-        corpus = synthetic(bases)
-        stored = 0
-        figures = []
-        for size in sizes:
-            started = time.perf_counter()
-            fill(store, corpus, size - stored - PROBES)
-            fill_s = time.perf_counter() - started
-            ingest_ms = probe(store, corpus)
-            stored = size
-            score_ms, ogc_ms = cold_requests(board, client, "AFG-1767")
-            figures.append((ingest_ms, score_ms, ogc_ms))
-            print(
-                f"{name:10} {size:>7} docs: fill {fill_s:6.1f} s "
-                f"({fill_s / max(size - PROBES, 1) * 1000:.2f} ms/doc in batches); "
-                f"ingest {ingest_ms:6.2f} ms/doc, score query {score_ms:7.1f} ms, "
-                f"OGC feature {ogc_ms:7.1f} ms",
-                flush=True,
-            )
-        (a, b) = figures
-        print(
-            f"{name:10} ratio {sizes[1]}/{sizes[0]}: ingest {b[0] / a[0]:.2f}x, "
-            f"score {b[1] / a[1]:.2f}x, OGC feature {b[2] / a[2]:.2f}x (bar <= 1.3)",
-            flush=True,
-        )
+        yield client
+
+
+def report(name: str, sizes: tuple[int, int], figures: list[Figures]) -> None:
+    a, b = figures
+    print(
+        f"{name:10} ratio {sizes[1]:,}/{sizes[0]:,}: ingest {b.ingest_ms / a.ingest_ms:.2f}x, "
+        f"score {b.score_ms / a.score_ms:.2f}x, OGC admin-1 feature "
+        f"{b.region_ms / a.region_ms:.2f}x, OGC incident feature "
+        f"{b.incident_ms / a.incident_ms:.2f}x (bar <= 1.3)",
+        flush=True,
+    )
+
+
+def run(bases: list[Item], settings: Settings, sizes: tuple[int, int], postgres: bool) -> None:
+    """Fill SQLite to each size through the write path, copy it into a fresh PostgreSQL
+    schema (``store_copy``), and measure both on the same next documents."""
+    from bench.store_copy import copy_store
+
+    figures: dict[str, list[Figures]] = {"sqlite": [], "postgresql": []}
+    # The last round ends by today: the service scores up to today unless asked otherwise
+    # (the OGC single-feature route takes no window), and all the history lies before it.
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=(sizes[1] // len(bases) + 2) * ROUND_DAYS)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scale.sqlite3"
+        with served(f"sqlite:///{path}", settings) as sqlite_client:
+            corpus = synthetic(bases, first)
+            stored = 0
+            for size in sizes:
+                fill(sqlite_client.app.state.store, corpus, size - stored - PROBES, "sqlite")
+                probes = [next(corpus) for _ in range(PROBES)]
+                stored = size
+                if postgres:
+                    from tests.backends import postgres_schema_url
+
+                    with contextlib.contextmanager(postgres_schema_url)() as url:
+                        print(f"postgresql: copying the {size - PROBES:,} documents", flush=True)
+                        store = Store.open(url)
+                        copy_store(str(path), store.engine)
+                        store.engine.dispose()
+                        with served(url, settings) as client:
+                            figures["postgresql"].append(
+                                measure("postgresql", size, client, probes, today)
+                            )
+                figures["sqlite"].append(measure("sqlite", size, sqlite_client, probes, today))
+    for name, found in figures.items():
+        if found:
+            report(name, sizes, found)
 
 
 def dedup_quality(texts: list[str]) -> None:
@@ -190,7 +266,7 @@ def dedup_quality(texts: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=40_000)
+    parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     if not EVAL.is_dir():
@@ -205,23 +281,20 @@ def main() -> int:
     started = time.perf_counter()
     bases = []
     for text in texts:
-        document = NewDocument(text, dt.date(2020, 6, 1))
-        reading = reader.read(document, today=dt.date(2020, 6, 1))
+        document = NewDocument(text, READ_ON)
+        reading = reader.read(document, today=READ_ON)
         bases.append((document, list(reading.mentions), reading.incidents))
     print(f"read {len(bases)} eval texts once in {time.perf_counter() - started:.1f} s")
     sizes = (args.small, args.large)
-    with tempfile.TemporaryDirectory() as folder:
-        run_backend("sqlite", f"sqlite:///{Path(folder) / 'scale.sqlite3'}", bases, settings, sizes)
-    if not args.no_postgres:
-        sys.path.insert(0, str(ROOT))
-        from tests.backends import postgres_schema_url, postgres_unavailable
+    postgres = not args.no_postgres
+    if postgres:
+        from tests.backends import postgres_unavailable
 
         reason = postgres_unavailable()
         if reason:
             print(f"postgresql skipped: {reason}")
-        else:
-            for url in postgres_schema_url():
-                run_backend("postgresql", url, bases, settings, sizes)
+            postgres = False
+    run(bases, settings, sizes, postgres)
     return 0
 
 
