@@ -73,6 +73,8 @@ def test_evaluation_corpora_give_the_same_mentions(gazetteer: Gazetteer) -> None
         "Palestine deputies met the mayor of Tyler and the judge of Longview on Tuesday.",
         "Officers in Paris questioned a driver. The sheriff in Jackson and deputies near "
         "Knoxville, Tennessee, released him; Paris police thanked them.",
+        # letters of several bytes before the mentions: offsets are characters, slices bytes
+        "“Façade” — Palestine deputies met the mayor of Tyler and the judge of Longview ✓.",
         "\ud800Kabul\udfff",  # lone surrogates: no UTF-8 form, so the reference answers alone
         "",
     ],

@@ -57,11 +57,20 @@ struct Reading {
     country_weight: f64,
 }
 
+/// A range of one of the per-document buffers of `Doc`.
+type Range32 = (u32, u32);
+
+fn range(r: Range32) -> std::ops::Range<usize> {
+    r.0 as usize..r.1 as usize
+}
+
 struct Span {
     start: usize,
     end: usize,
     key: u32,
-    readings: Vec<u32>,
+    /// The readings this occurrence allows (indices of `Core::readings`): a range of
+    /// `Doc::span_readings`.
+    readings: Range32,
     pair: Vec<(u32, f64)>,
     penalty: f64,
     person: bool,
@@ -71,13 +80,33 @@ struct Span {
     actor: bool,
 }
 
+/// One reading of a name in a document: its place, prior and reading (an index of
+/// `Core::readings`). A name's readings are few (at most a few dozen), so they are searched
+/// in order rather than hashed, which also keeps a Python dict's insertion order.
+#[derive(Clone, Copy)]
+struct Candidate {
+    place: u32,
+    prior: f64,
+    reading: u32,
+}
+
+fn prior_of(candidates: &[Candidate], place: u32) -> Option<f64> {
+    candidates.iter().find(|c| c.place == place).map(|c| c.prior)
+}
+
 #[derive(Default)]
 struct Group {
-    spans: Vec<usize>,
-    candidates: Vec<(u32, f64)>,
-    readings: FastMap<u32, u32>,
+    /// The name's occurrences (span indices, in text order): a range of `Doc::members`.
+    members: Range32,
+    /// Every reading some occurrence allows, at its best prior (`group.readings` of the
+    /// reference): a range of `Doc::readings`.
+    readings: Range32,
+    /// The likeliest few, then the readings a neighbour names: a range of `Doc::candidates`
+    /// (and of `Doc::table`).
+    candidates: Range32,
     bonus: Vec<(u32, f64)>,
-    choice: Option<u32>,
+    /// The chosen place and its reading.
+    choice: Option<(u32, u32)>,
     confidence: f64,
     common: bool,
     person_like: bool,
@@ -85,27 +114,83 @@ struct Group {
     country_confidence: f64,
     country_only: bool,
     names_actor: bool,
-    table: Option<Vec<(f64, u32, i32, f64, i32)>>,
 }
 
-type Weights = Vec<(i32, f64)>;
+/// Per-document buffers: one allocation each per text rather than several per name.
+#[derive(Default)]
+struct Doc {
+    span_readings: Vec<u32>,
+    members: Vec<u32>,
+    readings: Vec<Candidate>,
+    candidates: Vec<Candidate>,
+    /// Per candidate: prior plus pair bonus, country, country weight, and admin-1 region (-1
+    /// for a country reading); fixed for both rounds of `resolve`.
+    table: Vec<(f64, i32, f64, i32)>,
+}
+
+/// Evidence per country or region: a Python dict of floats (insertion order kept for the
+/// sums that depend on it), hashed because a long text names hundreds of regions.
+#[derive(Default)]
+struct Totals {
+    index: FastMap<i32, usize>,
+    items: Vec<(i32, f64)>,
+}
+
+impl Totals {
+    fn add(&mut self, key: i32, weight: f64) {
+        match self.index.get(&key) {
+            Some(&i) => self.items[i].1 += weight,
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push((key, weight));
+            }
+        }
+    }
+
+    fn get(&self, key: i32) -> Option<f64> {
+        self.index.get(&key).map(|&i| self.items[i].1)
+    }
+}
 
 /// The value of `key` in a small insertion-ordered map (a Python dict's order, kept by a Vec).
 fn weight_of<K: PartialEq + Copy>(map: &[(K, f64)], key: K) -> Option<f64> {
     map.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
 }
 
-fn add_weight(map: &mut Weights, key: i32, weight: f64) {
-    match map.iter_mut().find(|(k, _)| *k == key) {
-        Some(entry) => entry.1 += weight,
-        None => map.push((key, weight)),
+/// Python's `round(x, 3)`: the double nearest to the decimal x rounded to three places. No
+/// double lies exactly half-way between two multiples of 0.001 (2000 has the factor 125), so
+/// there are no ties. Exact integer arithmetic on x's binary digits, then one correctly
+/// rounded division; values outside the range where that is simple take the decimal string.
+fn round3(x: f64) -> f64 {
+    let magnitude = x.abs();
+    if !(magnitude < 1.0e6) || magnitude < 1.0e-12 {
+        return format!("{:.3}", x).parse().unwrap_or(x);
+    }
+    let bits = magnitude.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32; // never 0 here: no subnormals that small
+    let mantissa = u128::from((bits & ((1u64 << 52) - 1)) | (1u64 << 52));
+    let shift = (1075 - exponent) as u32; // magnitude = mantissa / 2^shift, shift in 33..=92
+    let scaled = mantissa * 1000;
+    let whole = scaled >> shift;
+    let rest = scaled - (whole << shift);
+    let half = 1u128 << (shift - 1);
+    let rounded = if rest > half || (rest == half && whole & 1 == 1) { whole + 1 } else { whole };
+    let value = rounded as f64 / 1000.0;
+    if x < 0.0 {
+        -value
+    } else {
+        value
     }
 }
 
-/// Python's `round(x, 3)`: the decimal string is correctly rounded, and no double lies exactly
-/// half-way between two multiples of 0.001 (2000 has the factor 125), so there are no ties.
-fn round3(x: f64) -> f64 {
-    format!("{:.3}", x).parse().unwrap_or(x)
+/// `py_lower` into a reused buffer: ASCII is lowered in place, anything else as Python would.
+fn lower_into(chars: &[char], buffer: &mut String) {
+    buffer.clear();
+    if chars.iter().all(char::is_ascii) {
+        buffer.extend(chars.iter().map(char::to_ascii_lowercase));
+    } else {
+        buffer.push_str(&py_lower(chars));
+    }
 }
 
 fn capped(x: f64) -> f64 {
@@ -499,6 +584,9 @@ struct Row {
     confidence: f64,
     mode: u8,
     key: u32,
+    /// Where the mention lies in the UTF-8 text, for slicing it.
+    byte_start: usize,
+    byte_end: usize,
 }
 
 /// What `cohere` reads of a mention: its kind as a `Mention` reports it (a county is a city),
@@ -521,10 +609,17 @@ impl Core {
         min_confidence: f64,
     ) -> Option<Vec<Row>> {
         py.allow_threads(|| {
-            let chars: Vec<char> = text.chars().collect();
+            let ascii = text.is_ascii();
+            let chars: Vec<char> = if ascii {
+                text.bytes().map(char::from).collect() // exact size, no decoding
+            } else {
+                let mut chars = Vec::with_capacity(text.len());
+                chars.extend(text.chars());
+                chars
+            };
             let other = match other {
                 Some(other) => other,
-                None if chars.iter().any(|&c| is_other_script(c)) => return None,
+                None if !ascii && chars.iter().any(|&c| is_other_script(c)) => return None,
                 None => Vec::new(),
             };
             Some(self.mentions(text, &chars, other, min_confidence))
@@ -570,19 +665,9 @@ impl Core {
     /// A list of `mention_type` instances, one per row.
     fn build_mentions(&self, py: Python<'_>, text: &str, placed: &[(Row, PyObject)], mention_type: &PyType) -> PyResult<PyObject> {
         let list = PyList::empty(py);
-        if placed.is_empty() {
-            return Ok(list.into());
-        }
-        // Offsets are characters; slicing the UTF-8 text needs bytes.
-        let byte_of: Vec<usize> = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
-        };
-        let byte = |i: usize| if byte_of.is_empty() { i } else { byte_of[i] };
         for (row, template) in placed {
             let parts: &PyTuple = template.as_ref(py).downcast()?;
-            let surface: PyObject = PyString::new(py, &text[byte(row.start)..byte(row.end)]).into();
+            let surface: PyObject = PyString::new(py, &text[row.byte_start..row.byte_end]).into();
             let items: [PyObject; 11] = [
                 row.start.into_py(py),
                 row.end.into_py(py),
@@ -646,69 +731,69 @@ impl Core {
         if reported.iter().filter(|r| r.2 >= 0).count() < FOCUS_MIN_NAMES {
             return moved; // no region can hold two names
         }
-        let char_starts: Vec<usize> = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
-        };
-        let byte = |i: usize| if char_starts.is_empty() { i } else { char_starts[i] };
-        // Names as numbers: equal lower-case surfaces, equal numbers.
-        let mut number_of: FastMap<String, usize> = FastMap::default();
+        // Names as numbers: equal lower-case surfaces, equal numbers. The lower-case surfaces
+        // go side by side into one string.
+        let mut lowered = String::new();
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(placed.len());
+        for (row, _) in placed {
+            let surface = &text[row.byte_start..row.byte_end];
+            let from = lowered.len();
+            if surface.is_ascii() {
+                lowered.extend(surface.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                lowered.push_str(&surface.to_lowercase());
+            }
+            bounds.push((from, lowered.len()));
+        }
+        let mut number_of: FastMap<&str, usize> = FastMap::default();
         let mut first: Vec<usize> = Vec::new(); // per name: its first row
-        let names: Vec<usize> = placed
+        let names: Vec<usize> = bounds
             .iter()
             .enumerate()
-            .map(|(index, (row, _))| {
-                let lowered = text[byte(row.start)..byte(row.end)].to_lowercase();
+            .map(|(index, &(from, to))| {
                 let next = number_of.len();
-                let number = *number_of.entry(lowered).or_insert(next);
+                let number = *number_of.entry(&lowered[from..to]).or_insert(next);
                 if number == next {
                     first.push(index);
                 }
                 number
             })
             .collect();
-        // Distinct names per region and per country, insertion-ordered (few of each).
-        let mut by_region: Vec<(i32, Vec<usize>)> = Vec::new();
-        let mut by_country: Vec<(i32, Vec<usize>)> = Vec::new();
+        // Distinct names per region and per country: counts, and the (area, name) pairs.
+        let mut region_count: FastMap<i32, usize> = FastMap::default();
+        let mut country_count: FastMap<i32, usize> = FastMap::default();
+        let mut in_region: FastSet<(i32, usize)> = FastSet::default();
+        let mut in_country: FastSet<(i32, usize)> = FastSet::default();
         for (&name, &(_, country, region)) in names.iter().zip(reported.iter()) {
-            for (area, table) in [(region, &mut by_region), (country, &mut by_country)] {
-                if area < 0 {
-                    continue;
-                }
-                match table.iter_mut().find(|(a, _)| *a == area) {
-                    Some((_, names)) => {
-                        if !names.contains(&name) {
-                            names.push(name);
-                        }
-                    }
-                    None => table.push((area, vec![name])),
-                }
+            if region >= 0 && in_region.insert((region, name)) {
+                *region_count.entry(region).or_insert(0) += 1;
+            }
+            if country >= 0 && in_country.insert((country, name)) {
+                *country_count.entry(country).or_insert(0) += 1;
             }
         }
-        let region_names = |region: i32| by_region.iter().find(|(r, _)| *r == region).map(|(_, n)| n);
-        if by_region.iter().all(|(_, names)| names.len() < FOCUS_MIN_NAMES) {
+        if region_count.values().all(|&count| count < FOCUS_MIN_NAMES) {
             return moved; // no region has enough names to be a focus (most documents)
         }
         // The top three regions by name count, ties by region id, as Python sorts them.
-        let mut ranked: Vec<(usize, i32)> = by_region.iter().map(|(r, n)| (n.len(), *r)).collect();
+        let mut ranked: Vec<(usize, i32)> = region_count.iter().map(|(&r, &n)| (n, r)).collect();
         ranked.sort_by(|a, b| {
             b.0.cmp(&a.0).then_with(|| self.region_ids[b.1 as usize].cmp(&self.region_ids[a.1 as usize]))
         });
         ranked.truncate(3);
-        let mut moves: Vec<(usize, u32)> = Vec::new(); // (name, place)
+        let mut moves: Vec<Option<u32>> = vec![None; first.len()]; // per name
         for (name, &index) in first.iter().enumerate() {
             let (kind, country, region) = reported[index];
             if kind == MentionKind::Border || kind == MentionKind::Admin1 {
                 continue; // a region named in full is its own evidence
             }
-            if region >= 0 && region_names(region).map_or(0, |n| n.len()) > 1 {
+            if region >= 0 && region_count.get(&region).copied().unwrap_or(0) > 1 {
                 continue; // another name lies in its region: the chosen reading has support
             }
             // _namesake_in_focus
             let (mut focus, mut support) = (-1, 0);
             for &(count, area) in &ranked {
-                let others = count - usize::from(region_names(area).map_or(false, |n| n.contains(&name)));
+                let others = count - usize::from(in_region.contains(&(area, name)));
                 if others > support {
                     focus = area;
                     support = others;
@@ -718,16 +803,18 @@ impl Core {
                 continue;
             }
             let home = self.region_country.get(focus as usize).copied().unwrap_or(-1);
-            if country != home {
-                let named = by_country.iter().find(|(c, _)| *c == country && country >= 0);
-                if let Some((_, others)) = named {
-                    if others.len() > usize::from(others.contains(&name)) {
-                        continue; // a foreign reading whose country is named elsewhere
-                    }
+            if country != home && country >= 0 {
+                let named = country_count.get(&country).copied().unwrap_or(0);
+                if named > usize::from(in_country.contains(&(country, name))) {
+                    continue; // a foreign reading whose country is named elsewhere
                 }
             }
-            if kind == MentionKind::Country && by_country.iter().any(|(c, _)| *c != country && *c != home) {
-                continue; // a country among other countries is the country
+            if kind == MentionKind::Country {
+                let own = usize::from(country >= 0 && country_count.contains_key(&country))
+                    + usize::from(home >= 0 && home != country && country_count.contains_key(&home));
+                if country_count.len() > own {
+                    continue; // a country among other countries is the country
+                }
             }
             let key = placed[index].0.key;
             if self.key_bits[key as usize] & LATIN_KEY == 0 {
@@ -736,15 +823,11 @@ impl Core {
             let namesake = self.entries(key).map(|r| &self.readings[r]).find(|reading| {
                 reading.admin1 == focus && (reading.kind == CITY || reading.kind == COUNTY)
             });
-            if let Some(reading) = namesake {
-                moves.push((name, reading.place));
-            }
+            moves[name] = namesake.map(|reading| reading.place);
         }
-        for (name, place) in moves {
-            for (index, &other) in names.iter().enumerate() {
-                if other == name {
-                    moved.push((index, place));
-                }
+        for (index, &name) in names.iter().enumerate() {
+            if let Some(place) = moves[name] {
+                moved.push((index, place));
             }
         }
         moved
@@ -868,8 +951,9 @@ impl Core {
         &self,
         chars: &[char],
         matches: Vec<(usize, usize, u32)>,
+        span_readings: &mut Vec<u32>,
     ) -> (Vec<Span>, FastSet<u32>) {
-        let mut found: Vec<(usize, usize, u32, Option<Vec<u32>>)> = Vec::new();
+        let mut found: Vec<(usize, usize, u32, Option<Range32>)> = Vec::with_capacity(matches.len());
         let mut seen_lower = FastSet::default();
         for (start, end, key) in matches {
             let mut end = end;
@@ -884,34 +968,36 @@ impl Core {
                 found.push((start, end, key, None)); // a blocker, or money ("US$")
                 continue;
             }
-            let readings: Vec<u32> = if bits & 32 != 0 && !lower_first {
-                self.entries(key).map(|r| r as u32).collect()
+            let from = span_readings.len();
+            if bits & 32 != 0 && !lower_first {
+                span_readings.extend(self.entries(key).map(|r| r as u32));
             } else {
                 let upper = is_cased_str(&chars[start..end], true);
                 let dotted = after == Some('.');
-                let kept: Vec<u32> = self
-                    .entries(key)
-                    .filter(|&r| {
-                        let flags = self.readings[r].flags;
-                        (upper || flags & ACRONYM == 0)
-                            && (!lower_first || flags & LOWER_OK != 0)
-                            && (dotted || flags & ABBREV == 0)
-                    })
-                    .map(|r| r as u32)
-                    .collect();
-                if kept.is_empty() {
+                span_readings.extend(
+                    self.entries(key)
+                        .filter(|&r| {
+                            let flags = self.readings[r].flags;
+                            (upper || flags & ACRONYM == 0)
+                                && (!lower_first || flags & LOWER_OK != 0)
+                                && (dotted || flags & ABBREV == 0)
+                        })
+                        .map(|r| r as u32),
+                );
+                if span_readings.len() == from {
                     continue;
                 }
-                if dotted && kept.iter().any(|&r| self.readings[r as usize].flags & ABBREV != 0) {
+                if dotted
+                    && span_readings[from..].iter().any(|&r| self.readings[r as usize].flags & ABBREV != 0)
+                {
                     end += 1; // "La." keeps its full stop
                     after = chars.get(end).copied();
                 }
-                kept
-            };
+            }
             if after == Some('.') && chars[start..end].contains(&'.') {
                 end += 1; // "U.S." keeps its last full stop
             }
-            found.push((start, end, key, Some(readings)));
+            found.push((start, end, key, Some((from as u32, span_readings.len() as u32))));
         }
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         let mut selected = Vec::new();
@@ -943,7 +1029,7 @@ impl Core {
 
     /// One sense per discourse: the name also occurs in lower case as a word of its own
     /// (searched in the UTF-8 text: a byte match of valid UTF-8 is a character match).
-    fn used_as_word(&self, text: &str, chars: &[char], span: &Span) -> bool {
+    fn used_as_word(&self, text: &str, chars: &[char], span: &Span, lowered: &mut String) -> bool {
         let surface = &chars[span.start..span.end];
         if surface.contains(&' ')
             || surface.len() < 2
@@ -952,7 +1038,7 @@ impl Core {
         {
             return false;
         }
-        let lowered = py_lower(surface);
+        lower_into(surface, lowered);
         if lowered.is_empty() {
             return false;
         }
@@ -960,7 +1046,7 @@ impl Core {
             return false; // the common case, and `contains` has a fast vectorised path
         }
         let mut from = 0;
-        while let Some(found) = text[from..].find(&lowered) {
+        while let Some(found) = text[from..].find(lowered.as_str()) {
             let index = from + found;
             let before = text[..index].chars().next_back();
             let after = text[index + lowered.len()..].chars().next();
@@ -973,8 +1059,12 @@ impl Core {
     }
 
     fn mark_context(&self, chars: &[char], spans: &mut [Span]) {
-        let span_ends: FastSet<usize> = spans.iter().map(|s| s.end).collect();
-        let span_starts: FastSet<usize> = spans.iter().map(|s| s.start).collect();
+        // Spans are sorted and do not overlap: their starts and their ends both increase.
+        let span_ends: Vec<usize> = spans.iter().map(|s| s.end).collect();
+        let span_starts: Vec<usize> = spans.iter().map(|s| s.start).collect();
+        let ends_at = |position: usize| span_ends.binary_search(&position).is_ok();
+        let mut lowered = String::new();
+        let mut head = String::new();
         for span in spans.iter_mut() {
             let bits = self.key_bits[span.key as usize];
             if bits & 1 == 0 && self.countries_only(span.key) && !self.has_demonym(span.key) {
@@ -993,20 +1083,20 @@ impl Core {
                 }
                 let raw = &chars[word_start..previous_end];
                 let dotted = raw.last() == Some(&'.');
-                if dotted && !span_ends.contains(&previous_end) && is_initials(raw) {
+                if dotted && !ends_at(previous_end) && is_initials(raw) {
                     span.person = true;
                     span.surname = true;
                 }
                 let previous = strip_trailing_dots(raw);
                 if !previous.is_empty() && previous[0].is_uppercase() && is_alpha_str(previous) {
-                    let lowered = py_lower(previous);
+                    lower_into(previous, &mut lowered);
                     // Also after a given name that is itself a town ("Paul Selma").
-                    if self.titles.contains(&lowered) || self.given_names.contains(&lowered) {
+                    if self.titles.contains(lowered.as_str()) || self.given_names.contains(lowered.as_str()) {
                         span.person = true;
                         span.surname = true;
                     } else if !dotted
-                        && !self.openers.contains(&lowered)
-                        && !span_ends.contains(&previous_end)
+                        && !self.openers.contains(lowered.as_str())
+                        && !ends_at(previous_end)
                         && !is_sentence_start(chars, word_start)
                     {
                         span.penalty += 0.25;
@@ -1029,27 +1119,31 @@ impl Core {
             }
             if !following.is_empty() && following[0].is_uppercase() {
                 span.actor = true;
-                let head = py_lower(following);
-                if self.streets.contains(&head) {
+                lower_into(following, &mut head);
+                if self.streets.contains(head.as_str()) {
                     span.organisation = true;
                     span.street = true;
-                } else if self.heads.contains(&head) {
+                } else if self.heads.contains(head.as_str()) {
                     span.organisation = true;
-                } else if self.titles.contains(&py_lower(strip_trailing_dots(&chars[start..end]))) {
+                } else if {
+                    lower_into(strip_trailing_dots(&chars[start..end]), &mut lowered);
+                    self.titles.contains(lowered.as_str())
+                } {
                     span.person = true;
                 } else if bits & 16 != 0 {
                     span.person = true;
                 } else if bits & 64 != 0
-                    && !self.ordinary.contains(&head)
-                    && !span_starts.contains(&(end + 1))
+                    && !self.ordinary.contains(head.as_str())
+                    && span_starts.binary_search(&(end + 1)).is_err()
                 {
                     span.person = true; // "Vladimir Putin"; not "Vladimir Oblast"
                 }
             } else {
-                let word: String = following.iter().collect();
-                if self.speech_verbs.contains(&word) {
+                head.clear();
+                head.extend(following.iter());
+                if self.speech_verbs.contains(head.as_str()) {
                     span.penalty += 0.3;
-                } else if self.state_nouns.contains(&word) {
+                } else if self.state_nouns.contains(head.as_str()) {
                     span.actor = true;
                 }
             }
@@ -1094,133 +1188,148 @@ impl Core {
         score
     }
 
-    fn reading_of(&self, group: &Group, place: u32) -> &Reading {
-        &self.readings[group.readings[&place] as usize]
-    }
-
     fn same_area(a: &Reading, b: &Reading) -> bool {
         a.country == b.country && (a.admin1 < 0 || b.admin1 < 0 || a.admin1 == b.admin1)
-    }
-
-    fn evidence(&self, groups: &[Group], resolved: bool) -> (Vec<(Weights, Weights)>, Weights, Weights) {
-        let mut parts = Vec::with_capacity(groups.len());
-        let mut country_total: Weights = Vec::new();
-        let mut admin1_total: Weights = Vec::new();
-        for group in groups {
-            let mut countries: Weights = Vec::new();
-            let mut regions: Weights = Vec::new();
-            if resolved {
-                if let Some(choice) = group.choice {
-                    let spans = group.spans.len().min(2) as f64;
-                    let weight = group.confidence * spans / 1.5;
-                    let reading = self.reading_of(group, choice);
-                    if reading.country >= 0 {
-                        add_weight(&mut country_total, reading.country, weight);
-                        countries.push((reading.country, weight));
-                    }
-                    if reading.admin1 >= 0 {
-                        add_weight(&mut admin1_total, reading.admin1, weight);
-                        regions.push((reading.admin1, weight));
-                    }
-                }
-                parts.push((countries, regions));
-                continue;
-            }
-            let candidates = &group.candidates;
-            if candidates.len() == 1 {
-                let (place, best) = candidates[0];
-                if best > 0.3 {
-                    let reading = self.reading_of(group, place);
-                    if reading.country >= 0 {
-                        countries.push((reading.country, best));
-                    }
-                    if reading.admin1 >= 0 {
-                        regions.push((reading.admin1, best));
-                    }
-                }
-            } else if !candidates.is_empty() {
-                let best = candidates.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max);
-                let floor = if best - 0.3 > 0.3 { best - 0.3 } else { 0.3 };
-                let mut codes: Vec<i32> = Vec::new();
-                let mut areas: Vec<i32> = Vec::new();
-                for &(place, prior) in candidates {
-                    if prior > floor {
-                        let reading = self.reading_of(group, place);
-                        if reading.country >= 0 && !codes.contains(&reading.country) {
-                            codes.push(reading.country);
-                        }
-                        if reading.admin1 >= 0 && !areas.contains(&reading.admin1) {
-                            areas.push(reading.admin1);
-                        }
-                    }
-                }
-                if codes.len() <= MAX_EVIDENCE_AREAS {
-                    for &code in &codes {
-                        countries.push((code, best / codes.len() as f64));
-                    }
-                }
-                if areas.len() <= MAX_EVIDENCE_AREAS {
-                    for &area in &areas {
-                        regions.push((area, best / areas.len() as f64));
-                    }
-                }
-            }
-            for &(code, weight) in &countries {
-                add_weight(&mut country_total, code, weight);
-            }
-            for &(area, weight) in &regions {
-                add_weight(&mut admin1_total, area, weight);
-            }
-            parts.push((countries, regions));
-        }
-        (parts, country_total, admin1_total)
     }
 
     fn neighbours_of(&self, region: i32) -> &[i32] {
         self.neighbours.get(region as usize).map_or(&[], |n| n.as_slice())
     }
 
-    fn resolve(&self, groups: &mut [Group], resolved: bool) {
-        let (parts, country_total, admin1_total) = self.evidence(groups, resolved);
+    /// How much each group says for each country and admin-1 region (flat, a range of `own`
+    /// per group for countries and one for regions), and the totals.
+    fn evidence(
+        &self,
+        groups: &[Group],
+        doc: &Doc,
+        resolved: bool,
+        own: &mut Vec<(i32, f64)>,
+        own_ranges: &mut Vec<(Range32, Range32)>,
+    ) -> (Totals, Totals) {
+        own.clear();
+        own_ranges.clear();
+        let mut country_total = Totals::default();
+        let mut admin1_total = Totals::default();
+        let mut codes: Vec<i32> = Vec::new();
+        let mut areas: Vec<i32> = Vec::new();
+        for group in groups {
+            let countries_from = own.len() as u32;
+            let mut regions: Vec<(i32, f64)> = Vec::new(); // allocates only when pushed to
+            if resolved {
+                if let Some((_, r)) = group.choice {
+                    let spans = (group.members.1 - group.members.0).min(2) as f64;
+                    let weight = group.confidence * spans / 1.5;
+                    let reading = &self.readings[r as usize];
+                    if reading.country >= 0 {
+                        own.push((reading.country, weight));
+                    }
+                    if reading.admin1 >= 0 {
+                        regions.push((reading.admin1, weight));
+                    }
+                }
+            } else {
+                let candidates = &doc.candidates[range(group.candidates)];
+                if candidates.len() == 1 {
+                    let Candidate { prior: best, reading, .. } = candidates[0];
+                    if best > 0.3 {
+                        let reading = &self.readings[reading as usize];
+                        if reading.country >= 0 {
+                            own.push((reading.country, best));
+                        }
+                        if reading.admin1 >= 0 {
+                            regions.push((reading.admin1, best));
+                        }
+                    }
+                } else if !candidates.is_empty() {
+                    let best = candidates.iter().map(|c| c.prior).fold(f64::NEG_INFINITY, f64::max);
+                    let floor = if best - 0.3 > 0.3 { best - 0.3 } else { 0.3 };
+                    codes.clear();
+                    areas.clear();
+                    for candidate in candidates {
+                        if candidate.prior > floor {
+                            let reading = &self.readings[candidate.reading as usize];
+                            if reading.country >= 0 && !codes.contains(&reading.country) {
+                                codes.push(reading.country);
+                            }
+                            if reading.admin1 >= 0 && !areas.contains(&reading.admin1) {
+                                areas.push(reading.admin1);
+                            }
+                        }
+                    }
+                    if codes.len() <= MAX_EVIDENCE_AREAS {
+                        for &code in &codes {
+                            own.push((code, best / codes.len() as f64));
+                        }
+                    }
+                    if areas.len() <= MAX_EVIDENCE_AREAS {
+                        for &area in &areas {
+                            regions.push((area, best / areas.len() as f64));
+                        }
+                    }
+                }
+            }
+            let countries_to = own.len() as u32;
+            own.extend_from_slice(&regions);
+            own_ranges.push(((countries_from, countries_to), (countries_to, own.len() as u32)));
+            for &(code, weight) in &own[range((countries_from, countries_to))] {
+                country_total.add(code, weight);
+            }
+            for &(area, weight) in &regions {
+                admin1_total.add(area, weight);
+            }
+        }
+        (country_total, admin1_total)
+    }
+
+    fn resolve(&self, groups: &mut [Group], doc: &mut Doc, resolved: bool, scratch: &mut Scratch) {
+        if !resolved {
+            // The table of the reference's _scoring_table, made once for both rounds.
+            doc.table.clear();
+            for group in groups.iter() {
+                for candidate in &doc.candidates[range(group.candidates)] {
+                    let reading = &self.readings[candidate.reading as usize];
+                    let score = match weight_of(&group.bonus, candidate.place) {
+                        Some(bonus) => candidate.prior + bonus,
+                        None => candidate.prior,
+                    };
+                    let area = if reading.kind != COUNTRY { reading.admin1 } else { -1 };
+                    doc.table.push((score, reading.country, reading.country_weight, area));
+                }
+            }
+        }
+        let (country_total, admin1_total) =
+            self.evidence(groups, doc, resolved, &mut scratch.own, &mut scratch.own_ranges);
         let mut near_total: FastMap<i32, f64> = FastMap::default();
-        for &(region, weight) in &admin1_total {
+        for &(region, weight) in &admin1_total.items {
             for &neighbour in self.neighbours_of(region) {
                 *near_total.entry(neighbour).or_insert(0.0) += weight;
             }
         }
-        for (group, (own_countries, own_regions)) in groups.iter_mut().zip(parts.iter()) {
-            if group.table.is_none() {
-                let mut table = Vec::with_capacity(group.candidates.len());
-                for &(place, prior) in &group.candidates {
-                    let reading = self.reading_of(group, place);
-                    let score = match weight_of(&group.bonus, place) {
-                        Some(bonus) => prior + bonus,
-                        None => prior,
-                    };
-                    let area = if reading.kind != COUNTRY { reading.admin1 } else { -1 };
-                    table.push((score, place, reading.country, reading.country_weight, area));
-                }
-                group.table = Some(table);
-            }
-            let table = group.table.as_ref().expect("built above");
-            if table.is_empty() {
+        let own = &scratch.own;
+        let scored = &mut scratch.scored;
+        for (group, &(countries, regions)) in groups.iter_mut().zip(scratch.own_ranges.iter()) {
+            let (own_countries, own_regions) = (&own[range(countries)], &own[range(regions)]);
+            let candidates = &doc.candidates[range(group.candidates)];
+            if candidates.is_empty() {
                 group.choice = None;
                 group.confidence = 0.0;
                 continue;
             }
-            let mut scored: Vec<(f64, u32)> = Vec::with_capacity(table.len());
-            for &(base, place, code, weight, area) in table {
+            scored.clear();
+            for (candidate, &(base, code, weight, area)) in
+                candidates.iter().zip(&doc.table[range(group.candidates)])
+            {
                 let mut score = base;
                 if code >= 0 {
-                    if let Some(total) = weight_of(&country_total, code) {
+                    if let Some(total) = country_total.get(code) {
                         let support = total - weight_of(own_countries, code).unwrap_or(0.0);
                         if support > 0.0 {
                             score += weight * capped(support);
                         }
                     }
                 }
-                if area >= 0 && !admin1_total.is_empty() {
-                    let mut support = weight_of(&admin1_total, area).unwrap_or(0.0);
+                if area >= 0 && !admin1_total.items.is_empty() {
+                    let mut support = admin1_total.get(area).unwrap_or(0.0);
                     let mut near = near_total.get(&area).copied().unwrap_or(0.0);
                     if !own_regions.is_empty() {
                         support -= weight_of(own_regions, area).unwrap_or(0.0);
@@ -1242,22 +1351,22 @@ impl Core {
                         score += 0.1 * capped(near);
                     }
                 }
-                scored.push((score, place));
+                scored.push((score, candidate.place, candidate.reading));
             }
             let top = |s: f64| if s < 0.99 { s } else { 0.99 };
             if scored.len() == 1 {
-                let (best_score, best) = scored[0];
-                group.choice = Some(best);
+                let (best_score, best, reading) = scored[0];
+                group.choice = Some((best, reading));
                 group.confidence = top(best_score);
                 group.country_confidence = group.confidence;
                 continue;
             }
             scored.sort_by(|a, b| b.0.partial_cmp(&a.0).expect("no NaN").then(b.1.cmp(&a.1)));
-            let (best_score, best) = scored[0];
-            let chosen = self.reading_of(group, best);
+            let (best_score, best, best_reading) = scored[0];
+            let chosen = &self.readings[best_reading as usize];
             let mut confidence = top(best_score);
-            for &(score, other) in &scored[1..] {
-                if Self::same_area(chosen, self.reading_of(group, other)) {
+            for &(score, _, other) in &scored[1..] {
+                if Self::same_area(chosen, &self.readings[other as usize]) {
                     continue;
                 }
                 if score > best_score - 0.15 {
@@ -1265,30 +1374,27 @@ impl Core {
                 }
                 break;
             }
-            let one_country =
-                scored.iter().all(|&(_, p)| self.reading_of(group, p).country == chosen.country);
-            group.choice = Some(best);
+            let one_country = scored.iter().all(|&(_, _, r)| self.readings[r as usize].country == chosen.country);
+            group.choice = Some((best, best_reading));
             group.confidence = confidence;
             group.country_confidence = if one_country { top(best_score) } else { confidence };
         }
     }
 
-    fn ambiguous(&self, group: &Group) -> bool {
-        let choice = match group.choice {
+    fn ambiguous(&self, group: &Group, doc: &Doc) -> bool {
+        let (choice, reading) = match group.choice {
             Some(choice) => choice,
             None => return false,
         };
-        let chosen = self.reading_of(group, choice);
-        let floor = weight_of(&group.candidates, choice).unwrap_or(0.0) - 0.2;
-        group
-            .candidates
-            .iter()
-            .any(|&(place, prior)| prior >= floor && !Self::same_area(chosen, self.reading_of(group, place)))
+        let chosen = &self.readings[reading as usize];
+        let candidates = &doc.candidates[range(group.candidates)];
+        let floor = prior_of(candidates, choice).unwrap_or(0.0) - 0.2;
+        candidates.iter().any(|c| c.prior >= floor && !Self::same_area(chosen, &self.readings[c.reading as usize]))
     }
 
     fn chosen_country(&self, group: &Group) -> Option<i32> {
-        let choice = group.choice?;
-        let code = self.reading_of(group, choice).country;
+        let (_, reading) = group.choice?;
+        let code = self.readings[reading as usize].country;
         (code >= 0).then_some(code)
     }
 
@@ -1303,21 +1409,20 @@ impl Core {
     }
 
     /// Indices of the groups to report, in the order `_supported` reports them.
-    fn supported(&self, groups: &mut [Group], min_confidence: f64) -> Vec<usize> {
+    fn supported(&self, groups: &mut [Group], doc: &Doc, min_confidence: f64) -> Vec<usize> {
         let kept: Vec<usize> = (0..groups.len())
             .filter(|&i| groups[i].choice.is_some() && groups[i].confidence >= min_confidence)
             .collect();
         let counts = self.country_counts(kept.iter().map(|&i| &groups[i]));
         let weak_demonym = |group: &Group| {
-            let choice = match group.choice {
-                Some(choice) => choice,
+            let reading = match group.choice {
+                Some((_, reading)) => &self.readings[reading as usize],
                 None => return false,
             };
-            let reading = self.reading_of(group, choice);
             reading.flags & DEMONYM != 0
                 && counts.get(&reading.country).copied().unwrap_or(0) <= 1
                 && !group.names_actor
-                && group.spans.len() < 2
+                && group.members.1 - group.members.0 < 2
         };
         let kept_places: Vec<usize> = kept.iter().copied().filter(|&i| !weak_demonym(&groups[i])).collect();
         let counts = self.country_counts(kept_places.iter().map(|&i| &groups[i]));
@@ -1325,18 +1430,17 @@ impl Core {
         let mut out = Vec::new();
         for &i in &kept_places {
             let group = &groups[i];
-            let choice = match group.choice {
-                Some(choice) => choice,
+            let reading = match group.choice {
+                Some((_, reading)) => &self.readings[reading as usize],
                 None => continue,
             };
-            let reading = self.reading_of(group, choice);
             let mut bar = match reading.kind {
                 CITY | COUNTY => Some(0.8),
                 ADMIN1 => Some(0.95),
                 _ => None,
             };
             if let Some(value) = bar {
-                if !group.common && !self.ambiguous(group) {
+                if !group.common && !self.ambiguous(group, doc) {
                     bar = Some(if value < 0.8 { value } else { 0.8 });
                 }
             }
@@ -1354,13 +1458,16 @@ impl Core {
         } else {
             COUNTRY_ONLY_MIN_CONFIDENCE
         };
-        for i in 0..groups.len() {
-            let group = &groups[i];
-            if kept.contains(&i) || group.choice.is_none() || group.common || group.person_like {
+        let mut considered = vec![false; groups.len()];
+        for &i in &kept {
+            considered[i] = true;
+        }
+        for (i, group) in groups.iter_mut().enumerate() {
+            if considered[i] || group.choice.is_none() || group.common || group.person_like {
                 continue;
             }
             if group.country_confidence >= floor {
-                groups[i].country_only = true;
+                group.country_only = true;
                 out.push(i);
             }
         }
@@ -1374,31 +1481,33 @@ impl Core {
         other: Vec<(usize, usize, u32)>,
         min_confidence: f64,
     ) -> Vec<Row> {
+        let mut doc = Doc::default();
         let mut matches = self.latin_matches(chars);
         matches.extend(other.into_iter().filter(|&(s, e, _)| s < e && e <= chars.len()));
-        let (mut spans, seen_lower) = self.candidate_spans(&chars, matches);
+        let (mut spans, seen_lower) = self.candidate_spans(chars, matches, &mut doc.span_readings);
         if spans.is_empty() {
             return Vec::new();
         }
-        self.mark_context(&chars, &mut spans);
+        self.mark_context(chars, &mut spans);
 
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of_key: FastMap<u32, usize> = FastMap::default();
         let mut group_of_span = Vec::with_capacity(spans.len());
-        for (index, span) in spans.iter().enumerate() {
+        let mut lowered = String::new();
+        for span in spans.iter() {
             let g = match group_of_key.get(&span.key) {
                 Some(&g) => g,
                 None => {
                     let common = self.key_bits[span.key as usize] & 1 != 0
                         || seen_lower.contains(&span.key)
-                        || self.used_as_word(text, chars, span);
+                        || self.used_as_word(text, chars, span, &mut lowered);
                     groups.push(Group { common, ..Group::default() });
                     group_of_key.insert(span.key, groups.len() - 1);
                     groups.len() - 1
                 }
             };
             let group = &mut groups[g];
-            group.spans.push(index);
+            group.members.1 += 1; // a count for now, made a range below
             // The tail of a longer name (penalty 0.25) marks that occurrence only.
             if span.person || span.penalty >= 0.3 {
                 group.person_like = true;
@@ -1411,128 +1520,163 @@ impl Core {
             }
             group_of_span.push(g);
         }
+        // Each group's occurrences side by side in `doc.members`, in text order.
+        let mut next = 0u32;
         for group in groups.iter_mut() {
-            let mut candidates: Vec<(u32, f64)> = Vec::new();
-            // place -> (index in candidates, reading): dict semantics, insertion order kept
-            let mut readings: FastMap<u32, u32> = FastMap::default();
-            let mut index: FastMap<u32, usize> = FastMap::default();
-            for &s in &group.spans {
-                let span = &spans[s];
-                for &r in &span.readings {
+            let count = group.members_count();
+            group.members = (next, next);
+            next += count;
+        }
+        doc.members.resize(spans.len(), 0);
+        for (index, &g) in group_of_span.iter().enumerate() {
+            let slot = &mut groups[g].members.1;
+            doc.members[*slot as usize] = index as u32;
+            *slot += 1;
+        }
+        for group in groups.iter_mut() {
+            let from = doc.readings.len();
+            for &s in &doc.members[range(group.members)] {
+                let span = &spans[s as usize];
+                for &r in &doc.span_readings[range(span.readings)] {
                     let reading = &self.readings[r as usize];
                     let prior = self.prior(reading, group, span);
-                    match index.get(&reading.place) {
-                        Some(&i) => {
-                            if prior > candidates[i].1 {
-                                candidates[i].1 = prior;
-                                readings.insert(reading.place, r);
+                    match doc.readings[from..].iter_mut().find(|c| c.place == reading.place) {
+                        Some(candidate) => {
+                            if prior > candidate.prior {
+                                candidate.prior = prior;
+                                candidate.reading = r;
                             }
                         }
                         None => {
                             if prior > -1.0 {
-                                index.insert(reading.place, candidates.len());
-                                candidates.push((reading.place, prior));
-                                readings.insert(reading.place, r);
+                                doc.readings.push(Candidate { place: reading.place, prior, reading: r });
                             }
                         }
                     }
                 }
             }
-            group.candidates = candidates;
-            group.readings = readings;
+            group.readings = (from as u32, doc.readings.len() as u32);
         }
         // How many names have a reading in each admin-1 region: among readings of equal prior
         // ("Franklin County" in two dozen states) the ones the document's other names share
         // are kept when the list is cut.
         let mut names_in_region: FastMap<i32, usize> = FastMap::default();
+        let mut areas: Vec<i32> = Vec::new();
         for group in groups.iter() {
-            let mut areas: FastSet<i32> = FastSet::default();
-            for &r in group.readings.values() {
-                areas.insert(self.readings[r as usize].admin1);
+            areas.clear();
+            for candidate in &doc.readings[range(group.readings)] {
+                let area = self.readings[candidate.reading as usize].admin1;
+                if !areas.contains(&area) {
+                    areas.push(area);
+                }
             }
-            for area in areas {
+            for &area in &areas {
                 *names_in_region.entry(area).or_insert(0) += 1;
             }
         }
+        // Before the cut below, not after as in the reference: the bonuses read only the
+        // occurrences' readings, never the cut list.
+        self.pair_bonuses(chars, &mut spans, &group_of_span, &mut groups, &doc.span_readings);
+        let mut ranked: Vec<(Candidate, usize)> = Vec::new();
         for group in groups.iter_mut() {
-            if group.candidates.len() > 1 {
-                let shared = |place: u32| -> usize {
-                    let r = group.readings[&place];
-                    names_in_region.get(&self.readings[r as usize].admin1).copied().unwrap_or(0)
-                };
-                let mut candidates = std::mem::take(&mut group.candidates);
-                candidates.sort_by(|a, b| {
-                    let by_prior = b.1.partial_cmp(&a.1).expect("no NaN");
-                    by_prior.then_with(|| shared(b.0).cmp(&shared(a.0)))
+            let from = doc.candidates.len();
+            let all = &doc.readings[range(group.readings)];
+            if all.len() > 1 {
+                // keep the likeliest few readings
+                ranked.clear();
+                ranked.extend(all.iter().map(|&c| {
+                    let area = self.readings[c.reading as usize].admin1;
+                    (c, names_in_region.get(&area).copied().unwrap_or(0))
+                }));
+                ranked.sort_by(|a, b| {
+                    let by_prior = b.0.prior.partial_cmp(&a.0.prior).expect("no NaN");
+                    by_prior.then_with(|| b.1.cmp(&a.1))
                 });
-                let floor = candidates[0].1 - MAX_PRIOR_GAP;
-                candidates.truncate(MAX_CANDIDATES);
-                candidates.retain(|&(_, v)| v >= floor);
-                group.candidates = candidates;
+                let floor = ranked[0].0.prior - MAX_PRIOR_GAP;
+                doc.candidates.extend(
+                    ranked.iter().take(MAX_CANDIDATES).map(|&(c, _)| c).filter(|c| c.prior >= floor),
+                );
+            } else {
+                doc.candidates.extend_from_slice(all);
             }
-        }
-        self.pair_bonuses(&chars, &mut spans, &group_of_span, &mut groups);
-        for group in groups.iter_mut() {
-            let first = &spans[group.spans[0]];
-            let mut added = Vec::new();
+            // a reading named by its neighbour ("Alexandria, La.") stays
+            let first = &spans[doc.members[group.members.0 as usize] as usize];
             for &(place, _) in &group.bonus {
-                if weight_of(&group.candidates, place).is_none() {
-                    if let Some(&r) = group.readings.get(&place) {
-                        added.push((place, self.prior(&self.readings[r as usize], group, first)));
+                if prior_of(&doc.candidates[from..], place).is_none() {
+                    if let Some(&candidate) = all.iter().find(|c| c.place == place) {
+                        let prior = self.prior(&self.readings[candidate.reading as usize], group, first);
+                        doc.candidates.push(Candidate { prior, ..candidate });
                     }
                 }
             }
-            group.candidates.extend(added);
+            group.candidates = (from as u32, doc.candidates.len() as u32);
         }
-        self.resolve(&mut groups, false);
-        self.resolve(&mut groups, true);
+        let mut scratch = Scratch::default();
+        self.resolve(&mut groups, &mut doc, false, &mut scratch);
+        self.resolve(&mut groups, &mut doc, true, &mut scratch);
 
         let mut out = Vec::new();
-        for g in self.supported(&mut groups, min_confidence) {
+        for g in self.supported(&mut groups, &doc, min_confidence) {
             let group = &groups[g];
-            let choice = match group.choice {
+            let (choice, reading) = match group.choice {
                 Some(choice) => choice,
                 None => continue,
             };
-            let chosen = self.reading_of(group, choice);
-            if chosen.kind == BORDER {
-                for &s in &group.spans {
-                    let span = &spans[s];
-                    out.push(Row { start: span.start, end: span.end, place: choice, confidence: group.confidence, mode: 2, key: span.key });
+            let members = &doc.members[range(group.members)];
+            if self.readings[reading as usize].kind == BORDER {
+                for &s in members {
+                    let span = &spans[s as usize];
+                    out.push(Row::new(span, choice, group.confidence, 2));
                 }
                 continue;
             }
             if group.country_only {
-                for &s in &group.spans {
-                    let span = &spans[s];
-                    out.push(Row { start: span.start, end: span.end, place: choice, confidence: group.country_confidence, mode: 1, key: span.key });
+                for &s in members {
+                    let span = &spans[s as usize];
+                    out.push(Row::new(span, choice, group.country_confidence, 1));
                 }
                 continue;
             }
-            for &s in &group.spans {
-                let span = &spans[s];
+            let candidates = &doc.candidates[range(group.candidates)];
+            for &s in members {
+                let span = &spans[s as usize];
                 let (mut place, mut confidence) = (choice, group.confidence);
                 if !span.pair.is_empty() && !span.pair.iter().any(|(p, _)| *p == choice) {
                     // "Alexandria, Va." after "Alexandria, La.": this occurrence's own partner
                     let mut best: Option<(u32, f64)> = None;
                     for &(p, bonus) in &span.pair {
-                        let value = weight_of(&group.candidates, p).unwrap_or(0.0) + bonus;
+                        let value = prior_of(candidates, p).unwrap_or(0.0) + bonus;
                         if best.map_or(true, |(_, v)| value > v) {
                             best = Some((p, value));
                         }
                     }
                     let (p, _) = best.expect("pair is not empty");
                     let bonus = span.pair.iter().find(|(q, _)| *q == p).expect("in pair").1;
-                    let value = weight_of(&group.candidates, p).unwrap_or(0.0) + bonus + 0.3;
+                    let value = prior_of(candidates, p).unwrap_or(0.0) + bonus + 0.3;
                     place = p;
                     confidence = if value < 0.99 { value } else { 0.99 };
                 }
-                out.push(Row { start: span.start, end: span.end, place, confidence, mode: 0, key: span.key });
+                out.push(Row::new(span, place, confidence, 0));
             }
         }
         out.sort_by_key(|row| row.start);
+        // Byte offsets for slicing the UTF-8 text: one walk over the characters up to the
+        // last mention, rows being in text order.
+        let ascii = text.is_ascii();
+        let (mut position, mut byte) = (0usize, 0usize);
         for row in out.iter_mut() {
             row.confidence = round3(row.confidence);
+            if ascii {
+                row.byte_start = row.start;
+                row.byte_end = row.end;
+                continue;
+            }
+            while position < row.start {
+                byte += chars[position].len_utf8();
+                position += 1;
+            }
+            row.byte_start = byte;
+            row.byte_end = byte + chars[row.start..row.end].iter().map(|c| c.len_utf8()).sum::<usize>();
         }
         out
     }
@@ -1543,7 +1687,9 @@ impl Core {
         spans: &mut [Span],
         group_of_span: &[usize],
         groups: &mut [Group],
+        span_readings: &[u32],
     ) {
+        let mut bonuses: Vec<(u32, u32)> = Vec::new();
         for left in 0..spans.len().saturating_sub(1) {
             let right = left + 1;
             let gap = &chars[spans[left].end..spans[right].start];
@@ -1551,10 +1697,10 @@ impl Core {
             if !(is_gap(", ") || is_gap(",") || is_gap(" in ") || is_gap(", in ")) {
                 continue;
             }
-            let mut bonuses: Vec<(u32, u32)> = Vec::new();
-            for &r in &spans[left].readings {
+            bonuses.clear();
+            for &r in &span_readings[range(spans[left].readings)] {
                 let reading = &self.readings[r as usize];
-                for &o in &spans[right].readings {
+                for &o in &span_readings[range(spans[right].readings)] {
                     let other = &self.readings[o as usize];
                     if (other.kind == ADMIN1 && reading.admin1 == other.admin1)
                         || (other.kind == COUNTRY && reading.country == other.country)
@@ -1563,13 +1709,34 @@ impl Core {
                     }
                 }
             }
-            for (left_place, right_place) in bonuses {
+            for &(left_place, right_place) in &bonuses {
                 raise(&mut groups[group_of_span[left]].bonus, left_place, 0.5);
                 raise(&mut groups[group_of_span[right]].bonus, right_place, 0.45);
                 set(&mut spans[left].pair, left_place, 0.5);
                 set(&mut spans[right].pair, right_place, 0.45);
             }
         }
+    }
+}
+
+impl Group {
+    /// While occurrences are counted, `members` is (0, count).
+    fn members_count(&self) -> u32 {
+        self.members.1 - self.members.0
+    }
+}
+
+/// Buffers `resolve` reuses across groups and rounds.
+#[derive(Default)]
+struct Scratch {
+    own: Vec<(i32, f64)>,
+    own_ranges: Vec<(Range32, Range32)>,
+    scored: Vec<(f64, u32, u32)>,
+}
+
+impl Row {
+    fn new(span: &Span, place: u32, confidence: f64, mode: u8) -> Row {
+        Row { start: span.start, end: span.end, place, confidence, mode, key: span.key, byte_start: 0, byte_end: 0 }
     }
 }
 
