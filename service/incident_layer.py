@@ -111,16 +111,18 @@ def incident_page(
     """Filter, page and encode incident reports (newest first).
 
     ``actor`` keeps reports naming an armed group whose name contains it, case-insensitively
-    ("taliban" finds "Tehrik-i-Taliban Pakistan" and "Taliban").
+    ("taliban" finds "Tehrik-i-Taliban Pakistan" and "Taliban"). Without a country, actor or
+    ``bbox`` filter the page is read from storage as a page (filtered by type and dates there);
+    those filters look at every stored report (memoised per data version).
     """
+    if feature_id is None and country is None and actor is None and bbox is None:
+        records, matched = board.store.incident_record_page(
+            incident_type, since, until, limit, offset
+        )
+        return Page([_encoded(catalogue, record, detail) for record in records], matched)
     selected: list[EncodedFeature] = []
     for record in _records(board, feature_id):
-        countries = {
-            code
-            for loc in record["locations"]
-            for code in ([loc["country"]] if loc["country"] else loc["region_id"].split("|"))
-        }
-        if country and country not in countries:
+        if country and country not in _countries(record):
             continue
         if incident_type and record["type"] != incident_type:
             continue
@@ -131,36 +133,54 @@ def incident_page(
         if until and (record["date"] or "9999") > until.isoformat():
             continue
         geometry = _geometry(catalogue, record["locations"], detail)
-        bounds = _bounds(geometry)
         if bbox and not (
-            bbox_intersects(bounds, bbox)
+            bbox_intersects(_bounds(geometry), bbox)
             and geometry_intersects_bbox(_shapes(catalogue, record["locations"]), bbox)
         ):
             continue
-        properties = {
-            "type": record["type"],
-            "type_label": incident_type_labels().get(record["type"], record["type"]),
-            "date": record["date"],
-            "date_text": record["date_text"],
-            "killed": record["killed"],
-            "wounded": record["wounded"],
-            "hostages": record["hostages"],
-            "militants": record["militants"],
-            "deadly": record["deadly"],
-            "actors": record["actors"],
-            "confidence": record["confidence"],
-            "precision": min((loc["precision"] for loc in record["locations"]), default=None),
-            "event_id": record["cluster_id"],
-            **evidence_of(record),
-        }
-        selected.append(
-            EncodedFeature(
-                record["id"],
-                tuple(sorted(countries)),
-                bounds,
-                None,
-                feature(record["id"], geometry, properties),
-            )
-        )
+        selected.append(_encoded(catalogue, record, detail, geometry))
     end = len(selected) if limit is None else offset + limit
     return Page(selected[offset:end], len(selected))
+
+
+def _countries(record: dict[str, Any]) -> set[str]:
+    """The countries a report's places are in (both sides of a border)."""
+    return {
+        code
+        for loc in record["locations"]
+        for code in ([loc["country"]] if loc["country"] else loc["region_id"].split("|"))
+    }
+
+
+def _encoded(
+    catalogue: LayerCatalogue,
+    record: dict[str, Any],
+    detail: Detail,
+    geometry: str | None = None,
+) -> EncodedFeature:
+    """A report as a GeoJSON feature with its evidence (``geometry`` when already made)."""
+    if geometry is None:
+        geometry = _geometry(catalogue, record["locations"], detail)
+    properties = {
+        "type": record["type"],
+        "type_label": incident_type_labels().get(record["type"], record["type"]),
+        "date": record["date"],
+        "date_text": record["date_text"],
+        "killed": record["killed"],
+        "wounded": record["wounded"],
+        "hostages": record["hostages"],
+        "militants": record["militants"],
+        "deadly": record["deadly"],
+        "actors": record["actors"],
+        "confidence": record["confidence"],
+        "precision": min((loc["precision"] for loc in record["locations"]), default=None),
+        "event_id": record["cluster_id"],
+        **evidence_of(record),
+    }
+    return EncodedFeature(
+        record["id"],
+        tuple(sorted(_countries(record))),
+        _bounds(geometry),
+        None,
+        feature(record["id"], geometry, properties),
+    )

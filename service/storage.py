@@ -506,6 +506,41 @@ class Store:
         with self.engine.connect() as conn:
             return [_jsonable(dict(row._mapping)) for row in conn.execute(query)]
 
+    def incident_record_page(
+        self,
+        incident_type: str | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        limit: int | None,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of incident reports, newest first (undated last), with their documents'
+        source, url and published date, and how many match: type and dates filtered in the
+        database, read along the date index (a page costs its rows, not the archive)."""
+        conditions = []
+        if incident_type is not None:
+            conditions.append(incidents.c.type == incident_type)
+        if since is not None:
+            conditions.append(incidents.c.date >= since)
+        if until is not None:
+            conditions.append(incidents.c.date <= until)
+        query = (
+            sa.select(incidents, documents.c.source, documents.c.url, documents.c.published)
+            .join(documents, documents.c.id == incidents.c.doc_id)
+            .where(*conditions)
+            .order_by(incidents.c.date.desc().nulls_last(), incidents.c.id.desc())
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if conditions:
+            count = sa.select(sa.func.count()).select_from(incidents).where(*conditions)
+        else:  # kept on the data version row by every ingest: no count of every report
+            count = sa.select(data_version.c.incidents).where(data_version.c.id == 1)
+        with self.engine.connect() as conn:
+            records = [_jsonable(dict(row._mapping)) for row in conn.execute(query)]
+            return records, int(conn.execute(count).scalar_one())
+
     def events(self) -> list[list[Incident]]:
         """Incidents grouped by their event cluster."""
         grouped: dict[str, list[Incident]] = {}
