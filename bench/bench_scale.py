@@ -17,7 +17,8 @@ documents, both backends then store the same next 200 documents and print:
 * after each of the last 7 of them (so every request is cold), the median time of a score
   query (every region, everything up to today and the window before, as ``/regions`` by
   default), a single admin-1 feature and a single incident feature by OGC API
-  (``/collections/{admin1,incidents}/items/{id}``);
+  (``/collections/{admin1,incidents}/items/{id}``, the same two at both sizes) and the first
+  page of incident items (``?limit=10``, newest first);
 * the ratio of each figure, large over small (bar: <= 1.3);
 
 and before them near-duplicate recall and precision on perturbed copies (5 % of words
@@ -137,24 +138,25 @@ class Figures:
     score_ms: float
     region_ms: float
     incident_ms: float
+    page_ms: float
 
 
-def measure(name: str, size: int, client: Any, probes: list[Item], until: dt.date) -> Figures:
+def measure(
+    name: str, size: int, client: Any, probes: list[Item], until: dt.date, incident_id: str
+) -> Figures:
     """Store ``probes`` one per transaction (their median is the ingest cost); after each of
     the last ``ROUNDS`` (so every request is cold: the data version has just moved), time a
-    score query, a single admin-1 feature and a single incident feature by OGC API."""
+    score query, a single admin-1 feature and a single incident feature by OGC API (the same
+    features at every size, so the work per feature is the same)."""
     store: Store = client.app.state.store
     board: ScoreBoard = client.app.state.scoreboard
     ingest: list[float] = []
-    requests: list[tuple[float, float, float]] = []
-    incident_id = None
+    requests: list[tuple[float, float, float, float]] = []
     for i, (document, mentions, reading) in enumerate(probes):
         start = time.perf_counter()
         store.ingest(document, mentions, reading)
         ingest.append(time.perf_counter() - start)
-        if reading.incidents:
-            incident_id = reading.incidents[-1].id
-        if i < len(probes) - ROUNDS or incident_id is None:
+        if i < len(probes) - ROUNDS:
             continue
         start = time.perf_counter()
         board._scored(store.data_version(), None, until)
@@ -167,7 +169,11 @@ def measure(name: str, size: int, client: Any, probes: list[Item], until: dt.dat
         response = client.get(f"/collections/incidents/items/{incident_id}")
         incident = time.perf_counter() - start
         assert response.status_code == 200, response.text
-        requests.append((score, region, incident))
+        start = time.perf_counter()
+        response = client.get("/collections/incidents/items", params={"limit": 10})
+        page = time.perf_counter() - start
+        assert response.status_code == 200, response.text
+        requests.append((score, region, incident, page))
     figures = Figures(
         statistics.median(ingest) * 1000,
         *(statistics.median(column) * 1000 for column in zip(*requests, strict=True)),
@@ -175,7 +181,8 @@ def measure(name: str, size: int, client: Any, probes: list[Item], until: dt.dat
     print(
         f"{name:10} {size:>7,} docs: ingest {figures.ingest_ms:6.2f} ms/doc, "
         f"score query {figures.score_ms:7.1f} ms, OGC admin-1 feature {figures.region_ms:7.1f} "
-        f"ms, OGC incident feature {figures.incident_ms:7.1f} ms",
+        f"ms, OGC incident feature {figures.incident_ms:7.1f} ms, OGC incident page "
+        f"{figures.page_ms:7.1f} ms",
         flush=True,
     )
     return figures
@@ -201,43 +208,60 @@ def report(name: str, sizes: tuple[int, int], figures: list[Figures]) -> None:
         f"{name:10} ratio {sizes[1]:,}/{sizes[0]:,}: ingest {b.ingest_ms / a.ingest_ms:.2f}x, "
         f"score {b.score_ms / a.score_ms:.2f}x, OGC admin-1 feature "
         f"{b.region_ms / a.region_ms:.2f}x, OGC incident feature "
-        f"{b.incident_ms / a.incident_ms:.2f}x (bar <= 1.3)",
+        f"{b.incident_ms / a.incident_ms:.2f}x, OGC incident page {b.page_ms / a.page_ms:.2f}x "
+        "(bar <= 1.3)",
         flush=True,
     )
+
+
+def measure_postgres(
+    sqlite_path: Path,
+    size: int,
+    probes: list[Item],
+    settings: Settings,
+    today: dt.date,
+    incident_id: str,
+) -> Figures:
+    """Copy the SQLite store into a fresh PostgreSQL schema and measure there (the schema is
+    dropped afterwards)."""
+    from bench.store_copy import copy_store
+    from tests.backends import postgres_schema_url
+
+    with contextlib.contextmanager(postgres_schema_url)() as url:
+        print(f"postgresql: copying the {size - PROBES:,} documents", flush=True)
+        store = Store.open(url)
+        copy_store(str(sqlite_path), store.engine)
+        store.engine.dispose()
+        with served(url, settings) as client:
+            return measure("postgresql", size, client, probes, today, incident_id)
 
 
 def run(bases: list[Item], settings: Settings, sizes: tuple[int, int], postgres: bool) -> None:
     """Fill SQLite to each size through the write path, copy it into a fresh PostgreSQL
     schema (``store_copy``), and measure both on the same next documents."""
-    from bench.store_copy import copy_store
-
     figures: dict[str, list[Figures]] = {"sqlite": [], "postgresql": []}
     # The last round ends by today: the service scores up to today unless asked otherwise
     # (the OGC single-feature route takes no window), and all the history lies before it.
     today = dt.datetime.now(dt.UTC).date()
     first = today - dt.timedelta(days=(sizes[1] // len(bases) + 2) * ROUND_DAYS)
+    # The first report of the first round: stored at both sizes.
+    incident_id = next(i.id for _, _, reading in synthetic(bases, first) for i in reading.incidents)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "scale.sqlite3"
-        with served(f"sqlite:///{path}", settings) as sqlite_client:
+        with served(f"sqlite:///{path}", settings) as client:
             corpus = synthetic(bases, first)
             stored = 0
             for size in sizes:
-                fill(sqlite_client.app.state.store, corpus, size - stored - PROBES, "sqlite")
+                fill(client.app.state.store, corpus, size - stored - PROBES, "sqlite")
                 probes = [next(corpus) for _ in range(PROBES)]
                 stored = size
                 if postgres:
-                    from tests.backends import postgres_schema_url
-
-                    with contextlib.contextmanager(postgres_schema_url)() as url:
-                        print(f"postgresql: copying the {size - PROBES:,} documents", flush=True)
-                        store = Store.open(url)
-                        copy_store(str(path), store.engine)
-                        store.engine.dispose()
-                        with served(url, settings) as client:
-                            figures["postgresql"].append(
-                                measure("postgresql", size, client, probes, today)
-                            )
-                figures["sqlite"].append(measure("sqlite", size, sqlite_client, probes, today))
+                    figures["postgresql"].append(
+                        measure_postgres(path, size, probes, settings, today, incident_id)
+                    )
+                figures["sqlite"].append(
+                    measure("sqlite", size, client, probes, today, incident_id)
+                )
     for name, found in figures.items():
         if found:
             report(name, sizes, found)
