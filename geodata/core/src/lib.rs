@@ -201,8 +201,27 @@ fn capped(x: f64) -> f64 {
     }
 }
 
+/// A capital that may start a segment: `[A-ZÀ-ÖØ-ÞĀ-ɏ]`. Without branches, so that the scan
+/// for the next one (`next_upper_start`) runs eight characters at a time.
 fn is_upper_start(c: char) -> bool {
-    matches!(c, 'A'..='Z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{DE}' | '\u{100}'..='\u{24F}')
+    let c = c as u32;
+    (c.wrapping_sub(0x41) < 26) | (c.wrapping_sub(0xc0) < 23) | (c.wrapping_sub(0xd8) < 7) | (c.wrapping_sub(0x100) < 0x150)
+}
+
+/// The first index from `from` on whose character may start a segment, or `chars.len()`.
+/// Most of a text starts none: whole blocks of eight are passed over at once.
+fn next_upper_start(chars: &[char], from: usize) -> usize {
+    let mut p = from;
+    while let Some(block) = chars.get(p..p + 8) {
+        if block.iter().fold(false, |any, &c| any | is_upper_start(c)) {
+            break;
+        }
+        p += 8;
+    }
+    while p < chars.len() && !is_upper_start(chars[p]) {
+        p += 1;
+    }
+    p
 }
 
 fn is_separator(c: char) -> bool {
@@ -858,12 +877,8 @@ impl Core {
         };
         let mut found = Vec::new();
         let mut run = String::new(); // one buffer for the lower-case runs looked up below
-        let mut p = 0;
+        let mut p = next_upper_start(chars, 0);
         while p < n {
-            if !is_upper_start(chars[p]) {
-                p += 1;
-                continue;
-            }
             let start = p;
             let mut pos = word_end(p + 1);
             loop {
@@ -897,7 +912,7 @@ impl Core {
                 }
             }
             found.push((start, pos));
-            p = pos;
+            p = next_upper_start(chars, pos);
         }
         found
     }
@@ -1212,9 +1227,10 @@ impl Core {
         let mut admin1_total = Totals::default();
         let mut codes: Vec<i32> = Vec::new();
         let mut areas: Vec<i32> = Vec::new();
+        let mut regions: Vec<(i32, f64)> = Vec::new();
         for group in groups {
             let countries_from = own.len() as u32;
-            let mut regions: Vec<(i32, f64)> = Vec::new(); // allocates only when pushed to
+            regions.clear();
             if resolved {
                 if let Some((_, r)) = group.choice {
                     let spans = (group.members.1 - group.members.0).min(2) as f64;
