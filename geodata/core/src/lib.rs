@@ -163,7 +163,7 @@ fn weight_of<K: PartialEq + Copy>(map: &[(K, f64)], key: K) -> Option<f64> {
 /// rounded division; values outside the range where that is simple take the decimal string.
 fn round3(x: f64) -> f64 {
     let magnitude = x.abs();
-    if !(magnitude < 1.0e6) || magnitude < 1.0e-12 {
+    if magnitude.is_nan() || !(1.0e-12..1.0e6).contains(&magnitude) {
         return format!("{:.3}", x).parse().unwrap_or(x);
     }
     let bits = magnitude.to_bits();
@@ -1140,10 +1140,7 @@ impl Core {
                     span.street = true;
                 } else if self.heads.contains(head.as_str()) {
                     span.organisation = true;
-                } else if {
-                    lower_into(strip_trailing_dots(&chars[start..end]), &mut lowered);
-                    self.titles.contains(lowered.as_str())
-                } {
+                } else if self.is_title(&chars[start..end], &mut lowered) {
                     span.person = true;
                 } else if bits & 16 != 0 {
                     span.person = true;
@@ -1166,6 +1163,12 @@ impl Core {
                 span.penalty += 0.2;
             }
         }
+    }
+
+    /// Whether a word (full stops after it aside) is a person's title ("Miss", "Gov.").
+    fn is_title(&self, word: &[char], lowered: &mut String) -> bool {
+        lower_into(strip_trailing_dots(word), lowered);
+        self.titles.contains(lowered.as_str())
     }
 
     fn prior(&self, reading: &Reading, group: &Group, span: &Span) -> f64 {
