@@ -7,14 +7,17 @@ is a new document that stays a near-copy of its original). What grows is the his
 today, as in a real archive, not the density of one week.
 
 SQLite is filled through the API's write path (``Store.ingest_many``, 500 documents per
-transaction, dedup and score aggregates included). PostgreSQL (when
-``RISKMAP_TEST_POSTGRES_URL`` or the local server answers) gets a copy of those rows in a
-fresh schema of its own (``store_copy.py``: filling it through the write path would take
-10-20 ms per document here), dropped afterwards. At ``--small`` and ``--large`` stored
-documents, both backends then store the same next 200 documents and print:
+transaction, dedup and score aggregates included) to ``--small`` documents, copied (the
+backup API), and filled on to ``--large``. PostgreSQL (when ``RISKMAP_TEST_POSTGRES_URL`` or
+the local server answers) gets a copy of each SQLite store's rows in a fresh schema of its
+own (``store_copy.py``: filling it through its write path would take 15-20 ms per document
+here), dropped afterwards. Each store then stores its next 200 documents, the stores taking
+turns document by document, so that the load of the shared machine falls on all alike
+(measured one size after the other, ratios moved between 0.7 and 1.5 from run to run).
+Printed per store:
 
 * the ingest cost per document (the median of the 200, each in its own transaction, and
-  their mean: a third of the documents report incidents and cost more);
+  their mean: the documents that report incidents, 15 %, cost several times more);
 * after each of the last 7 of them (so every request is cold), the median time of a score
   query (every region, everything up to today and the window before, as ``/regions`` by
   default), a single admin-1 feature and a single incident feature by OGC API
@@ -27,7 +30,7 @@ replaced) among the other texts, through the LSH bands
 (:func:`geodata.dedup.near_duplicate_groups`).
 
 Run: ``python bench/bench_scale.py [--small 10000] [--large 100000] [--no-postgres]``: about
-25 minutes on 2 CPUs at the defaults (the issue's sizes), mostly filling SQLite.
+15 minutes on 2 CPUs at the defaults (the issue's sizes), mostly filling SQLite.
 """
 
 from __future__ import annotations
@@ -37,13 +40,15 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +120,13 @@ def synthetic(bases: list[Item], first: dt.date) -> Iterator[Item]:
             )
 
 
-def fill(store: Store, corpus: Iterator[Item], count: int, name: str) -> None:
+def fill(store: Store, corpus: Iterable[Item], count: int, name: str) -> None:
     """Store ``count`` documents through the API's write path, ``BATCH`` per transaction."""
     batch: list[Item] = []
     started = time.perf_counter()
+    items = iter(corpus)
     for done in range(1, count + 1):
-        batch.append(next(corpus))
+        batch.append(next(items))
         if len(batch) == BATCH or done == count:
             store.ingest_many(batch)
             batch = []
@@ -143,53 +149,59 @@ class Figures:
     page_ms: float
 
 
-def measure(
-    name: str, size: int, client: Any, probes: list[Item], until: dt.date, incident_id: str
-) -> Figures:
-    """Store ``probes`` one per transaction (their median is the ingest cost); after each of
-    the last ``ROUNDS`` (so every request is cold: the data version has just moved), time a
-    score query, a single admin-1 feature and a single incident feature by OGC API (the same
-    features at every size, so the work per feature is the same)."""
-    store: Store = client.app.state.store
-    board: ScoreBoard = client.app.state.scoreboard
-    ingest: list[float] = []
-    requests: list[tuple[float, float, float, float]] = []
-    for i, (document, mentions, reading) in enumerate(probes):
+class Target:
+    """One store being measured: its app, the documents it stores next, what was timed."""
+
+    def __init__(
+        self, name: str, size: int, client: Any, probes: list[Item], incident_id: str
+    ) -> None:
+        self.name, self.size, self.client, self.probes = name, size, client, probes
+        self.incident_id = incident_id
+        self.ingest: list[float] = []
+        self.requests: list[tuple[float, float, float, float]] = []
+
+    def step(self, i: int, until: dt.date) -> None:
+        """Store probe ``i`` in its own transaction; after each of the last ``ROUNDS`` (so
+        every request is cold: the data version has just moved), time a score query, a
+        single admin-1 and a single incident feature and a page of incidents by OGC API (the
+        same features at every size, so the work per feature is the same)."""
+        store: Store = self.client.app.state.store
+        board: ScoreBoard = self.client.app.state.scoreboard
         start = time.perf_counter()
-        store.ingest(document, mentions, reading)
-        ingest.append(time.perf_counter() - start)
-        if i < len(probes) - ROUNDS:
-            continue
+        store.ingest(*self.probes[i])
+        self.ingest.append(time.perf_counter() - start)
+        if i < len(self.probes) - ROUNDS:
+            return
         start = time.perf_counter()
         board._scored(store.data_version(), None, until)
         score = time.perf_counter() - start
-        start = time.perf_counter()
-        response = client.get(f"/collections/admin1/items/{REGION}")
-        region = time.perf_counter() - start
-        assert response.status_code == 200, response.text
-        start = time.perf_counter()
-        response = client.get(f"/collections/incidents/items/{incident_id}")
-        incident = time.perf_counter() - start
-        assert response.status_code == 200, response.text
-        start = time.perf_counter()
-        response = client.get("/collections/incidents/items", params={"limit": 10})
-        page = time.perf_counter() - start
-        assert response.status_code == 200, response.text
-        requests.append((score, region, incident, page))
-    figures = Figures(
-        statistics.median(ingest) * 1000,
-        statistics.fmean(ingest) * 1000,
-        *(statistics.median(column) * 1000 for column in zip(*requests, strict=True)),
-    )
-    print(
-        f"{name:10} {size:>7,} docs: ingest {figures.ingest_ms:6.2f} ms/doc "
-        f"(mean {figures.ingest_mean_ms:.2f}), "
-        f"score query {figures.score_ms:7.1f} ms, OGC admin-1 feature {figures.region_ms:7.1f} "
-        f"ms, OGC incident feature {figures.incident_ms:7.1f} ms, OGC incident page "
-        f"{figures.page_ms:7.1f} ms",
-        flush=True,
-    )
-    return figures
+        timed = [score]
+        for path, params in (
+            (f"/collections/admin1/items/{REGION}", {}),
+            (f"/collections/incidents/items/{self.incident_id}", {}),
+            ("/collections/incidents/items", {"limit": 10}),
+        ):
+            start = time.perf_counter()
+            response = self.client.get(path, params=params)
+            timed.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+        self.requests.append((timed[0], timed[1], timed[2], timed[3]))
+
+    def figures(self) -> Figures:
+        """Medians (and the mean ingest) in milliseconds, printed."""
+        figures = Figures(
+            statistics.median(self.ingest) * 1000,
+            statistics.fmean(self.ingest) * 1000,
+            *(statistics.median(column) * 1000 for column in zip(*self.requests, strict=True)),
+        )
+        print(
+            f"{self.name:10} {self.size:>7,} docs: ingest {figures.ingest_ms:6.2f} ms/doc "
+            f"(mean {figures.ingest_mean_ms:.2f}), score query {figures.score_ms:7.1f} ms, "
+            f"OGC admin-1 feature {figures.region_ms:7.1f} ms, OGC incident feature "
+            f"{figures.incident_ms:7.1f} ms, OGC incident page {figures.page_ms:7.1f} ms",
+            flush=True,
+        )
+        return figures
 
 
 @contextlib.contextmanager
@@ -219,55 +231,75 @@ def report(name: str, sizes: tuple[int, int], figures: list[Figures]) -> None:
     )
 
 
-def measure_postgres(
-    sqlite_path: Path,
-    size: int,
-    probes: list[Item],
-    settings: Settings,
-    today: dt.date,
-    incident_id: str,
-) -> Figures:
-    """Copy the SQLite store into a fresh PostgreSQL schema and measure there (the schema is
-    dropped afterwards)."""
+def snapshot(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file that an app has open (the backup API)."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+
+
+def postgres_copy(stack: contextlib.ExitStack, sqlite_path: Path, size: int) -> str:
+    """A fresh PostgreSQL schema (dropped when ``stack`` closes) holding the SQLite store's
+    rows; returns its URL."""
     from bench.store_copy import copy_store
     from tests.backends import postgres_schema_url
 
-    with contextlib.contextmanager(postgres_schema_url)() as url:
-        print(f"postgresql: copying the {size - PROBES:,} documents", flush=True)
-        store = Store.open(url)
-        copy_store(str(sqlite_path), store.engine)
-        store.engine.dispose()
-        with served(url, settings) as client:
-            return measure("postgresql", size, client, probes, today, incident_id)
+    url = stack.enter_context(contextlib.contextmanager(postgres_schema_url)())
+    print(f"postgresql: copying the {size - PROBES:,}-document store", flush=True)
+    store = Store.open(url)
+    copy_store(str(sqlite_path), store.engine)
+    store.engine.dispose()
+    return url
 
 
 def run(bases: list[Item], settings: Settings, sizes: tuple[int, int], postgres: bool) -> None:
-    """Fill SQLite to each size through the write path, copy it into a fresh PostgreSQL
-    schema (``store_copy``), and measure both on the same next documents."""
-    figures: dict[str, list[Figures]] = {"sqlite": [], "postgresql": []}
+    """Fill SQLite through the write path to the small size, keep a copy, fill on to the large
+    size; copy both into PostgreSQL schemas; then measure the (up to) four stores in turn,
+    one document each, so that the load of the shared machine falls on all of them alike."""
+    small, large = sizes
     # The last round ends by today: the service scores up to today unless asked otherwise
     # (the OGC single-feature route takes no window), and all the history lies before it.
     today = dt.datetime.now(dt.UTC).date()
-    first = today - dt.timedelta(days=(sizes[1] // len(bases) + 2) * ROUND_DAYS)
+    first = today - dt.timedelta(days=(large // len(bases) + 2) * ROUND_DAYS)
     # The first report of the first round: stored at both sizes.
     incident_id = next(i.id for _, _, reading in synthetic(bases, first) for i in reading.incidents)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "scale.sqlite3"
-        with served(f"sqlite:///{path}", settings) as client:
-            corpus = synthetic(bases, first)
-            stored = 0
-            for size in sizes:
-                fill(client.app.state.store, corpus, size - stored - PROBES, "sqlite")
-                probes = [next(corpus) for _ in range(PROBES)]
-                stored = size
-                if postgres:
-                    figures["postgresql"].append(
-                        measure_postgres(path, size, probes, settings, today, incident_id)
-                    )
-                figures["sqlite"].append(
-                    measure("sqlite", size, client, probes, today, incident_id)
-                )
-    for name, found in figures.items():
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        path, small_path = Path(folder) / "large.sqlite3", Path(folder) / "small.sqlite3"
+        client = stack.enter_context(served(f"sqlite:///{path}", settings))
+        corpus = synthetic(bases, first)
+        fill(client.app.state.store, corpus, small - PROBES, "sqlite")
+        small_probes = [next(corpus) for _ in range(PROBES)]
+        snapshot(path, small_path)
+        # The large store stores the small one's probes too, in its fill.
+        fill(client.app.state.store, itertools.chain(small_probes, corpus), large - small, "sqlite")
+        large_probes = [next(corpus) for _ in range(PROBES)]
+        targets = [
+            Target(
+                "sqlite",
+                small,
+                stack.enter_context(served(f"sqlite:///{small_path}", settings)),
+                small_probes,
+                incident_id,
+            ),
+            Target("sqlite", large, client, large_probes, incident_id),
+        ]
+        if postgres:
+            for size, source, probes in (
+                (small, small_path, small_probes),
+                (large, path, large_probes),
+            ):
+                url = postgres_copy(stack, source, size)
+                pg_client = stack.enter_context(served(url, settings))
+                targets.append(Target("postgresql", size, pg_client, probes, incident_id))
+        print(f"measuring {len(targets)} stores in turn, {PROBES} documents each", flush=True)
+        for i in range(PROBES):
+            for target in targets if i % 2 else reversed(targets):
+                target.step(i, today)
+        figures = [target.figures() for target in targets]
+    for name in ("sqlite", "postgresql"):
+        found = [f for t, f in zip(targets, figures, strict=True) if t.name == name]
         if found:
             report(name, sizes, found)
 
