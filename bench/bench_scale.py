@@ -11,10 +11,11 @@ transaction, dedup and score aggregates included) to ``--small`` documents, copi
 backup API), and filled on to ``--large``. PostgreSQL (when ``RISKMAP_TEST_POSTGRES_URL`` or
 the local server answers) gets a copy of each SQLite store's rows in a fresh schema of its
 own (``store_copy.py``: filling it through its write path would take 15-20 ms per document
-here), dropped afterwards. Each store then stores its next 200 documents, the stores taking
-turns document by document, so that the load of the shared machine falls on all alike
-(measured one size after the other, ratios moved between 0.7 and 1.5 from run to run).
-Printed per store:
+here), dropped afterwards. Each store then stores 200 more documents, copies of the same 200
+texts in the round after its last (so both sizes store the same work, at the same density),
+the stores taking turns document by document, so that the load of the shared machine falls
+on all alike (measured one size after the other, with the next documents of the stream, the
+ratios moved between 0.7 and 1.5 from run to run). Printed per store:
 
 * the ingest cost per document (the median of the 200, each in its own transaction, and
   their mean: the documents that report incidents, 15 %, cost several times more);
@@ -22,7 +23,8 @@ Printed per store:
   query (every region, everything up to today and the window before, as ``/regions`` by
   default), a single admin-1 feature and a single incident feature by OGC API
   (``/collections/{admin1,incidents}/items/{id}``, the same two at both sizes) and the first
-  page of incident items (``?limit=10``, newest first);
+  page of incident items in the weeks of those 200 documents (``?limit=10&datetime=...``,
+  newest first: the same reports at both sizes);
 * the ratio of each figure, large over small (bar: <= 1.3);
 
 and before them near-duplicate recall and precision on perturbed copies (5 % of words
@@ -40,7 +42,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import itertools
 import json
 import random
 import sqlite3
@@ -88,6 +89,33 @@ def eval_texts() -> list[str]:
     return texts
 
 
+def copied(item: Item, j: int, copy: int, first: dt.date, marker: str = "Reference") -> Item:
+    """Copy ``copy`` of read text ``j``: dated in round ``copy``, ``marker`` and numbers
+    appended (a new document, a near-copy of its original), its incidents moved as far."""
+    document, mentions, reading = item
+    shift = first - READ_ON + dt.timedelta(days=copy * ROUND_DAYS + j % 7)
+    text = f"{document.text}\n{marker} {copy}-{j}."
+    doc_id = document_id(text)
+    tag = "" if marker == "Reference" else marker
+    incidents = tuple(
+        dataclasses.replace(
+            incident,
+            id=hashlib.blake2b(f"{incident.id}{tag}{copy}".encode(), digest_size=16).hexdigest(),
+            doc_id=doc_id,
+            date=incident.date + shift if incident.date else None,
+            date_first=incident.date_first + shift if incident.date_first else None,
+            date_last=incident.date_last + shift if incident.date_last else None,
+        )
+        for incident in reading.incidents
+    )
+    published = (document.published or READ_ON) + shift
+    return (
+        NewDocument(text, published, source="synthetic"),
+        mentions,
+        dataclasses.replace(reading, doc_id=doc_id, incidents=incidents),
+    )
+
+
 def synthetic(bases: list[Item], first: dt.date) -> Iterator[Item]:
     """Endless rounds of copies of the read texts, a marker appended to each.
 
@@ -97,27 +125,16 @@ def synthetic(bases: list[Item], first: dt.date) -> Iterator[Item]:
     reach is a separate question (docs/scaling.md).
     """
     for copy in range(10**9):
-        for j, (document, mentions, reading) in enumerate(bases):
-            shift = first - READ_ON + dt.timedelta(days=copy * ROUND_DAYS + j % 7)
-            text = f"{document.text}\nReference {copy}-{j}."
-            doc_id = document_id(text)
-            incidents = tuple(
-                dataclasses.replace(
-                    incident,
-                    id=hashlib.blake2b(f"{incident.id}{copy}".encode(), digest_size=16).hexdigest(),
-                    doc_id=doc_id,
-                    date=incident.date + shift if incident.date else None,
-                    date_first=incident.date_first + shift if incident.date_first else None,
-                    date_last=incident.date_last + shift if incident.date_last else None,
-                )
-                for incident in reading.incidents
-            )
-            published = (document.published or READ_ON) + shift
-            yield (
-                NewDocument(text, published, source="synthetic"),
-                mentions,
-                dataclasses.replace(reading, doc_id=doc_id, incidents=incidents),
-            )
+        for j, item in enumerate(bases):
+            yield copied(item, j, copy, first)
+
+
+def probe_round(bases: list[Item], first: dt.date, stored: int) -> list[Item]:
+    """The documents a store of ``stored`` documents is measured with: copies of the first
+    ``PROBES`` texts in the round after its last, so every store is measured with the same
+    texts, and as many reports in their week."""
+    copy = stored // len(bases) + 1
+    return [copied(bases[j], j, copy, first, "Probe") for j in range(PROBES)]
 
 
 def fill(store: Store, corpus: Iterable[Item], count: int, name: str) -> None:
@@ -157,6 +174,9 @@ class Target:
     ) -> None:
         self.name, self.size, self.client, self.probes = name, size, client, probes
         self.incident_id = incident_id
+        # The probes' weeks: the page of incidents lists the same reports at every size.
+        days = [document.published for document, _, _ in probes if document.published]
+        self.window = f"{min(days) - dt.timedelta(days=14)}/{max(days)}"
         self.ingest: list[float] = []
         self.requests: list[tuple[float, float, float, float]] = []
 
@@ -179,7 +199,7 @@ class Target:
         for path, params in (
             (f"/collections/admin1/items/{REGION}", {}),
             (f"/collections/incidents/items/{self.incident_id}", {}),
-            ("/collections/incidents/items", {"limit": 10}),
+            ("/collections/incidents/items", {"limit": 10, "datetime": self.window}),
         ):
             start = time.perf_counter()
             response = self.client.get(path, params=params)
@@ -270,11 +290,10 @@ def run(bases: list[Item], settings: Settings, sizes: tuple[int, int], postgres:
         client = stack.enter_context(served(f"sqlite:///{path}", settings))
         corpus = synthetic(bases, first)
         fill(client.app.state.store, corpus, small - PROBES, "sqlite")
-        small_probes = [next(corpus) for _ in range(PROBES)]
         snapshot(path, small_path)
-        # The large store stores the small one's probes too, in its fill.
-        fill(client.app.state.store, itertools.chain(small_probes, corpus), large - small, "sqlite")
-        large_probes = [next(corpus) for _ in range(PROBES)]
+        fill(client.app.state.store, corpus, large - small, "sqlite")
+        small_probes = probe_round(bases, first, small - PROBES)
+        large_probes = probe_round(bases, first, large - PROBES)
         targets = [
             Target(
                 "sqlite",
