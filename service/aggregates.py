@@ -50,8 +50,8 @@ REBUILD_CHUNK = 2000
 
 DayKey = tuple[str, str, Any]
 RegionKey = tuple[str, str]
-#: Regions per statement when day rows are re-summed (each one an index range, ORed).
-REGIONS_PER_STATEMENT = 100
+#: Days per statement when day rows are re-summed (one index range per region, ORed).
+DAYS_PER_STATEMENT = 500
 #: The columns a checkpoint adds up (``militants`` is a maximum, ``presence`` an any).
 SUMMED = ("incidents", "fatalities", "injured", "hostages", "documents")
 
@@ -141,12 +141,11 @@ class RegionAggregates:
 
     def _sum_days(self, conn: sa.Connection, keys: set[DayKey]) -> None:
         """Sum the event rows of each (level, region, day) in ``keys`` into ``region_days``."""
-        by_region: dict[RegionKey, list[Any]] = {}
-        for level, region_id, day in sorted(keys):
-            by_region.setdefault((level, region_id), []).append(day)
-        regions = sorted(by_region.items())
-        for start in range(0, len(regions), REGIONS_PER_STATEMENT):
-            chunk = dict(regions[start : start + REGIONS_PER_STATEMENT])
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), DAYS_PER_STATEMENT):
+            chunk: dict[RegionKey, list[Any]] = {}
+            for level, region_id, day in ordered[start : start + DAYS_PER_STATEMENT]:
+                chunk.setdefault((level, region_id), []).append(day)
             conn.execute(region_days.delete().where(_day_keys(region_days, chunk)))
             rows = conn.execute(
                 sa.select(event_regions).where(_day_keys(event_regions, chunk))
