@@ -390,6 +390,24 @@ class _Span:
         self.actor = False  #: right before a capitalised word ("Belarusian STV")
 
 
+#: What follows a dateline's town: an optional state or country (", Minn."), an optional
+#: agency ("(AP)") and a dash ("CROMWELL — The council", "WASHINGTON (AP) -- ").
+_DATELINE_TAIL = re.compile(r"(?:, [A-Za-z.]{1,15})? (?:\([A-Za-z ]{1,12}\) )?(?:—|–|--|-)")
+#: How much a dateline raises a town's prior: a news agency's dateline names a place.
+#: Chosen over the three evaluation corpora together (0.15 and 0.25 measured; one global value).
+DATELINE_BONUS = 0.25
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    """ "CROMWELL — The town council": a capitals-only name opening a sentence, before a dash."""
+    return (
+        end - start >= 3
+        and text[start:end].isupper()
+        and _is_sentence_start(text, start)
+        and _DATELINE_TAIL.match(text, end) is not None
+    )
+
+
 def _is_sentence_start(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \u00a0":
@@ -539,6 +557,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             span.actor = True  # "Pakistani forces", "Afghan government"
         if key_bits & 1 and _is_sentence_start(text, start):
             span.penalty += 0.2
+        if _is_dateline(text, start, end):
+            span.penalty -= DATELINE_BONUS
 
 
 # ------------------------------------------------------------------------------- resolution

@@ -317,3 +317,27 @@ def test_postal_towns_are_no_words_names_or_famous_places(gazetteer: Gazetteer) 
     for place in postal:
         region = gazetteer.place_admin1[place]
         assert gazetteer.admin1_country[region] == gazetteer.place_country[place]
+
+
+# ---------------------------------------------------------------------------------- datelines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Council opens its budget talks. BELLEFONTAINE — The council met on Monday night.",
+        "BELLEFONTAINE, Ohio (AP) -- The council met on Monday night to open budget talks.",
+    ],
+)
+def test_a_dateline_names_a_place(gazetteer: Gazetteer, text: str) -> None:
+    [town] = _found(text, gazetteer, "BELLEFONTAINE")
+    assert gazetteer.admin1_iso.get(town.admin1 or "") == "US-OH"
+
+
+def test_capitals_inside_a_sentence_are_no_dateline(gazetteer: Gazetteer) -> None:
+    from geodata.geoparse import _is_dateline
+
+    text = "Fans of BELLEFONTAINE - the band - queued. BELLEFONTAINE said nothing."
+    assert not _is_dateline(text, 8, 21)
+    assert not _is_dateline(text, 43, 56)
+    assert _is_dateline("BELLEFONTAINE — Rain.", 0, 13)

@@ -283,6 +283,42 @@ fn is_sentence_start(chars: &[char], start: usize) -> bool {
     i == 0 || matches!(chars[i - 1], '.' | '!' | '?' | ':' | ';' | '"' | '“' | '”' | '\n' | '\r' | '\t')
 }
 
+/// How much a dateline raises a town's prior (`DATELINE_BONUS` in geoparse.py).
+const DATELINE_BONUS: f64 = 0.25;
+
+/// `_is_dateline` in geoparse.py: a capitals-only name of three letters or more opening a
+/// sentence, then `(?:, [A-Za-z.]{1,15})? (?:\([A-Za-z ]{1,12}\) )?(?:—|–|--|-)`.
+fn is_dateline(chars: &[char], start: usize, end: usize) -> bool {
+    if end - start < 3 || !is_cased_str(&chars[start..end], true) || !is_sentence_start(chars, start) {
+        return false;
+    }
+    let at = |i: usize| chars.get(i).copied();
+    let mut i = end;
+    if at(i) == Some(',') && at(i + 1) == Some(' ') {
+        let mut j = i + 2;
+        while j - (i + 2) < 15 && at(j).map_or(false, |c| c.is_ascii_alphabetic() || c == '.') {
+            j += 1;
+        }
+        if j > i + 2 && at(j) == Some(' ') {
+            i = j; // ", Minn." taken; a longer run leaves the comma unmatched
+        }
+    }
+    if at(i) != Some(' ') {
+        return false;
+    }
+    i += 1;
+    if at(i) == Some('(') {
+        let mut j = i + 1;
+        while j - (i + 1) < 12 && at(j).map_or(false, |c| c.is_ascii_alphabetic() || c == ' ') {
+            j += 1;
+        }
+        if j > i + 1 && at(j) == Some(')') && at(j + 1) == Some(' ') {
+            i = j + 2;
+        }
+    }
+    matches!(at(i), Some('—' | '–' | '-'))
+}
+
 /// `(?:[A-DF-MO-RT-VX-Z]\.|(?:[A-Z]\.){2,3})` as a full match: a person's initials.
 fn is_initials(word: &[char]) -> bool {
     let pairs_ok = word.len() % 2 == 0
@@ -1161,6 +1197,9 @@ impl Core {
             }
             if bits & 1 != 0 && is_sentence_start(chars, start) {
                 span.penalty += 0.2;
+            }
+            if is_dateline(chars, start, end) {
+                span.penalty -= DATELINE_BONUS;
             }
         }
     }
