@@ -671,7 +671,7 @@ def _city_places(
 
 
 #: A postal town is not added under the name of a country, an admin-1 region or a town at least
-#: this populous anywhere ("Russia, Ohio", "Denver, Indiana"): with the whole postal list behind
+#: this populous anywhere (a village named "Russia" or "Denver"): with the whole postal list behind
 #: it, a state named in the text would pull the famous name to the village.
 FAMOUS_TOWN_POPULATION = 100_000
 
@@ -684,7 +684,7 @@ def _us_postal_places(
     stats: dict[str, Any],
 ) -> None:
     """US towns and villages that have a post office but too few people for GeoNames' lists
-    ("Meadow Grove", "Lanexa"), from the ``zipcodes`` package's copy of the postal database.
+    ("Anamoose", "Bowbells"), from the ``zipcodes`` package's copy of the postal database.
 
     Why: local news names such places with their state nearby, and no population-based list
     holds them. Each (town, state) becomes one place at the mean of its ZIP code points, with
