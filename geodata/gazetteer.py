@@ -927,10 +927,10 @@ def build_gazetteer(
         if any(places[p].kind in ("country", "admin1") for p in entries)
     }
     given_names |= frequent_given_names() - common - never - set(region_names)
-    not_towns = (common | never | given_names | set(words["street_heads"])) | {
-        w.lower()
-        for w in [*words["non_place_heads"], *words["type_words"], *words["person_titles"]]
-    }
+    # Postal towns are no words, people's names or titles ("Boulevard", "Seth", "Deputy").
+    groups = ("street_heads", "non_place_heads", "type_words", "person_titles")
+    heads = {word.lower() for group in groups for word in words[group]}
+    not_towns = common | never | given_names | heads
     _us_postal_places(boundaries, not_towns, places, table, stats)
     # A region's name that is a very frequent given name ("Vladimir") is a person before a
     # surname ("Vladimir Putin"): the geoparser checks that the word after it is no ordinary
