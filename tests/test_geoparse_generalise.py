@@ -341,3 +341,22 @@ def test_capitals_inside_a_sentence_are_no_dateline(gazetteer: Gazetteer) -> Non
     assert not _is_dateline(text, 8, 21)
     assert not _is_dateline(text, 43, 56)
     assert _is_dateline("BELLEFONTAINE — Rain.", 0, 13)
+
+
+# ------------------------------------------------------------- a country in a list of countries
+
+
+def test_a_name_in_a_list_of_countries_is_the_country(gazetteer: Gazetteer) -> None:
+    text = "Farm exports to Mexico, China, Japan and Canada fell this year."
+    assert [m.country for m in _found(text, gazetteer, "China")] == ["CHN"]
+    assert [m.kind for m in _found(text, gazetteer, "China")] == ["country"]
+
+
+def test_a_list_with_a_place_of_the_namesakes_country_keeps_the_namesake(
+    gazetteer: Gazetteer,
+) -> None:
+    # Without the Florida check, "Georgia" beside "Mexico" would become the country.
+    text = "Peach growers in Atlanta and Macon compared Florida, Georgia and Mexico."
+    assert [m.admin1 for m in _found(text, gazetteer, "Georgia")] == [
+        r for r, iso in gazetteer.admin1_iso.items() if iso == "US-GA"
+    ]
