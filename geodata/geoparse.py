@@ -40,7 +40,7 @@ import operator
 import os
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -1011,6 +1011,147 @@ def _countries_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> b
     return moved
 
 
+def _list_chains(text: str, mentions: list[Mention]) -> Iterator[list[int]]:
+    """Runs of two or more mentions joined by list gaps ("Ohio, Oregon and Idaho"), as indexes
+    into ``mentions`` (sorted by start)."""
+    chain: list[int] = []
+    for index, mention in enumerate(mentions):
+        if chain:
+            previous = mentions[chain[-1]]
+            if mention.start >= previous.end and text[previous.end : mention.start] in _LIST_GAPS:
+                chain.append(index)
+                continue
+            if len(chain) > 1:
+                yield chain
+        chain = [index]
+    if len(chain) > 1:
+        yield chain
+
+
+def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> bool:
+    """Read a town as its namesake region where it sits in a list of one country's admin-1
+    regions ("Michigan, Oregon, Ohio and Wyoming": the towns called Oregon and Wyoming lie in
+    Ohio and Michigan, which is why resolution chose them). Moves in place; returns whether any
+    name moved.
+
+    A town right before the region it lies in is a "Town, State" pair and stays ("Washington,
+    Pennsylvania and Columbus, Ohio"), and so is a two-item list whose region holds the town.
+    Like :func:`_countries_in_lists`, one Python pass over either implementation's mentions.
+    """
+    moved = False
+    for chain in _list_chains(text, mentions):
+        regions = [mentions[i] for i in chain if mentions[i].kind == "admin1"]
+        if not regions:
+            continue
+        country = Counter(region.country for region in regions).most_common(1)[0][0]
+        for position, index in enumerate(chain):
+            mention = mentions[index]
+            if mention.kind != "city":
+                continue
+            following = mentions[chain[position + 1]] if position + 1 < len(chain) else None
+            if (
+                following is not None
+                and following.admin1 == mention.admin1
+                and text[mention.end : following.start] in (",", ", ")
+            ):
+                continue  # "Washington, Pennsylvania": a town and its state
+            if len(chain) == 2 and regions[0].admin1 == mention.admin1:
+                continue  # "Oregon and Ohio", the town in Ohio: no list of regions to go by
+            key = _key_of(gaz, mention.surface)
+            if key is None:
+                continue
+            for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
+                if gaz.place_kind[place] == "admin1" and gaz.place_country[place] == country:
+                    confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
+                    mentions[index] = _place_mention(
+                        text, mention.start, mention.end, place, confidence, gaz
+                    )
+                    moved = True
+                    break
+    return moved
+
+
+#: A plural type word after a list of names ("Barrow and Jackson counties") and the word each
+#: name takes on its own ("Barrow County").
+_LIST_TYPES = {"counties": "County", "parishes": "Parish"}
+_LIST_TYPE_WORD = re.compile(r"\b(counties|parishes)\b")
+_LIST_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
+#: The list right before the type word: names joined by commas and one "and", "or" or "&".
+_TYPED_LIST = re.compile(rf"(?:{_LIST_NAME}(?:, |,? (?:and|or|&) ))+{_LIST_NAME} $")
+_TYPED_ITEM = re.compile(_LIST_NAME)
+#: How far before the type word a list may begin: a dozen counties fit.
+_TYPED_LIST_REACH = 300
+
+
+def _typed_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Read each name of "Becker, Clay and Wilkin counties" as its county: the names alone are
+    towns, given names or nothing the gazetteer holds, and the plural says what they are.
+
+    The counties of one list lie in one state: the state that holds a county for the most
+    names (at least two; a tie goes to the state the document's other mentions name most, and
+    is left alone if that ties too). A name without a county of that state keeps its mention.
+    """
+    if "ounties" not in text and "arishes" not in text:
+        return mentions
+    added: list[Mention] = []
+    for found in _LIST_TYPE_WORD.finditer(text):
+        reach = max(0, found.start() - _TYPED_LIST_REACH)
+        listed = _TYPED_LIST.search(text, reach, found.start())
+        if listed is None:
+            continue
+        suffix = _LIST_TYPES[found.group(1)]
+        items = [
+            (item.start(), item.end(), _typed_places(item.group(0), suffix, gaz))
+            for item in _TYPED_ITEM.finditer(text, listed.start(), listed.end())
+        ]
+        state = _list_state([places for _, _, places in items], mentions)
+        if state is None:
+            continue
+        for start, end, places in items:
+            place = places.get(state)
+            if place is not None:
+                added.append(_place_mention(text, start, end, place, 0.9, gaz))
+    if not added:
+        return mentions
+    kept = [m for m in mentions if not any(a.start < m.end and m.start < a.end for a in added)]
+    return sorted(kept + added, key=_START)
+
+
+def _typed_places(name: str, suffix: str, gaz: Gazetteer) -> dict[str, int]:
+    """The counties called ``name`` + ``suffix``, by admin-1 region; a two-word name that is no
+    county tries its last word ("Neighbouring Barrow")."""
+    for candidate in (name, name.rpartition(" ")[2]):
+        key = _key_of(gaz, f"{candidate} {suffix}")
+        if key is None:
+            continue
+        out: dict[str, int] = {}
+        for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
+            region = gaz.place_admin1[place]
+            if gaz.place_kind[place] == "county" and region:
+                out.setdefault(region, place)
+        if out:
+            return out
+    return {}
+
+
+def _list_state(options: list[dict[str, int]], mentions: list[Mention]) -> str | None:
+    """The region that holds a county for the most names of a list (at least two), else None."""
+    names = Counter(region for places in options for region in places)
+    if not names:
+        return None
+    most = max(names.values())
+    best = [region for region, count in names.items() if count == most]
+    if most < 2:
+        return None
+    if len(best) > 1:
+        named = Counter(m.admin1 for m in mentions if m.admin1 in best)
+        ranked = named.most_common(2)
+        if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return None
+        return ranked[0][0]
+    return best[0]
+
+
 def _rerank(text: str, mentions: list[Mention], gaz: Gazetteer, ranker: Ranker) -> list[Mention]:
     """Move each ambiguous name to the reading the learned ranker prefers (see
     :mod:`geodata.ranker`); a moved mention keeps its confidence."""
@@ -1275,6 +1416,8 @@ def _geoparse(
         mentions, latin, border = found
     if _countries_in_lists(text, mentions, gazetteer):
         border = True  # a name that became a country may open a border phrase
+    _regions_in_lists(text, mentions, gazetteer)
+    mentions = _typed_lists(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country

@@ -360,3 +360,52 @@ def test_a_list_with_a_place_of_the_namesakes_country_keeps_the_namesake(
     assert [m.admin1 for m in _found(text, gazetteer, "Georgia")] == [
         r for r, iso in gazetteer.admin1_iso.items() if iso == "US-GA"
     ]
+
+
+# ------------------------------------------------------- a region in a list of regions
+
+
+def _iso(gazetteer: Gazetteer, mentions: list[Mention]) -> list[str | None]:
+    return [gazetteer.admin1_iso.get(m.admin1 or "") for m in mentions]
+
+
+def test_a_name_in_a_list_of_regions_is_the_region(gazetteer: Gazetteer) -> None:
+    # Towns called Oregon (Ohio) and Wyoming (Michigan) fit the other states too well: the
+    # list, not the coherence of the document, says what they are.
+    text = "Recalled peanut butter reached stores in Michigan, Oregon, Indiana, Ohio and Wyoming."
+    oregon, wyoming = _found(text, gazetteer, "Oregon"), _found(text, gazetteer, "Wyoming")
+    assert _iso(gazetteer, oregon + wyoming) == ["US-OR", "US-WY"]
+    assert [m.kind for m in oregon + wyoming] == ["admin1", "admin1"]
+
+
+def test_a_town_before_its_own_state_in_a_list_stays_the_town(gazetteer: Gazetteer) -> None:
+    text = "The band played in Washington, Pennsylvania and Columbus, Ohio."
+    [washington] = _found(text, gazetteer, "Washington")
+    assert washington.kind == "city"
+    assert _iso(gazetteer, [washington]) == ["US-PA"]
+
+
+# ------------------------------------------------------ a list of names before "counties"
+
+
+def test_names_before_counties_are_the_counties_of_one_state(gazetteer: Gazetteer) -> None:
+    text = "Flood warnings now cover Pembina, Walsh and Grand Forks counties."
+    found = [m for m in geoparse(text, gazetteer) if m.precision == 3]
+    assert [m.surface for m in found] == ["Pembina", "Walsh", "Grand Forks"]
+    assert set(_iso(gazetteer, found)) == {"US-ND"}
+
+
+def test_names_before_parishes_are_parishes(gazetteer: Gazetteer) -> None:
+    text = "Deputies from Tensas and Concordia parishes searched the river."
+    found = geoparse(text, gazetteer)
+    assert [(m.surface, m.precision) for m in found] == [("Tensas", 3), ("Concordia", 3)]
+    assert set(_iso(gazetteer, found)) == {"US-LA"}
+
+
+def test_a_county_list_that_fits_several_states_needs_the_document(gazetteer: Gazetteer) -> None:
+    # Smith and Jones counties lie in several states alike: nothing is said without more.
+    assert geoparse("Smith and Jones counties reported no damage.", gazetteer) == []
+    text = "Smith and Jones counties reported no damage, officials in Tyler, Texas, said."
+    counties = [m for m in geoparse(text, gazetteer) if m.precision == 3]
+    assert [m.surface for m in counties] == ["Smith", "Jones"]
+    assert set(_iso(gazetteer, counties)) == {"US-TX"}
