@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 20
+GAZETTEER_SCHEMA_VERSION = 21
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -62,6 +62,12 @@ POSTAL = 8  #: an all-caps code ("LA"); only a place right after "City, "
 ABBREV = 16  #: an abbreviation written with a full stop ("La.", "Calif."); same rule
 ACRONYM = 32  #: written in capitals ("UK", "DRC"): the text must use capitals too
 LOWER_OK = 64  #: the name itself starts in lower case ("the Gambia")
+#: An admin-1 region that holds a large city of its own name, where the name also means another
+#: region: "Washington" is the federal district around the capital before it is the state.
+SEAT = 128
+
+#: How large that city must be (measured: 50,000, 100,000 and 500,000 read the same).
+SEAT_MIN_POPULATION = 100_000
 
 _NONWORD = re.compile(r"[\W_]")
 #: Letters of scripts other than Latin (Greek to Hangul): only then is the second automaton run.
@@ -1008,7 +1014,7 @@ def build_gazetteer(
             | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK) for _, f in pairs) else 32)
             | (64 if folded in region_given_names else 0)
         )
-        for place, flags in pairs:
+        for place, flags in _with_seats(pairs, places):
             entry_place.append(place)
             entry_flags.append(flags)
         entry_start.append(len(entry_place))
@@ -1078,6 +1084,23 @@ def build_gazetteer(
 
 
 # ------------------------------------------------------------------------------------ cache
+
+
+def _with_seats(pairs: list[tuple[int, int]], places: list[Place]) -> list[tuple[int, int]]:
+    """Mark the :data:`SEAT` readings of one name: where the name means two or more admin-1
+    regions, those that hold a city of that name with :data:`SEAT_MIN_POPULATION` people."""
+    regions = [place for place, _ in pairs if places[place].kind == "admin1"]
+    if len(regions) < 2:
+        return pairs
+    seats = {
+        places[place].admin1
+        for place, _ in pairs
+        if places[place].kind == "city" and places[place].population >= SEAT_MIN_POPULATION
+    }
+    return [
+        (place, flags | SEAT if place in regions and places[place].admin1 in seats else flags)
+        for place, flags in pairs
+    ]
 
 
 def gazetteer_path(boundary_cache: Path, min_population: int = DEFAULT_MIN_POPULATION) -> Path:

@@ -409,3 +409,49 @@ def test_a_county_list_that_fits_several_states_needs_the_document(gazetteer: Ga
     counties = [m for m in geoparse(text, gazetteer) if m.precision == 3]
     assert [m.surface for m in counties] == ["Smith", "Jones"]
     assert set(_iso(gazetteer, counties)) == {"US-TX"}
+
+
+# -------------------------------------- a city region and another region of the same name
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "region"),
+    [
+        # "Washington" names the state and the federal district; the district holds the city.
+        (
+            "The senator flew from Des Moines, Iowa, back to Washington on Monday.",
+            "Washington",
+            "US-DC",
+        ),
+        # Minsk names the province and the capital's own region: the capital's.
+        ("Talks in Minsk ended without a deal.", "Minsk", "BY-HM"),
+    ],
+)
+def test_the_region_of_the_big_city_wins_a_tie_of_regions(
+    gazetteer: Gazetteer, text: str, surface: str, region: str
+) -> None:
+    assert _iso(gazetteer, _found(text, gazetteer, surface)) == [region]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Apple growers in Yakima and Spokane, Washington, expect a late harvest.",
+        "Wildfire smoke drifted over Montana, Idaho, Washington and Oregon on Sunday.",
+    ],
+)
+def test_the_document_still_picks_the_other_region(gazetteer: Gazetteer, text: str) -> None:
+    assert _iso(gazetteer, _found(text, gazetteer, "Washington")) == ["US-WA"]
+
+
+def test_only_a_region_holding_the_big_city_is_a_seat(gazetteer: Gazetteer) -> None:
+    from geodata.gazetteer import SEAT
+
+    key = gazetteer.key_of("Washington")
+    assert key is not None
+    seats = {
+        gazetteer.admin1_iso.get(gazetteer.place_admin1[place] or "")
+        for place, flags in gazetteer.entries(key)
+        if flags & SEAT
+    }
+    assert seats == {"US-DC"}

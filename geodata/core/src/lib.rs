@@ -31,6 +31,10 @@ const POSTAL: u8 = 8;
 const ABBREV: u8 = 16;
 const ACRONYM: u8 = 32;
 const LOWER_OK: u8 = 64;
+/// `SEAT` of gazetteer.py: an admin-1 region holding the big city of its name.
+const SEAT: u8 = 128;
+/// `SEAT_BONUS` of geoparse.py.
+const SEAT_BONUS: f64 = 0.05;
 
 /// Set in the core's own copy of the key bits on the keys of Latin-script names: those
 /// `Gazetteer.key_of` finds from a mention's surface (Python's bits stop at 64).
@@ -417,7 +421,9 @@ fn base_prior(kind: u8, flags: u8, population: i64) -> f64 {
         if flags & (POSTAL | ABBREV) != 0 {
             0.5
         } else if flags & TYPED != 0 {
-            0.97
+            0.97 + if flags & SEAT != 0 { SEAT_BONUS } else { 0.0 }
+        } else if flags & SEAT != 0 {
+            0.85 + SEAT_BONUS
         } else {
             0.85
         }
