@@ -59,6 +59,7 @@ from geodata.gazetteer import (
 )
 from geodata.place_adjectives import adjective_readings
 from geodata.ranker import Ranker, rerank
+from geodata.whitespace import FoldedText, fold_soft_whitespace
 
 #: ``RISKMAP_GEOPARSER=python`` runs the Python reference even where the compiled core is
 #: installed (see :func:`_load_compiled_core`).
@@ -1383,10 +1384,20 @@ def geoparse(
     if was_enabled:
         gc.disable()
     try:
-        return _geoparse(text, gazetteer, min_confidence, compiled, ranker)
+        folded = fold_soft_whitespace(text)
+        if folded is None:
+            return _geoparse(text, gazetteer, min_confidence, compiled, ranker)
+        # A hard-wrapped text is read as one line per sentence; offsets are the caller's.
+        mentions = _geoparse(folded.text, gazetteer, min_confidence, compiled, ranker)
+        return [_unfolded(mention, folded, text) for mention in mentions]
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _unfolded(mention: Mention, folded: FoldedText, text: str) -> Mention:
+    start, end = folded.original_span(mention.start, mention.end)
+    return mention._replace(start=start, end=end, surface=text[start:end])
 
 
 @contextlib.contextmanager
