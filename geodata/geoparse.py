@@ -1028,6 +1028,12 @@ def _countries_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> b
     return moved
 
 
+#: The list passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
+#: :func:`_regions_in_lists`, 4 :func:`_typed_lists` (``Core::list_passes`` in lib.rs says which
+#: can change a text's mentions; the Python reference runs all three).
+_ALL_LIST_PASSES = 1 | 2 | 4
+
+
 def _list_chains(text: str, mentions: list[Mention]) -> Iterator[list[int]]:
     """Runs of two or more mentions joined by list gaps ("Ohio, Oregon and Idaho"), as indexes
     into ``mentions`` (sorted by start)."""
@@ -1051,8 +1057,8 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
     Ohio and Michigan, which is why resolution chose them). Moves in place; returns whether any
     name moved.
 
-    A town right before the region it lies in is a "Town, State" pair and stays ("Washington,
-    Pennsylvania and Columbus, Ohio"), and so is a two-item list whose region holds the town.
+    A town right before the region it lies in is a "Town, State" pair and stays ("Delaware, Ohio
+    and Erie, Pennsylvania"), and so is a two-item list whose region holds the town.
     Like :func:`_countries_in_lists`, one Python pass over either implementation's mentions.
     """
     moved = False
@@ -1071,7 +1077,7 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
                 and following.admin1 == mention.admin1
                 and text[mention.end : following.start] in (",", ", ")
             ):
-                continue  # "Washington, Pennsylvania": a town and its state
+                continue  # "Delaware, Ohio": a town and its state
             if len(chain) == 2 and regions[0].admin1 == mention.admin1:
                 continue  # "Oregon and Ohio", the town in Ohio: no list of regions to go by
             key = _key_of(gaz, mention.surface)
@@ -1088,10 +1094,9 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
     return moved
 
 
-#: A plural type word after a list of names ("Barrow and Jackson counties") and the word each
-#: name takes on its own ("Barrow County").
+#: A plural type word after a list of names ("Pembina and Walsh counties") and the word each
+#: name takes on its own ("Pembina County").
 _LIST_TYPES = {"counties": "County", "parishes": "Parish"}
-_LIST_TYPE_WORD = re.compile(r"\b(counties|parishes)\b")
 _LIST_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
 #: The list right before the type word: names joined by commas and one "and", "or" or "&".
 _TYPED_LIST = re.compile(rf"(?:{_LIST_NAME}(?:, |,? (?:and|or|&) ))+{_LIST_NAME} $")
@@ -1101,42 +1106,51 @@ _TYPED_LIST_REACH = 300
 
 
 def _typed_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
-    """Read each name of "Becker, Clay and Wilkin counties" as its county: the names alone are
-    towns, given names or nothing the gazetteer holds, and the plural says what they are.
+    """Read each name of "Pembina, Walsh and Grand Forks counties" as its county: the names
+    alone are towns, given names or nothing the gazetteer holds, and the plural says what they
+    are.
 
     The counties of one list lie in one state: the state that holds a county for the most
     names (at least two; a tie goes to the state the document's other mentions name most, and
     is left alone if that ties too). A name without a county of that state keeps its mention.
     """
-    if "ounties" not in text and "arishes" not in text:
-        return mentions
     added: list[Mention] = []
-    for found in _LIST_TYPE_WORD.finditer(text):
-        reach = max(0, found.start() - _TYPED_LIST_REACH)
-        listed = _TYPED_LIST.search(text, reach, found.start())
-        if listed is None:
-            continue
-        suffix = _LIST_TYPES[found.group(1)]
-        items = [
-            (item.start(), item.end(), _typed_places(item.group(0), suffix, gaz))
-            for item in _TYPED_ITEM.finditer(text, listed.start(), listed.end())
-        ]
-        state = _list_state([places for _, _, places in items], mentions)
-        if state is None:
-            continue
-        for start, end, places in items:
-            place = places.get(state)
-            if place is not None:
-                added.append(_place_mention(text, start, end, place, 0.9, gaz))
+    for word, suffix in _LIST_TYPES.items():
+        for at in _word_positions(text, word):
+            listed = _TYPED_LIST.search(text, max(0, at - _TYPED_LIST_REACH), at)
+            if listed is None:
+                continue
+            items = [
+                (item.start(), item.end(), _typed_places(item.group(0), suffix, gaz))
+                for item in _TYPED_ITEM.finditer(text, listed.start(), listed.end())
+            ]
+            state = _list_state([places for _, _, places in items], mentions)
+            if state is None:
+                continue
+            for start, end, places in items:
+                place = places.get(state)
+                if place is not None:
+                    added.append(_place_mention(text, start, end, place, 0.9, gaz))
     if not added:
         return mentions
     kept = [m for m in mentions if not any(a.start < m.end and m.start < a.end for a in added)]
     return sorted(kept + added, key=_START)
 
 
+def _word_positions(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` stands as a whole word in ``text`` (found by str.find: a regular
+    expression over a long text costs more than the rest of the pass)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not text[at - 1].isalnum()) and not text[end : end + 1].isalnum():
+            yield at
+        at = text.find(word, end)
+
+
 def _typed_places(name: str, suffix: str, gaz: Gazetteer) -> dict[str, int]:
     """The counties called ``name`` + ``suffix``, by admin-1 region; a two-word name that is no
-    county tries its last word ("Neighbouring Barrow")."""
+    county tries its last word ("Neighbouring Pembina")."""
     for candidate in (name, name.rpartition(" ")[2]):
         key = _key_of(gaz, f"{candidate} {suffix}")
         if key is None:
@@ -1384,20 +1398,37 @@ def geoparse(
     if was_enabled:
         gc.disable()
     try:
-        folded = fold_soft_whitespace(text)
+        folded = _folded(text, compiled)
         if folded is None:
             return _geoparse(text, gazetteer, min_confidence, compiled, ranker)
         # A hard-wrapped text is read as one line per sentence; offsets are the caller's.
         mentions = _geoparse(folded.text, gazetteer, min_confidence, compiled, ranker)
-        return [_unfolded(mention, folded, text) for mention in mentions]
+        original = folded.original
+        return [
+            _MENTION_NEW(Mention, (start, end, text[start:end], *mention[3:]))
+            for mention in mentions
+            for start, end in ((original(mention.start), original(mention.end - 1) + 1),)
+        ]
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _unfolded(mention: Mention, folded: FoldedText, text: str) -> Mention:
-    start, end = folded.original_span(mention.start, mention.end)
-    return mention._replace(start=start, end=end, surface=text[start:end])
+#: How a mention is made from its fields without NamedTuple's keyword handling (``_replace``
+#: costs ten times as much, on every mention of a hard-wrapped text).
+_MENTION_NEW = tuple.__new__
+
+
+def _folded(text: str, compiled: bool | None) -> FoldedText | None:
+    """:func:`geodata.whitespace.fold_soft_whitespace`, by the compiled core's copy where it
+    reads the text (six times faster on hard-wrapped news), else by the Python reference."""
+    if riskmap_geocore is None or compiled is False:
+        return fold_soft_whitespace(text)
+    try:
+        found = riskmap_geocore.fold_soft_whitespace(text)
+    except UnicodeEncodeError:
+        return fold_soft_whitespace(text)  # lone surrogates have no UTF-8 form
+    return None if found is None else FoldedText(*found)
 
 
 @contextlib.contextmanager
@@ -1436,15 +1467,19 @@ def _geoparse(
         mentions = _cohere(text, mentions, gazetteer)
         latin = False  # not known: the scan for Cyrillic runs
         border = True  # may hold a border phrase: _borders looks
+        lists = _ALL_LIST_PASSES  # may hold lists: the list passes look
     else:
         # The core ran the coherence pass too, and knows whether the text holds letters of
-        # other scripts and whether a border phrase is possible at all (a country mentioned,
-        # a border word in the text): most texts skip the two passes below.
-        mentions, latin, border = found
-    if _countries_in_lists(text, mentions, gazetteer):
+        # other scripts, whether a border phrase is possible at all (a country mentioned,
+        # a border word in the text) and whether a list pass can apply: most texts skip the
+        # passes below.
+        mentions, latin, border, lists = found
+    if lists & 1 and _countries_in_lists(text, mentions, gazetteer):
         border = True  # a name that became a country may open a border phrase
-    _regions_in_lists(text, mentions, gazetteer)
-    mentions = _typed_lists(text, mentions, gazetteer)
+    if lists & 2:
+        _regions_in_lists(text, mentions, gazetteer)
+    if lists & 4:
+        mentions = _typed_lists(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country
@@ -1556,10 +1591,12 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
 
 def _compiled_mentions(
     text: str, gaz: Gazetteer, min_confidence: float, *, required: bool
-) -> tuple[list[Mention], bool, bool] | None:
+) -> tuple[list[Mention], bool, bool, int] | None:
     """Mentions from the compiled core after the coherence pass, whether the text holds
-    letters of Latin script only (the core checks that anyway), and whether a border phrase
-    is possible (a country mentioned and a border word in the text). None where the core
+    letters of Latin script only (the core checks that anyway), whether a border phrase
+    is possible (a country mentioned and a border word in the text), and which list passes
+    may apply (bits of :data:`_ALL_LIST_PASSES`: 1 countries, 2 regions, 4 a plural type word
+    such as "counties"). None where the core
     cannot take the text (not installed, or lone surrogates that have no UTF-8 form): the
     Python reference takes over."""
     if riskmap_geocore is None:
@@ -1570,14 +1607,14 @@ def _compiled_mentions(
     try:
         found = core.parse_document(text, None, min_confidence, Mention, template_of)
         if found is not None:
-            return found[0], True, found[1]
+            return found[0], True, found[1], found[2]
         # Letters of other scripts: their names are matched here, in Python.
         other = gaz.other_script_matches(text)
         found = core.parse_document(text, other, min_confidence, Mention, template_of)
     except UnicodeEncodeError:
         return None
     assert found is not None  # the core asks for other scripts' matches only once
-    return found[0], False, found[1]
+    return found[0], False, found[1], found[2]
 
 
 def _template_maker(gaz: Gazetteer) -> Callable[[int, int], tuple[Any, ...] | None]:

@@ -23,9 +23,11 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-_SOFT_WHITESPACE = re.compile(
-    r"(?<=[^\s.!?:;\"“”])[ \t]*\r?\n(?:[ \t]+(?=\S)|(?=[^\W\d_A-ZÀ-ÖØ-ÞА-ЯЁ]))|[ \t]{2,}"
-)
+#: A run of whitespace that may fold: two or more characters, or a lone line break or tab. Each
+#: match is a whole run (the scan meets a run at its first character); the rules are below.
+_RUN = re.compile(r"[ \t\r\n]{2,}|[\t\n]")
+#: A line that ends in one of these ends its sentence: the break after it stays.
+_SENTENCE_END = frozenset('.!?:;"“”')
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +57,27 @@ def fold_soft_whitespace(text: str) -> FoldedText | None:
     original_starts = [0]
     last = 0
     folded_length = 0
-    for match in _SOFT_WHITESPACE.finditer(text):
-        pieces.append(text[last : match.start()])
+    for match in _RUN.finditer(text):
+        start, end = match.span()
+        if not _folds(text, start, end):
+            continue
+        pieces.append(text[last:start])
         pieces.append(" ")
-        folded_length += match.start() - last + 1
-        last = match.end()
+        folded_length += start - last + 1
+        last = end
         folded_starts.append(folded_length)
         original_starts.append(last)
-    if last == 0 and not pieces:
+    if not pieces:
         return None
     pieces.append(text[last:])
     return FoldedText("".join(pieces), folded_starts, original_starts)
+
+
+def _folds(text: str, start: int, end: int) -> bool:
+    """Whether the whitespace run ``text[start:end]`` is soft (see the module docstring)."""
+    breaks = text.count("\n", start, end)
+    if breaks == 0:
+        return True  # spaces and tabs
+    if breaks > 1 or start == 0 or end == len(text) or text[start - 1] in _SENTENCE_END:
+        return False  # a blank line, or a break that ends a sentence
+    return text[end - 1] != "\n" or text[end].islower()  # indented, or going on in lower case

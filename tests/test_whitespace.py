@@ -82,3 +82,22 @@ def test_every_mention_is_a_slice_of_the_callers_text(text: str) -> None:
     gazetteer = gazetteer_or_skip()
     for mention in geoparse(text, gazetteer):
         assert text[mention.start : mention.end] == mention.surface
+
+
+_ANY_TEXT = st.lists(
+    st.sampled_from([*' \t\r\n.,;:!?"“”aZéÉßжЖ中1-', "😀", "Omaha", "in "]), max_size=60
+).map("".join)
+
+
+@given(_ANY_TEXT)
+def test_the_compiled_core_folds_as_the_reference_does(text: str) -> None:
+    from geodata.geoparse import riskmap_geocore
+
+    if riskmap_geocore is None:
+        pytest.skip("the compiled core is not installed (make core builds it)")
+    found = riskmap_geocore.fold_soft_whitespace(text)
+    reference = fold_soft_whitespace(text)
+    if reference is None:
+        assert found is None
+    else:
+        assert found == (reference.text, reference.folded_starts, reference.original_starts)

@@ -44,6 +44,12 @@ const DEFAULT_MIN_CONFIDENCE: f64 = 0.75;
 /// `_FOCUS_MIN_NAMES` of geoparse.py.
 const FOCUS_MIN_NAMES: usize = 2;
 
+/// Texts this long or longer are read with the GIL released (see `rows`).
+const GIL_FREE_MIN_BYTES: usize = 16_384;
+
+/// `_LIST_GAPS` of geoparse.py: what stands between two items of a list.
+const LIST_GAPS: [&str; 6] = [", ", ",", " and ", ", and ", " or ", ", or "];
+
 const NO_KEY: u32 = u32::MAX;
 const MAX_CANDIDATES: usize = 8;
 const MAX_PRIOR_GAP: f64 = 0.4;
@@ -611,7 +617,7 @@ impl Core {
         min_confidence: f64,
         mention_type: &PyType,
         template_of: &PyAny,
-    ) -> PyResult<Option<(PyObject, bool)>> {
+    ) -> PyResult<Option<(PyObject, bool, u8)>> {
         if self.region_ids.is_empty() {
             return Err(PyValueError::new_err("parse_document needs region_ids and region_country"));
         }
@@ -631,7 +637,8 @@ impl Core {
         }
         let border = placed.iter().any(|(row, _)| row.mode == 0 && self.place_kind[row.place as usize] == COUNTRY)
             && (text.contains("order") || text.contains("rontier") || text.contains("oundar"));
-        Ok(Some((self.build_mentions(py, text, &placed, mention_type)?, border)))
+        let lists = self.list_passes(text, &placed);
+        Ok(Some((self.build_mentions(py, text, &placed, mention_type)?, border, lists)))
     }
 }
 
@@ -669,7 +676,7 @@ impl Core {
         other: Option<Vec<(usize, usize, u32)>>,
         min_confidence: f64,
     ) -> Option<Vec<Row>> {
-        py.allow_threads(|| {
+        let work = || {
             let ascii = text.is_ascii();
             let chars: Vec<char> = if ascii {
                 text.bytes().map(char::from).collect() // exact size, no decoding
@@ -684,7 +691,14 @@ impl Core {
                 None => Vec::new(),
             };
             Some(self.mentions(text, &chars, other, min_confidence))
-        })
+        };
+        // Other Python threads run while a long text is read; for a short one, handing the
+        // GIL over and back costs more than the reading (a tenth of a news story's parse).
+        if text.len() < GIL_FREE_MIN_BYTES {
+            work()
+        } else {
+            py.allow_threads(work)
+        }
     }
 
     /// The template of a place and mode (see `parse_mentions`), asked of Python once.
@@ -760,6 +774,55 @@ impl Core {
             list.append(mention)?;
         }
         Ok(list.into())
+    }
+
+    /// Which list passes of geoparse.py can change anything (they hold the rules; this only
+    /// spares most texts the cost): bit 1 `_countries_in_lists`, a name with a country reading
+    /// right next to a country in a list ("Mexico, China"); bit 2 `_regions_in_lists`, a town
+    /// with a region reading in a list that holds a region ("Ohio, Oregon and Idaho"); bit 4
+    /// `_typed_lists`, a plural type word ("counties", "parishes") in the text.
+    fn list_passes(&self, text: &str, placed: &[(Row, PyObject)]) -> u8 {
+        let mut passes = 0;
+        if text.contains("ounties") || text.contains("arishes") {
+            passes |= 4;
+        }
+        let kinds: Vec<MentionKind> = placed.iter().map(|(row, _)| self.reported(row).0).collect();
+        let mut first = 0;
+        while first < placed.len() {
+            let mut last = first;
+            while last + 1 < placed.len() && self.joined(text, &placed[last].0, &placed[last + 1].0) {
+                last += 1;
+            }
+            let chain = first..last + 1;
+            let region_listed = kinds[chain.clone()].contains(&MentionKind::Admin1);
+            for index in chain.clone().filter(|_| last > first) {
+                let (kind, key) = (kinds[index], placed[index].0.key);
+                let beside_country = (index > first && kinds[index - 1] == MentionKind::Country)
+                    || (index < last && kinds[index + 1] == MentionKind::Country);
+                if beside_country && kind != MentionKind::Country && kind != MentionKind::Border && self.key_means(key, COUNTRY) {
+                    passes |= 1;
+                }
+                if region_listed && kind == MentionKind::City && self.key_means(key, ADMIN1) {
+                    passes |= 2;
+                }
+            }
+            first = last + 1;
+        }
+        passes
+    }
+
+    /// Whether two mentions are items of one list (`_LIST_GAPS` between them).
+    fn joined(&self, text: &str, left: &Row, right: &Row) -> bool {
+        right.byte_start >= left.byte_end && LIST_GAPS.contains(&&text[left.byte_end..right.byte_start])
+    }
+
+    /// Whether a key has a reading of `kind` (an unknown key may: the caller then looks).
+    fn key_means(&self, key: u32, kind: u8) -> bool {
+        if key == NO_KEY {
+            return true;
+        }
+        let range = self.key_start[key as usize] as usize..self.key_start[key as usize + 1] as usize;
+        self.readings[range].iter().any(|reading| reading.kind == kind)
     }
 
     /// What a mention of `row` reports: kind, country, admin-1 region.
@@ -1822,8 +1885,63 @@ fn set(map: &mut Vec<(u32, f64)>, key: u32, value: f64) {
     }
 }
 
+/// `fold_soft_whitespace` of geodata/whitespace.py (the reference; keep the two in step, as
+/// tests/test_whitespace.py checks): the text with its soft whitespace folded to one space, and
+/// the folded and original character offsets where each folded piece starts; None when
+/// nothing folds. Python's scan costs a sixth of a compiled parse on hard-wrapped news.
+#[pyfunction]
+fn fold_soft_whitespace(text: &str) -> Option<(String, Vec<usize>, Vec<usize>)> {
+    if !(text.contains('\n') || text.contains('\t') || text.contains('\r') || text.contains("  ")) {
+        return None;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let mut folded = String::with_capacity(text.len());
+    let (mut folded_starts, mut original_starts) = (vec![0], vec![0]);
+    let (mut last, mut folded_length, mut index) = (0, 0, 0);
+    while index < chars.len() {
+        if !blank(chars[index]) {
+            index += 1;
+            continue;
+        }
+        let (start, mut end) = (index, index + 1);
+        while end < chars.len() && blank(chars[end]) {
+            end += 1;
+        }
+        index = end;
+        // `_RUN`: two or more blanks, or a lone line break or tab
+        let run = end - start >= 2 || matches!(chars[start], '\t' | '\n');
+        if run && soft(&chars, start, end) {
+            folded.extend(&chars[last..start]);
+            folded.push(' ');
+            folded_length += start - last + 1;
+            last = end;
+            folded_starts.push(folded_length);
+            original_starts.push(last);
+        }
+    }
+    if last == 0 {
+        return None;
+    }
+    folded.extend(&chars[last..]);
+    Some((folded, folded_starts, original_starts))
+}
+
+/// `_folds` of geodata/whitespace.py: whether the blank run `chars[start..end]` is soft.
+fn soft(chars: &[char], start: usize, end: usize) -> bool {
+    let breaks = chars[start..end].iter().filter(|&&c| c == '\n').count();
+    if breaks == 0 {
+        return true;
+    }
+    if breaks > 1 || start == 0 || end == chars.len() || ".!?:;\"“”".contains(chars[start - 1]) {
+        return false;
+    }
+    chars[end - 1] != '\n' || chars[end].is_lowercase()
+}
+
 #[pymodule]
 fn riskmap_geocore(_py: Python<'_>, module: &PyModule) -> PyResult<()> {
     module.add_class::<Core>()?;
+    module.add_function(wrap_pyfunction!(fold_soft_whitespace, module)?)?;
     Ok(())
 }
