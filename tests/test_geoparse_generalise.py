@@ -462,3 +462,40 @@ def test_only_a_region_holding_the_big_city_is_a_seat(gazetteer: Gazetteer) -> N
         if flags & SEAT
     }
     assert seats == {"US-DC"}
+
+
+# ------------------------------------------------------------- the demonyms of regions
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "region"),
+    [
+        ("Texans voted early in Austin and Dallas on Tuesday.", "Texans", "US-TX"),
+        ("Chechen fighters crossed the ridge, officials in Moscow said.", "Chechen", "RU-CE"),
+        ("A Bavarian brass band played in Munich.", "Bavarian", "DE-BY"),
+    ],
+)
+def test_a_regions_demonym_names_the_region(
+    gazetteer: Gazetteer, text: str, surface: str, region: str
+) -> None:
+    assert _iso(gazetteer, _found(text, gazetteer, surface)) == [region]
+
+
+def test_a_regions_demonym_alone_is_a_weak_sign(gazetteer: Gazetteer) -> None:
+    # Like "Spanish class": a dish, a language or an ancestry more often than the place.
+    assert geoparse("He ordered the Bavarian cream for dessert.", gazetteer) == []
+
+
+def test_no_regions_demonym_is_also_a_countrys_name_or_demonym(gazetteer: Gazetteer) -> None:
+    import json
+    from importlib import resources
+
+    forms = json.loads(
+        resources.files("geodata").joinpath("data", "country_forms.json").read_text("utf-8")
+    )
+    for demonyms in forms["admin1_demonyms"].values():
+        for demonym in demonyms:
+            key = gazetteer.key_of(demonym)
+            assert key is not None, demonym
+            kinds = {gazetteer.place_kind[place] for place, _ in gazetteer.entries(key)}
+            assert "country" not in kinds, demonym
