@@ -75,6 +75,14 @@ def test_evaluation_corpora_give_the_same_mentions(gazetteer: Gazetteer) -> None
         "Knoxville, Tennessee, released him; Paris police thanked them.",
         # letters of several bytes before the mentions: offsets are characters, slices bytes
         "“Façade” — Palestine deputies met the mayor of Tyler and the judge of Longview ✓.",
+        # the list passes, which the core's hints let most texts skip
+        "Recalled peanut butter reached stores in Michigan, Oregon, Indiana, Ohio and Wyoming.",
+        "Farm exports to Mexico, China, Japan and Canada fell this year.",
+        "Storms flooded roads in St. Clair and Macomb counties overnight.",
+        "Flood warnings now cover Pembina, Walsh and Grand Forks counties.",
+        "Deputies from Tensas and Concordia parishes searched the river.",
+        # a hard-wrapped text, folded by the core's copy of the reference's rule
+        "He wrote for the Jerusalem\n          Post before moving to Fargo, North\n  Dakota.",
         "\ud800Kabul\udfff",  # lone surrogates: no UTF-8 form, so the reference answers alone
         "",
     ],
@@ -117,9 +125,22 @@ _WORDS = st.sampled_from(
         "Zürich",
         "Côte d'Ivoire",
         "Bosnia and Herzegovina",
+        # lists of countries, of regions and of counties (the core's hints for the list passes)
+        "Ohio",
+        "Oregon",
+        "Michigan",
+        "Mexico",
+        "China",
+        "Pembina",
+        "Walsh",
+        "St. Clair",
+        "counties",
+        "parishes",
     ]
 )
-_GLUE = st.sampled_from([" ", " ", ", ", ". ", "-", "–", "'s ", " in ", "\n", "  ", "$", "/"])
+_GLUE = st.sampled_from(
+    [" ", " ", ", ", ". ", "-", "–", "'s ", " in ", " and ", "\n", "\n    ", "  ", "$", "/"]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
