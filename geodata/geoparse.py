@@ -1098,9 +1098,14 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
 #: name takes on its own ("Pembina County").
 _LIST_TYPES = {"counties": "County", "parishes": "Parish"}
 _LIST_NAME = r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)?"
-#: The list right before the type word: names joined by commas and one "and", "or" or "&".
-_TYPED_LIST = re.compile(rf"(?:{_LIST_NAME}(?:, |,? (?:and|or|&) ))+{_LIST_NAME} $")
 _TYPED_ITEM = re.compile(_LIST_NAME)
+#: The list right before the type word, names joined by commas and one "and", "or" or "&",
+#: matched backwards from the type word on the reversed text: one anchored match instead of a
+#: search that tries every capital of the window (the pass's cost on a long text).
+_REVERSED_NAME = r"(?:[\w'’.-]*[A-Z] )?[\w'’.-]*[A-Z]"
+_TYPED_LIST_REVERSED = re.compile(
+    rf" {_REVERSED_NAME}(?:(?: ,| (?:dna|ro|&) ,?){_REVERSED_NAME})+(?![\w'’.-])"
+)
 #: How far before the type word a list may begin: a dozen counties fit.
 _TYPED_LIST_REACH = 300
 
@@ -1117,12 +1122,13 @@ def _typed_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Men
     added: list[Mention] = []
     for word, suffix in _LIST_TYPES.items():
         for at in _word_positions(text, word):
-            listed = _TYPED_LIST.search(text, max(0, at - _TYPED_LIST_REACH), at)
+            reach = max(0, at - _TYPED_LIST_REACH)
+            listed = _TYPED_LIST_REVERSED.match(text[reach:at][::-1])
             if listed is None:
                 continue
             items = [
                 (item.start(), item.end(), _typed_places(item.group(0), suffix, gaz))
-                for item in _TYPED_ITEM.finditer(text, listed.start(), listed.end())
+                for item in _TYPED_ITEM.finditer(text, at - listed.end(), at)
             ]
             state = _list_state([places for _, _, places in items], mentions)
             if state is None:
