@@ -1014,18 +1014,28 @@ def _countries_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> b
             other.kind != "country" and other.country == mention.country for other in listed
         ):
             continue
-        key = _key_of(gaz, mention.surface)
-        if key is None:
-            continue
-        for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
-            if gaz.place_kind[place] == "country":
-                confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
-                mentions[index] = _place_mention(
-                    text, mention.start, mention.end, place, confidence, gaz
-                )
-                moved = True
-                break
+        place = _namesake(gaz, mention.surface, "country")
+        if place is not None:
+            mentions[index] = _moved(text, mention, place, gaz)
+            moved = True
     return moved
+
+
+def _namesake(gaz: Gazetteer, surface: str, kind: str, country: str | None = None) -> int | None:
+    """The first place of ``kind`` (in ``country``, when given) that a mention's name means."""
+    key = _key_of(gaz, surface)
+    if key is None:
+        return None
+    for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
+        if gaz.place_kind[place] == kind and country in (None, gaz.place_country[place]):
+            return place
+    return None
+
+
+def _moved(text: str, mention: Mention, place: int, gaz: Gazetteer) -> Mention:
+    """The mention read as ``place`` instead, at least as sure as a namesake move makes it."""
+    confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
+    return _place_mention(text, mention.start, mention.end, place, confidence, gaz)
 
 
 #: The list passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
@@ -1080,17 +1090,10 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
                 continue  # "Delaware, Ohio": a town and its state
             if len(chain) == 2 and regions[0].admin1 == mention.admin1:
                 continue  # "Oregon and Ohio", the town in Ohio: no list of regions to go by
-            key = _key_of(gaz, mention.surface)
-            if key is None:
-                continue
-            for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]:
-                if gaz.place_kind[place] == "admin1" and gaz.place_country[place] == country:
-                    confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
-                    mentions[index] = _place_mention(
-                        text, mention.start, mention.end, place, confidence, gaz
-                    )
-                    moved = True
-                    break
+            place = _namesake(gaz, mention.surface, "admin1", country)
+            if place is not None:
+                mentions[index] = _moved(text, mention, place, gaz)
+                moved = True
     return moved
 
 
