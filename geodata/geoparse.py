@@ -1412,11 +1412,11 @@ def geoparse(
             return _geoparse(text, gazetteer, min_confidence, compiled, ranker)
         # A hard-wrapped text is read as one line per sentence; offsets are the caller's.
         mentions = _geoparse(folded.text, gazetteer, min_confidence, compiled, ranker)
-        original = folded.original
+        span_of = folded.original_span
         return [
             _MENTION_NEW(Mention, (start, end, text[start:end], *mention[3:]))
             for mention in mentions
-            for start, end in ((original(mention.start), original(mention.end - 1) + 1),)
+            for start, end in (span_of(mention.start, mention.end),)
         ]
     finally:
         if was_enabled:

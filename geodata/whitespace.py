@@ -1,8 +1,8 @@
 """Line wraps and runs of spaces folded to one space, with a map back to the original offsets.
 
-Feeds and e-mails often arrive hard-wrapped and indented ("Atletico\\n            Madrid",
+Feeds and e-mails often arrive hard-wrapped and indented ("Jerusalem\\n            Post",
 "makers of\\n      mobile devices"). The geoparser reads a line break as the end of a sentence
-and matches names on single spaces, so a wrap inside a sentence splits a club's name into a
+and matches names on single spaces, so a wrap inside a sentence splits a newspaper's name into a
 city, or makes an ordinary capitalised word look like a sentence opener. Reading a folded copy
 and mapping the offsets back keeps every mention's ``text[start:end] == surface`` on the text
 the caller gave.
