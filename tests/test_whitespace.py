@@ -91,6 +91,10 @@ _ANY_TEXT = st.lists(
 
 @given(_ANY_TEXT)
 def test_the_compiled_core_folds_as_the_reference_does(text: str) -> None:
+    _assert_the_core_folds_as_the_reference_does(text)
+
+
+def _assert_the_core_folds_as_the_reference_does(text: str) -> None:
     from geodata.geoparse import riskmap_geocore
 
     if riskmap_geocore is None:
@@ -101,3 +105,15 @@ def test_the_compiled_core_folds_as_the_reference_does(text: str) -> None:
         assert found is None
     else:
         assert found == (reference.text, reference.folded_starts, reference.original_starts)
+
+
+#: Texts whose only blank runs are line breaks with single spaces beside them: the compiled
+#: core decides those at their breaks without building the text's character array.
+_PARAGRAPHS = st.lists(
+    st.sampled_from([*'\n.,;:!?"“”aZéÉßжЖ1-', " a", "Omaha", "in", "\n b", "É\n"]), max_size=60
+).map("".join)
+
+
+@given(_PARAGRAPHS)
+def test_the_compiled_core_reads_paragraph_breaks_as_the_reference_does(text: str) -> None:
+    _assert_the_core_folds_as_the_reference_does(text)
