@@ -400,10 +400,11 @@ type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// The longest name, in UTF-8 bytes, that `NameTable` keeps inline; longer ones (few) sit in
 /// a map of their own.
-const INLINE_NAME_BYTES: usize = 24;
+const INLINE_NAME_BYTES: usize = 23;
 
-/// A folded name of at most `INLINE_NAME_BYTES` bytes, zero-padded (names hold no NUL, so
-/// equal keys are equal names): compared and hashed as three words, with no pointer to follow.
+/// A folded name of at most `INLINE_NAME_BYTES` bytes, zero-padded, its length in the last
+/// byte (so equal keys are equal names, whatever bytes a name holds): compared and hashed as
+/// three words, with no pointer to follow.
 /// Looking a run of words up is most of the core's matching time, and with boxed strings
 /// each probe that hits read the key through a second cache miss.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -415,8 +416,9 @@ impl InlineName {
         if bytes.len() > INLINE_NAME_BYTES {
             return None;
         }
-        let mut padded = [0u8; INLINE_NAME_BYTES];
+        let mut padded = [0u8; INLINE_NAME_BYTES + 1];
         padded[..bytes.len()].copy_from_slice(bytes);
+        padded[INLINE_NAME_BYTES] = bytes.len() as u8;
         let word = |i: usize| u64::from_le_bytes(padded[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
         Some(InlineName([word(0), word(1), word(2)]))
     }
