@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from geoparse_support import gazetteer_or_skip, shared_dir
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata.gazetteer import Gazetteer
-from geodata.geoparse import Mention, document_places, geoparse
+from geodata.geoparse import Mention, _border_words, document_places, geoparse
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +261,19 @@ def test_five_megabytes_are_read_whole(gazetteer: Gazetteer) -> None:
     mentions = geoparse(text, gazetteer)
     assert len(mentions) > 50_000
     assert mentions[-1].start > len(text) - len(paragraph)
+
+
+#: The border words as a regular expression: the specification ``_border_words`` finds
+#: without one.
+_BORDER_WORD = re.compile(r"[BbFf](?:orders?|rontier|oundary)\b")
+_BORDER_PIECES = st.sampled_from(
+    [
+        *("Border", "border", "borders", "Frontier", "rontier", "oundary", "Boundary", "Forder"),
+        *("order", "s", "x", " ", "_", "-", "é", "B", "f", "1", "Ж"),
+    ]
+)
+
+
+@given(st.lists(_BORDER_PIECES, max_size=20).map("".join))
+def test_border_words_are_the_regular_expressions_matches(text: str) -> None:
+    assert _border_words(text) == [match.span() for match in _BORDER_WORD.finditer(text)]
