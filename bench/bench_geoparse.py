@@ -14,8 +14,8 @@ each round, and the best of ``--repeat`` rounds counts, in wall time and in CPU 
 noisy neighbour on the machine does not decide the result. The Python reference is timed in
 rounds of its own after them: a pass of it walks hundreds of megabytes of Python objects and
 flushes the processor's caches, and taking turns with it slowed the compiled core's pass by
-7-19% and geotext's by -2 to +5% in paired runs of this script, which measured the order of
-the runs rather than either parser.
+7-19% and changed geotext's by -2% to +5% (two paired runs of this script's loop with and
+without it): that measured the order of the runs rather than either parser.
 
 geotext only finds capitalised city and country names by dictionary lookup (no offsets, no
 regions, no disambiguation); riskmap also resolves admin-1 regions, borders, demonyms and

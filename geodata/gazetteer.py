@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 22
+GAZETTEER_SCHEMA_VERSION = 23
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -58,7 +58,9 @@ DEFAULT_MIN_POPULATION = 1000
 DEMONYM = 1  #: an adjective or people noun ("Afghan", "Pakistani"), not the name itself
 VARIANT = 2  #: an alternate name, translation or ascii folding: less sure than the main name
 TYPED = 4  #: the name carries its type word ("Kunduz Province"): unambiguous as a region
-POSTAL = 8  #: an all-caps code ("LA"); only a place right after "City, "
+#: An all-caps code ("LA"); a region only right after "City, " ("Boise, ID"): alone it is far more
+#: often a word or an initialism ("an ID card", "AK-47", "10 AM CT", "Rep. Smith (D-CA)").
+POSTAL = 8
 ABBREV = 16  #: an abbreviation written with a full stop ("La.", "Calif."); same rule
 ACRONYM = 32  #: written in capitals ("UK", "DRC"): the text must use capitals too
 LOWER_OK = 64  #: the name itself starts in lower case ("the Gambia")
@@ -1027,7 +1029,7 @@ def build_gazetteer(
             | (4 if lower_ok else 0)
             | (0 if options_by_place else 8)
             | (16 if folded in given_names else 0)
-            | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK) for _, f in pairs) else 32)
+            | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK | POSTAL) for _, f in pairs) else 32)
             | (64 if folded in region_given_names else 0)
         )
         for place, flags in _with_seats(pairs, places):

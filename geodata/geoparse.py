@@ -463,12 +463,14 @@ def _candidate_spans(text: str, gazetteer: Gazetteer) -> tuple[list[_Span], set[
         else:
             upper = text[start:end].isupper()
             dotted = after == "."
+            after_town = start >= 2 and text[start - 2 : start] == ", "
             readings = tuple(
                 r
                 for r in info.readings
                 if (upper or not r.flags & ACRONYM)
                 and (not lower_first or r.flags & LOWER_OK)
                 and (dotted or not r.flags & ABBREV)
+                and (after_town or not (r.flags & POSTAL and r.kind == _ADMIN1))
             )
             if not readings:
                 continue

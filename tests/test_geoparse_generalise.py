@@ -183,6 +183,27 @@ def test_a_state_abbreviation_with_its_full_stop_is_the_state(gazetteer: Gazette
     assert gazetteer.admin1_iso[state.admin1 or ""] == "US-GA"
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Troopers in Anchorage, Alaska, seized two AK-47 rifles and a pistol.", "AK"),
+        ("Officials in Hartford, Connecticut, said the hearing opens at 10 AM CT.", "CT"),
+        ("In Sacramento, California, Rep. Dana Ortiz (D-CA) filed the bill.", "CA"),
+        ("A man from Boise, Idaho, showed an ID card and left. The ID was fake.", "ID"),
+    ],
+)
+def test_a_postal_code_alone_is_no_state(gazetteer: Gazetteer, text: str, code: str) -> None:
+    """Even where the document is about its state, a bare two-letter code is a word or an
+    initialism far more often than the state."""
+    assert _found(text, gazetteer, code) == []
+
+
+def test_a_postal_code_after_its_town_is_the_state(gazetteer: Gazetteer) -> None:
+    text = "The plant in Boise, ID employs 300 people."
+    [state] = _found(text, gazetteer, "ID")
+    assert gazetteer.admin1_iso[state.admin1 or ""] == "US-ID"
+
+
 # ------------------------------------------------------ people: a given name that is a town
 
 

@@ -1238,13 +1238,16 @@ impl Core {
             } else {
                 let upper = is_cased_str(&chars[start..end], true);
                 let dotted = after == Some('.');
+                let after_town = start >= 2 && chars[start - 2..start] == [',', ' '];
                 span_readings.extend(
                     self.entries(key)
                         .filter(|&r| {
-                            let flags = self.readings[r].flags;
+                            let reading = &self.readings[r];
+                            let flags = reading.flags;
                             (upper || flags & ACRONYM == 0)
                                 && (!lower_first || flags & LOWER_OK != 0)
                                 && (dotted || flags & ABBREV == 0)
+                                && (after_town || !(flags & POSTAL != 0 && reading.kind == ADMIN1))
                         })
                         .map(|r| r as u32),
                 );
