@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 23
+GAZETTEER_SCHEMA_VERSION = 24
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -162,6 +162,9 @@ class Gazetteer:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
     place_point: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: The counties (place numbers) each US town lies in, by place number: a named county and a
+    #: town inside it settle each other's state (see :mod:`geodata.county_towns`).
+    place_counties: dict[int, tuple[int, ...]] = field(default_factory=dict)
     #: Stems of Russian town adjectives ("кулябск"): see :mod:`geodata.place_adjectives`.
     place_adjectives: dict[str, AdjectiveStems] = field(default_factory=dict)
     #: Per-key data the geoparser derives on first use (never pickled).
@@ -757,6 +760,42 @@ def _us_postal_places(
     stats["us_postal_places"] = len(points)
 
 
+def _town_counties(
+    boundaries: Boundaries, places: list[Place], stats: dict[str, Any]
+) -> dict[int, tuple[int, ...]]:
+    """The counties each US town lies in: the counties of the ZIP codes the postal database
+    (``zipcodes``) files under the town's name, or accepts for it, in the town's state.
+
+    Why the postal database: GeoNames' town lists carry no county, and a ZIP code's record names
+    its county and every town name the post office accepts for it. A town whose ZIP codes span
+    two counties lies in both. Counties and towns are matched by folded name within one state.
+    """
+    import zipcodes
+
+    admin1_by_iso = _admin1_by_iso(boundaries)
+    county_at = {
+        (fold(place.name).lower(), place.admin1): i
+        for i, place in enumerate(places)
+        if place.kind == "county"
+    }
+    counties_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for record in zipcodes.list_all():
+        region = admin1_by_iso.get(f"US-{record['state']}")
+        county = county_at.get((fold(record["county"]).lower(), region))
+        if region is None or county is None:
+            continue
+        for name in (record["city"], *(record.get("acceptable_cities") or ())):
+            counties_of[(fold(name).lower(), region)].add(county)
+    out: dict[int, tuple[int, ...]] = {}
+    for i, place in enumerate(places):
+        if place.kind == "city" and place.country == "USA" and place.admin1:
+            found = counties_of.get((fold(place.name).lower(), place.admin1))
+            if found:
+                out[i] = tuple(sorted(found))
+    stats["us_towns_with_counties"] = len(out)
+    return out
+
+
 def _russian_places(
     boundaries: Boundaries,
     russian: dict[str, Any],
@@ -1088,6 +1127,7 @@ def build_gazetteer(
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
         place_adjectives=adjectives,
+        place_counties=_town_counties(boundaries, places, stats),
     )
     gazetteer.metadata = {
         "schema_version": GAZETTEER_SCHEMA_VERSION,

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from geodata.county_towns import COUNTY_PRECISION, county_moves
 from geodata.gazetteer import (
     ABBREV,
     ACRONYM,
@@ -88,7 +89,7 @@ def _load_compiled_core(choice: str | None) -> ModuleType | None:
 riskmap_geocore = _load_compiled_core(os.environ.get(GEOPARSER_SWITCH))  # None: not in use
 
 #: UCDP GED "where_prec" per kind of place.
-PRECISION = {"city": 1, "county": 3, "admin1": 4, "border": 5, "country": 6}
+PRECISION = {"city": 1, "county": COUNTY_PRECISION, "admin1": 4, "border": 5, "country": 6}
 
 #: Mentions less sure than this are dropped, not guessed. One global threshold, swept over the
 #: three evaluation corpora together (``bench/eval_geoparse.py --min-confidence C``): 0.65 to
@@ -1516,6 +1517,9 @@ def _geoparse(
         _regions_in_lists(text, mentions, gazetteer)
     if lists & 4:
         mentions = _typed_lists(text, mentions, gazetteer)
+    if COUNTY_PRECISION in map(_PRECISION_FIELD, mentions):
+        for index, place in county_moves(mentions, gazetteer).items():
+            mentions[index] = _moved(text, mentions[index], place, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country
@@ -1533,6 +1537,7 @@ def _geoparse(
 _START = operator.attrgetter("start")
 _ADMIN1_FIELD = operator.attrgetter("admin1")
 _COUNTRY_FIELD = operator.attrgetter("country")
+_PRECISION_FIELD = operator.attrgetter("precision")
 
 
 def _with_place_adjectives(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:

@@ -1,0 +1,97 @@
+"""A county and a town inside it settle each other's state (geodata/county_towns.py).
+
+The sentences are written for these tests: each names a county that several states have and a
+town that several states have, where only one state holds that town inside that county.
+"""
+
+from __future__ import annotations
+
+import pytest
+from geoparse_support import gazetteer_or_skip
+
+from geodata.county_towns import county_moves
+from geodata.gazetteer import Gazetteer
+from geodata.geoparse import Mention, geoparse
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return gazetteer_or_skip()
+
+
+def _regions(text: str, gaz: Gazetteer, compiled: bool | None = None) -> dict[str, str | None]:
+    return {
+        m.surface: gaz.admin1_iso.get(m.admin1 or "")
+        for m in geoparse(text, gaz, compiled=compiled)
+    }
+
+
+def test_the_gazetteer_knows_which_counties_a_us_town_lies_in(gazetteer: Gazetteer) -> None:
+    counties = {
+        gazetteer.place_name[county]
+        for town, towns_counties in gazetteer.place_counties.items()
+        if gazetteer.place_name[town] == "Marietta"
+        and gazetteer.admin1_iso.get(gazetteer.place_admin1[town] or "") == "US-OH"
+        for county in towns_counties
+    }
+    assert counties == {"Washington County"}
+    assert len(gazetteer.place_counties) > 20_000
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "county", "town", "state"),
+    [
+        (
+            "The Washington County sheriff said a barn burned outside Marietta on Friday.",
+            "Washington County",
+            "Marietta",
+            "US-OH",
+        ),
+        (
+            "Franklin County commissioners met in Greenfield to discuss the bridge.",
+            "Franklin County",
+            "Greenfield",
+            "US-MA",
+        ),
+        (
+            "A Lincoln County judge in Brookhaven set bail at a hearing on Monday.",
+            "Lincoln County",
+            "Brookhaven",
+            "US-MS",
+        ),
+    ],
+)
+def test_a_county_and_its_town_resolve_to_the_state_that_holds_both(
+    gazetteer: Gazetteer, text: str, county: str, town: str, state: str, compiled: bool | None
+) -> None:
+    regions = _regions(text, gazetteer, compiled)
+    assert regions[county] == state
+    assert regions[town] == state
+
+
+def test_a_named_state_keeps_its_county_against_a_town_elsewhere(gazetteer: Gazetteer) -> None:
+    # Marion County, Missouri holds no Columbia, but the text names Missouri: the county stays.
+    text = "MARION COUNTY, Mo. - A Columbia man was hurt when his truck left a Marion County road."
+    regions = _regions(text, gazetteer)
+    assert regions["Marion County"] == "US-MO"
+
+
+def test_a_town_with_no_county_named_is_left_alone(gazetteer: Gazetteer) -> None:
+    mentions = geoparse("Residents of Marietta and Atlanta lined the parade route.", gazetteer)
+    assert county_moves(mentions, gazetteer) == {}
+
+
+def test_moves_name_only_county_and_town_mentions(gazetteer: Gazetteer) -> None:
+    text = "The Washington County sheriff said Marietta and Ohio both saw floods."
+    mentions: list[Mention] = geoparse(text, gazetteer)
+    moved = county_moves(mentions, gazetteer)
+    assert all(mentions[i].kind == "city" for i in moved)
+
+
+def test_a_country_name_becomes_the_town_inside_the_named_county(gazetteer: Gazetteer) -> None:
+    # Mexico, Missouri lies in Audrain County: next to that county the name is the town.
+    regions = _regions("A Mexico man was arrested by Audrain County deputies.", gazetteer)
+    assert regions == {"Mexico": "US-MO", "Audrain County": "US-MO"}
+    alone = geoparse("A Mexico man was arrested by federal agents.", gazetteer)
+    assert [(m.surface, m.kind) for m in alone] == [("Mexico", "country")]
