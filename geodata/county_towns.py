@@ -8,9 +8,11 @@ knows which counties each US town lies in (``Gazetteer.place_counties``, from th
 database at data-build time), and this pass reads each named county as the namesake that holds
 the most of the document's towns, then moves those towns into it.
 
-The rule lives here once, in Python, and runs on the mentions of either geoparser (compiled core
-or Python reference), after resolution: the two implementations cannot disagree about it, and
-documents without a county name (nearly all) pay one comparison per mention.
+This is the reference. The compiled core runs its own copy (``Core::county_moves`` in
+geodata/core/src/lib.rs) right after its coherence pass, as the Python reference runs this one
+after ``_cohere``: in Python the pass cost a tenth of the compiled parse of local news, where a
+county is named in one story of four. Change both or neither (tests/test_geocore.py and
+tests/test_county_towns.py compare them).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
     from geodata.gazetteer import Gazetteer
     from geodata.geoparse import Mention
 
-#: Mention precision of a US county reading (``geodata.geoparse.PRECISION["county"]``).
+#: Mention precision of a US county reading (``geodata.geoparse.PRECISION["county"]``) and of
+#: a name reported at country level only (``PRECISION["country"]``).
 COUNTY_PRECISION = 3
+COUNTRY_ONLY_PRECISION = 6
 
 
 def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
@@ -33,77 +37,102 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     Each county name is read as the namesake county holding the most distinct town names of the
     document (plus one where the document names that county's state as a region); a tie keeps
     the chosen county, else goes to the state where more of the document's other names lie.
-    Every town name with a reading inside the county so chosen, and placed in another region,
-    moves there. A name is decided once, for all its mentions; the first county to claim a town
-    keeps it.
+    Every town name (or country name: "Mexico" next to its county) with a reading inside the
+    county so chosen, and placed in another region, moves there. A name is decided once, for all
+    its mentions, on its first mention; the first county to claim a town keeps it.
     """
-    counties: dict[str, str] = {}  # county name (lower case) -> its surface
-    for mention in mentions:
-        if mention.precision == COUNTY_PRECISION and mention.country == "USA":
-            counties.setdefault(mention.surface.lower(), mention.surface)
-    if not counties or not gaz.place_counties:
-        return {}
+    counties: dict[str, int] = {}  # county name (lower case) -> its key
+    towns: dict[str, int] = {}  # town name (lower case) -> its key
     chosen: dict[str, str | None] = {}  # each name's region, first mention
-    towns: dict[str, str] = {}  # town name (lower case) -> its surface
     for mention in mentions:
         name = mention.surface.lower()
-        chosen.setdefault(name, mention.admin1)
-        if mention.kind in ("city", "country") and mention.precision != COUNTY_PRECISION:
-            towns.setdefault(name, mention.surface)
-    named_regions = {m.admin1 for m in mentions if m.kind == "admin1" and m.admin1}
+        if name in chosen:
+            continue
+        chosen[name] = mention.admin1
+        if mention.kind != "city" and mention.kind != "country":
+            continue
+        key = gaz.key_of(mention.surface)
+        if mention.precision == COUNTY_PRECISION or (
+            mention.precision == COUNTRY_ONLY_PRECISION
+            and mention.kind == "city"
+            and key is not None
+            and "county" in _kinds(gaz, key)
+        ):
+            if key is not None:
+                counties[name] = key
+        elif key is not None:
+            towns[name] = key
+    if not counties or not towns:
+        return {}
+    named = {m.admin1 for m in mentions if m.kind == "admin1"}
     decided: dict[str, int] = {}
-    for county_name, surface in counties.items():
-        readings = _places_of(gaz, surface, "county")
-        if not readings:
+    for county_name, county_key in counties.items():
+        namesakes: dict[str, int] = {}  # state -> the county of this name there
+        for county in _places_of(gaz, county_key, "county"):
+            region = gaz.place_admin1[county]
+            if region is not None:
+                namesakes.setdefault(region, county)
+        places = {county: state for state, county in namesakes.items()}
+        holds: dict[str, dict[str, int]] = {}  # state -> town name -> its first town there
+        for town_name, town_key in towns.items():
+            for town in _places_of(gaz, town_key, "city"):
+                for county in gaz.place_counties.get(town, ()):
+                    state = places.get(county)
+                    if state is not None:
+                        holds.setdefault(state, {}).setdefault(town_name, town)
+        if not holds:
             continue
-        holds = {county: _towns_inside(gaz, county, towns) for county in readings}
-        if not any(holds.values()):
-            continue
-        others = Counter(region for name, region in chosen.items() if name != county_name)
-        scores = {
-            county: (
-                len(holds[county]) + (gaz.place_admin1[county] in named_regions),
-                others[gaz.place_admin1[county]],
-            )
-            for county in readings
-        }
-        best = max(readings, key=scores.__getitem__)
-        current = [c for c in readings if gaz.place_admin1[c] == chosen[county_name]]
-        if current and scores[current[0]] >= scores[best]:
-            best = current[0]
-        else:
-            decided[county_name] = best
-        for town_name, town in holds[best].items():
-            if chosen[town_name] != gaz.place_admin1[town]:
+        state = _best_state(namesakes, holds, named, chosen, county_name)
+        if state != chosen[county_name]:
+            decided[county_name] = namesakes[state]
+        for town_name, town in holds.get(state, {}).items():
+            if chosen[town_name] != state:
                 decided.setdefault(town_name, town)
     if not decided:
         return {}
     return {
-        index: decided[name]
-        for index, mention in enumerate(mentions)
-        if mention.kind in ("city", "country") and (name := mention.surface.lower()) in decided
+        at: decided[name]
+        for at, mention in enumerate(mentions)
+        if (mention.kind == "city" or mention.kind == "country")
+        and (name := mention.surface.lower()) in decided
     }
 
 
-def _places_of(gaz: Gazetteer, surface: str, kind: str) -> list[int]:
-    """The places of ``kind`` a mention's name can mean, in gazetteer order."""
-    key = gaz.key_of(surface)
-    if key is None:
-        return []
+def _best_state(
+    namesakes: dict[str, int],
+    holds: dict[str, dict[str, int]],
+    named: set[str | None],
+    chosen: dict[str, str | None],
+    county_name: str,
+) -> str:
+    """The state whose county a county name should mean: the most towns held (plus one for the
+    state named), then the chosen reading, then the state holding more of the other names."""
+    scores = {state: len(towns) + (state in named) for state, towns in holds.items()}
+    for state in named:
+        if state in namesakes and state not in scores:
+            scores[state] = 1
+    top = max(scores.values())
+    tied = [state for state, score in scores.items() if score == top]
+    if len(tied) == 1:
+        return tied[0]
+    current = chosen[county_name]
+    names_in = Counter(region for name, region in chosen.items() if name != county_name)
+    most = max(names_in[state] for state in tied)
+    if current is not None and current in tied and names_in[current] >= most:
+        return current  # the chosen reading keeps a full tie
+    return next(s for s in namesakes if s in tied and names_in[s] == most)
+
+
+def _kinds(gaz: Gazetteer, key: int) -> set[str]:
+    kinds = gaz.place_kind
+    return {kinds[p] for p in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]}
+
+
+def _places_of(gaz: Gazetteer, key: int, kind: str) -> list[int]:
+    """The places of ``kind`` a name key can mean, in gazetteer order."""
     kinds = gaz.place_kind
     return [
         place
         for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]
         if kinds[place] == kind
     ]
-
-
-def _towns_inside(gaz: Gazetteer, county: int, towns: dict[str, str]) -> dict[str, int]:
-    """The document's town names with a reading inside ``county``: name -> that town."""
-    inside: dict[str, int] = {}
-    for name, surface in towns.items():
-        for town in _places_of(gaz, surface, "city"):
-            if county in gaz.place_counties.get(town, ()):
-                inside[name] = town
-                break
-    return inside

@@ -1502,12 +1502,14 @@ def _geoparse(
         mentions = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
         mentions = _cohere(text, mentions, gazetteer)
+        for index, place in county_moves(mentions, gazetteer).items():
+            mentions[index] = _moved(text, mentions[index], place, gazetteer)
         latin = False  # not known: the scan for Cyrillic runs
         border = True  # may hold a border phrase: _borders looks
         lists = _ALL_LIST_PASSES  # may hold lists: the list passes look
     else:
-        # The core ran the coherence pass too, and knows whether the text holds letters of
-        # other scripts, whether a border phrase is possible at all (a country mentioned,
+        # The core ran the coherence and county passes too, and knows whether the text holds
+        # letters of other scripts, whether a border phrase is possible at all (a country mentioned,
         # a border word in the text) and whether a list pass can apply: most texts skip the
         # passes below.
         mentions, latin, border, lists = found
@@ -1517,9 +1519,6 @@ def _geoparse(
         _regions_in_lists(text, mentions, gazetteer)
     if lists & 4:
         mentions = _typed_lists(text, mentions, gazetteer)
-    if COUNTY_PRECISION in map(_PRECISION_FIELD, mentions):
-        for index, place in county_moves(mentions, gazetteer).items():
-            mentions[index] = _moved(text, mentions[index], place, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country
@@ -1537,7 +1536,6 @@ def _geoparse(
 _START = operator.attrgetter("start")
 _ADMIN1_FIELD = operator.attrgetter("admin1")
 _COUNTRY_FIELD = operator.attrgetter("country")
-_PRECISION_FIELD = operator.attrgetter("precision")
 
 
 def _with_place_adjectives(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
@@ -1600,6 +1598,10 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
     for region_id, near_ids in adjacency:
         neighbours[region_id] = near_ids
     region_country = [intern(countries, gaz.admin1_country.get(region)) for region in regions]
+    county_start, county_place = [0], list[int]()  # the counties of each town, flat
+    for place in range(len(gaz.place_kind)):
+        county_place.extend(gaz.place_counties.get(place, ()))
+        county_start.append(len(county_place))
     assert riskmap_geocore is not None
     core = riskmap_geocore.Core(
         list(gaz.automaton.items()),
@@ -1626,6 +1628,8 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
         },
         region_ids=list(regions),
         region_country=region_country,
+        county_start=county_start,
+        county_place=county_place,
     )
     return core, _template_maker(gaz)
 

@@ -530,6 +530,11 @@ struct Core {
     /// its country (-1 unknown). Empty when the caller gave none: `parse_document` then refuses.
     region_ids: Vec<String>,
     region_country: Vec<i32>,
+    /// The counties each US town lies in, by place: `county_place[county_start[p]..county_start[p
+    /// + 1]]` (`Gazetteer.place_counties`), for the county pass (`county_moves`). Empty when
+    /// the caller gave none: the pass then does nothing.
+    county_start: Vec<u32>,
+    county_place: Vec<u32>,
 }
 
 fn base_prior(kind: u8, flags: u8, population: i64) -> f64 {
@@ -583,7 +588,7 @@ impl Core {
     /// `region_ids` and `region_country` (per region number: its id and its country number)
     /// are needed by `parse_document` only; `parse_mentions` works without them.
     #[new]
-    #[args(region_ids = "None", region_country = "None")]
+    #[args(region_ids = "None", region_country = "None", county_start = "None", county_place = "None")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         patterns: Vec<(String, u32)>,
@@ -601,10 +606,19 @@ impl Core {
         words: HashMap<String, Vec<String>>,
         region_ids: Option<Vec<String>>,
         region_country: Option<Vec<i32>>,
+        county_start: Option<Vec<u32>>,
+        county_place: Option<Vec<u32>>,
     ) -> PyResult<Self> {
         let (region_ids, region_country) = (region_ids.unwrap_or_default(), region_country.unwrap_or_default());
         if region_ids.len() != region_country.len() {
             return Err(PyValueError::new_err("region columns differ in length"));
+        }
+        let (county_start, county_place) = (county_start.unwrap_or_default(), county_place.unwrap_or_default());
+        if !county_start.is_empty()
+            && (county_start.len() != place_kind.len() + 1
+                || county_start.last().map_or(true, |&end| end as usize != county_place.len()))
+        {
+            return Err(PyValueError::new_err("county columns do not match the places"));
         }
         let mut key_bits = key_bits;
         if entry_place.len() != entry_flags.len() || key_length.len() != key_bits.len() {
@@ -677,6 +691,8 @@ impl Core {
             place_admin1,
             region_ids,
             region_country,
+            county_start,
+            county_place,
         })
     }
 
@@ -744,15 +760,10 @@ impl Core {
             None => return Ok(None),
         };
         let mut placed = self.with_templates(py, rows, template_of)?;
-        for (index, place) in self.cohere(text, &placed) {
-            let row = &mut placed[index].0;
-            row.place = place;
-            row.mode = 0;
-            if row.confidence < DEFAULT_MIN_CONFIDENCE {
-                row.confidence = DEFAULT_MIN_CONFIDENCE;
-            }
-            placed[index].1 = self.template(py, place, 0, template_of)?;
-        }
+        let cohered = self.cohere(text, &placed);
+        self.move_rows(py, &mut placed, cohered, template_of)?;
+        let counties = self.county_moves(text, &placed);
+        self.move_rows(py, &mut placed, counties, template_of)?;
         let border = placed.iter().any(|(row, _)| row.mode == 0 && self.place_kind[row.place as usize] == COUNTRY)
             && (text.contains("order") || text.contains("rontier") || text.contains("oundar"));
         let lists = self.list_passes(text, &placed);
@@ -975,20 +986,31 @@ impl Core {
         }
     }
 
-    /// `_cohere` of geoparse.py (the reference; keep the two in step): (row index, place) for
-    /// every occurrence of a name that moves to its namesake in the document's focus region.
-    /// Names are the surfaces in lower case; each is decided on its first occurrence.
-    fn cohere(&self, text: &str, placed: &[(Row, PyObject)]) -> Vec<(usize, u32)> {
-        let mut moved = Vec::new();
-        if placed.len() < FOCUS_MIN_NAMES + 1 {
-            return moved;
+    /// Read each `(row index, place)` as that place, at least as sure as a namesake move makes
+    /// it (`_moved` of geoparse.py).
+    fn move_rows(
+        &self,
+        py: Python<'_>,
+        placed: &mut [(Row, PyObject)],
+        moves: Vec<(usize, u32)>,
+        template_of: &PyAny,
+    ) -> PyResult<()> {
+        for (index, place) in moves {
+            let row = &mut placed[index].0;
+            row.place = place;
+            row.mode = 0;
+            if row.confidence < DEFAULT_MIN_CONFIDENCE {
+                row.confidence = DEFAULT_MIN_CONFIDENCE;
+            }
+            placed[index].1 = self.template(py, place, 0, template_of)?;
         }
-        let reported: Vec<(MentionKind, i32, i32)> = placed.iter().map(|(row, _)| self.reported(row)).collect();
-        if reported.iter().filter(|r| r.2 >= 0).count() < FOCUS_MIN_NAMES {
-            return moved; // no region can hold two names
-        }
-        // Names as numbers: equal lower-case surfaces, equal numbers. The lower-case surfaces
-        // go side by side into one string.
+        Ok(())
+    }
+
+    /// Names as numbers: equal lower-case surfaces, equal numbers, numbered in order of first
+    /// occurrence. Returns each row's name and each name's first row.
+    fn name_numbers(&self, text: &str, placed: &[(Row, PyObject)]) -> (Vec<usize>, Vec<usize>) {
+        // The lower-case surfaces go side by side into one string.
         let mut lowered = String::new();
         let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(placed.len());
         for (row, _) in placed {
@@ -1015,6 +1037,163 @@ impl Core {
                 number
             })
             .collect();
+        (names, first)
+    }
+
+    /// `county_moves` of geodata/county_towns.py (the reference; keep the two in step):
+    /// (row index, place) for every occurrence of a county name read as the namesake county
+    /// that holds the document's towns, and of each town name moved inside it.
+    fn county_moves(&self, text: &str, placed: &[(Row, PyObject)]) -> Vec<(usize, u32)> {
+        let mut moved = Vec::new();
+        // A county name: placed in a county, or reported at country level only (its counties
+        // lie in several states) with a county among the readings of its Latin-script key.
+        let is_county = |row: &Row| match row.mode {
+            0 => self.place_kind[row.place as usize] == COUNTY,
+            1 => {
+                row.key != NO_KEY
+                    && self.key_bits[row.key as usize] & LATIN_KEY != 0
+                    && self.entries(row.key).any(|r| self.readings[r].kind == COUNTY)
+            }
+            _ => false,
+        };
+        if self.county_start.is_empty() || !placed.iter().any(|(row, _)| is_county(row)) {
+            return moved; // no county named (most documents)
+        }
+        let (names, first) = self.name_numbers(text, placed);
+        let chosen: Vec<i32> = first.iter().map(|&index| self.reported(&placed[index].0).2).collect();
+        let latin_key = |name: usize| {
+            let key = placed[first[name]].0.key;
+            (key != NO_KEY && self.key_bits[key as usize] & LATIN_KEY != 0).then_some(key)
+        };
+        let (mut counties, mut towns) = (Vec::new(), Vec::new());
+        for (name, &index) in first.iter().enumerate() {
+            let row = &placed[index].0;
+            if is_county(row) {
+                counties.push(name);
+            } else if matches!(self.reported(row).0, MentionKind::City | MentionKind::Country) {
+                towns.push(name);
+            }
+        }
+        if towns.is_empty() {
+            return moved;
+        }
+        let mut named: Vec<i32> = placed
+            .iter()
+            .map(|(row, _)| self.reported(row))
+            .filter(|r| r.0 == MentionKind::Admin1)
+            .map(|r| r.2)
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let mut decided: Vec<Option<u32>> = vec![None; first.len()]; // per name
+        for &county_name in &counties {
+            let Some(county_key) = latin_key(county_name) else { continue };
+            // The name's counties, one per state, in gazetteer order.
+            let mut namesakes: Vec<(i32, u32)> = Vec::new();
+            for reading in self.entries(county_key).map(|r| &self.readings[r]) {
+                if reading.kind == COUNTY && reading.admin1 >= 0 && !namesakes.iter().any(|n| n.0 == reading.admin1) {
+                    namesakes.push((reading.admin1, reading.place));
+                }
+            }
+            // Per state: the town names its county holds, each with its first town there.
+            let mut holds: Vec<(i32, Vec<(usize, u32)>)> = Vec::new();
+            for &town_name in &towns {
+                let Some(town_key) = latin_key(town_name) else { continue };
+                for reading in self.entries(town_key).map(|r| &self.readings[r]) {
+                    if reading.kind != CITY {
+                        continue;
+                    }
+                    let town = reading.place as usize;
+                    let inside = &self.county_place[self.county_start[town] as usize..self.county_start[town + 1] as usize];
+                    for &(state, _) in namesakes.iter().filter(|n| inside.contains(&n.1)) {
+                        let at = match holds.iter().position(|h| h.0 == state) {
+                            Some(at) => at,
+                            None => {
+                                holds.push((state, Vec::new()));
+                                holds.len() - 1
+                            }
+                        };
+                        if !holds[at].1.iter().any(|h| h.0 == town_name) {
+                            holds[at].1.push((town_name, reading.place));
+                        }
+                    }
+                }
+            }
+            if holds.is_empty() {
+                continue;
+            }
+            let state = self.best_state(&namesakes, &holds, &named, &chosen, county_name);
+            if state != chosen[county_name] {
+                decided[county_name] = namesakes.iter().find(|n| n.0 == state).map(|n| n.1);
+            }
+            if let Some((_, held)) = holds.iter().find(|h| h.0 == state) {
+                for &(town_name, town) in held {
+                    if chosen[town_name] != state && decided[town_name].is_none() {
+                        decided[town_name] = Some(town);
+                    }
+                }
+            }
+        }
+        for (index, &name) in names.iter().enumerate() {
+            if let Some(place) = decided[name] {
+                if matches!(self.reported(&placed[index].0).0, MentionKind::City | MentionKind::Country) {
+                    moved.push((index, place));
+                }
+            }
+        }
+        moved
+    }
+
+    /// `_best_state` of geodata/county_towns.py: the most towns held (plus one for the state
+    /// named), then the chosen reading, then the state holding more of the other names.
+    fn best_state(
+        &self,
+        namesakes: &[(i32, u32)],
+        holds: &[(i32, Vec<(usize, u32)>)],
+        named: &[i32],
+        chosen: &[i32],
+        county_name: usize,
+    ) -> i32 {
+        let mut scores: Vec<(i32, usize)> =
+            holds.iter().map(|(state, held)| (*state, held.len() + usize::from(named.binary_search(state).is_ok()))).collect();
+        for &state in named {
+            if namesakes.iter().any(|n| n.0 == state) && !scores.iter().any(|s| s.0 == state) {
+                scores.push((state, 1));
+            }
+        }
+        let top = scores.iter().map(|s| s.1).max().unwrap_or(0);
+        let tied: Vec<i32> = scores.iter().filter(|s| s.1 == top).map(|s| s.0).collect();
+        if tied.len() == 1 {
+            return tied[0];
+        }
+        let names_in = |state: i32| {
+            chosen.iter().enumerate().filter(|&(name, &region)| name != county_name && region == state).count()
+        };
+        let most = tied.iter().map(|&state| names_in(state)).max().unwrap_or(0);
+        let current = chosen[county_name];
+        if tied.contains(&current) && names_in(current) >= most {
+            return current; // the chosen reading keeps a full tie
+        }
+        namesakes
+            .iter()
+            .map(|n| n.0)
+            .find(|&state| tied.contains(&state) && names_in(state) == most)
+            .unwrap_or(tied[0])
+    }
+
+    /// `_cohere` of geoparse.py (the reference; keep the two in step): (row index, place) for
+    /// every occurrence of a name that moves to its namesake in the document's focus region.
+    /// Names are the surfaces in lower case; each is decided on its first occurrence.
+    fn cohere(&self, text: &str, placed: &[(Row, PyObject)]) -> Vec<(usize, u32)> {
+        let mut moved = Vec::new();
+        if placed.len() < FOCUS_MIN_NAMES + 1 {
+            return moved;
+        }
+        let reported: Vec<(MentionKind, i32, i32)> = placed.iter().map(|(row, _)| self.reported(row)).collect();
+        if reported.iter().filter(|r| r.2 >= 0).count() < FOCUS_MIN_NAMES {
+            return moved; // no region can hold two names
+        }
+        let (names, first) = self.name_numbers(text, placed);
         // The distinct (area, name) pairs of regions and of countries, and the distinct names
         // per area: sorted arrays, searched by halves (a document's few dozen mentions make
         // hash tables cost more to build than they save).
