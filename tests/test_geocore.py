@@ -136,6 +136,14 @@ _WORDS = st.sampled_from(
         "St. Clair",
         "counties",
         "parishes",
+        # counties and towns inside them (the county pass)
+        "Washington County",
+        "Marietta",
+        "Franklin County",
+        "Greenfield",
+        "Audrain County",
+        "Henry County",
+        "Paris",
     ]
 )
 _GLUE = st.sampled_from(
@@ -185,6 +193,47 @@ def test_the_core_runs_the_coherence_pass_itself(
 
     monkeypatch.setattr(geoparse_module, "_cohere", reference_not_wanted)
     assert geoparse(text, gazetteer, compiled=True) == reference
+
+
+def test_the_core_runs_the_county_pass_itself(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The county pass is compiled too: geodata/county_towns.py is the reference only."""
+    text = "The Washington County sheriff said a barn burned outside Marietta on Friday."
+    reference = geoparse(text, gazetteer, compiled=False)
+    assert {m.admin1 for m in reference} == {gazetteer.place_admin1[_ohio_marietta(gazetteer)]}
+
+    def reference_not_wanted(*args: object) -> None:
+        raise AssertionError("the Python county pass ran although the core is installed")
+
+    monkeypatch.setattr(geoparse_module, "county_moves", reference_not_wanted)
+    assert geoparse(text, gazetteer, compiled=True) == reference
+
+
+def _ohio_marietta(gazetteer: Gazetteer) -> int:
+    return next(
+        town
+        for town in gazetteer.place_counties
+        if gazetteer.place_name[town] == "Marietta"
+        and gazetteer.admin1_iso.get(gazetteer.place_admin1[town] or "") == "US-OH"
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.booleans()), min_size=1, max_size=4))
+def test_counties_and_their_towns_give_the_same_mentions(
+    gazetteer: Gazetteer, picks: list[tuple[int, bool]]
+) -> None:
+    """Real (county, town inside it) pairs of the gazetteer, alone or paired: both
+    implementations read them alike."""
+    towns = sorted(gazetteer.place_counties)
+    parts = []
+    for pick, both in picks:
+        town = towns[pick % len(towns)]
+        county = gazetteer.place_counties[town][0]
+        name, county_name = gazetteer.place_name[town], gazetteer.place_name[county]
+        parts.append(f"{county_name} deputies met in {name}." if both else f"A {name} man spoke.")
+    _assert_same(" ".join(parts), gazetteer)
 
 
 def test_the_border_pass_runs_only_where_a_border_phrase_can_be(
