@@ -1,18 +1,18 @@
 """A county and the towns that lie in it settle each other's state.
 
-Local news names a county and its towns together ("Walker County Judge ... Huntsville Fire
-Chief"): both names exist in several states (a Walker County in Alabama and in Texas, a
-Huntsville in each), and a state-level comparison cannot choose, because each pair lies in one
-state. Containment can: only Texas has a Huntsville *inside* its Walker County. The gazetteer
+Local news names a county and its towns together ("the Washington County sheriff ... a barn
+outside Marietta"): both names exist in several states (a Washington County in Georgia and in
+Ohio, a Marietta in each), and a state-level comparison cannot choose, because each pair lies in
+one state. Containment can: only Ohio has a Marietta *inside* its Washington County. The gazetteer
 knows which counties each US town lies in (``Gazetteer.place_counties``, from the postal
 database at data-build time), and this pass reads each named county as the namesake that holds
 the most of the document's towns, then moves those towns into it.
 
 This is the reference. The compiled core runs its own copy (``Core::county_moves`` in
 geodata/core/src/lib.rs) right after its coherence pass, as the Python reference runs this one
-after ``_cohere``: in Python the pass cost a tenth of the compiled parse of local news, where a
-county is named in one story of four. Change both or neither (tests/test_geocore.py and
-tests/test_county_towns.py compare them).
+after ``_cohere``: run in Python after either implementation, the pass cost a tenth of the
+compiled parse of the evaluation texts, a quarter of which name a county. Change both or neither
+(tests/test_geocore.py and tests/test_county_towns.py compare them).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from geodata.county_towns import COUNTY_PRECISION, county_moves
+from geodata.county_towns import COUNTRY_ONLY_PRECISION, COUNTY_PRECISION, county_moves
 from geodata.gazetteer import (
     ABBREV,
     ACRONYM,
@@ -89,7 +89,13 @@ def _load_compiled_core(choice: str | None) -> ModuleType | None:
 riskmap_geocore = _load_compiled_core(os.environ.get(GEOPARSER_SWITCH))  # None: not in use
 
 #: UCDP GED "where_prec" per kind of place.
-PRECISION = {"city": 1, "county": COUNTY_PRECISION, "admin1": 4, "border": 5, "country": 6}
+PRECISION = {
+    "city": 1,
+    "county": COUNTY_PRECISION,
+    "admin1": 4,
+    "border": 5,
+    "country": COUNTRY_ONLY_PRECISION,
+}
 
 #: Mentions less sure than this are dropped, not guessed. One global threshold, swept over the
 #: three evaluation corpora together (``bench/eval_geoparse.py --min-confidence C``): 0.65 to

@@ -142,8 +142,8 @@ _WORDS = st.sampled_from(
         "Franklin County",
         "Greenfield",
         "Audrain County",
-        "Henry County",
-        "Paris",
+        "Lincoln County",
+        "Brookhaven",
     ]
 )
 _GLUE = st.sampled_from(
