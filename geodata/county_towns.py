@@ -52,15 +52,15 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
         if mention.kind != "city" and mention.kind != "country":
             continue
         key = gaz.key_of(mention.surface)
+        if key is None:
+            continue  # Gazetteer.key_of finds Latin-script names only, as the core's keys do
         if mention.precision == COUNTY_PRECISION or (
             mention.precision == COUNTRY_ONLY_PRECISION
             and mention.kind == "city"
-            and key is not None
-            and "county" in _kinds(gaz, key)
+            and _places_of(gaz, key, "county")
         ):
-            if key is not None:
-                counties[name] = key
-        elif key is not None:
+            counties[name] = key
+        else:
             towns[name] = key
     if not counties or not towns:
         return {}
@@ -121,11 +121,6 @@ def _best_state(
     if current is not None and current in tied and names_in[current] >= most:
         return current  # the chosen reading keeps a full tie
     return next(s for s in namesakes if s in tied and names_in[s] == most)
-
-
-def _kinds(gaz: Gazetteer, key: int) -> set[str]:
-    kinds = gaz.place_kind
-    return {kinds[p] for p in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]}
 
 
 def _places_of(gaz: Gazetteer, key: int, kind: str) -> list[int]:
