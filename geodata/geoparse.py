@@ -817,6 +817,9 @@ def _same_area(a: _Reading, b: _Reading) -> bool:
 _LONE_MIN_CONFIDENCE = {_CITY: 0.8, _COUNTY: 0.8, _ADMIN1: 0.95}
 #: Bar for a town name reported at country level only (all its readings in one country).
 _COUNTRY_ONLY_MIN_CONFIDENCE = 0.7
+#: How far below the bar a town name may be and still tell the country of a document in which
+#: no name clears the bar, when all such names agree on that country.
+_EMPTY_DOCUMENT_MARGIN = 0.25
 
 
 def _ambiguous(group: _Group) -> bool:
@@ -876,12 +879,23 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     # Names whose readings all lie in one country but in several regions ("Decatur",
     # "Middletown") still tell the country: reported without a region.
     considered = {id(group) for group in kept}
+    spare: list[_Group] = []  # below the bar, but within the margin of an empty document
     for group in groups:
         if id(group) in considered or group.choice is None or group.common or group.person_like:
             continue  # kept groups that failed the lone bar stay out
         if group.country_confidence >= max(min_confidence, _COUNTRY_ONLY_MIN_CONFIDENCE):
             group.country_only = True
             out.append(group)
+        elif group.country_confidence >= min_confidence - _EMPTY_DOCUMENT_MARGIN:
+            spare.append(group)
+    # A report names somewhere. When nothing clears the bar but every remaining town name
+    # lies in one country ("Pinewood ... Oak Ridge", each a village in several states), the
+    # document is about that country: its names are reported at country level.
+    agreed = {group.readings[group.choice].country for group in spare}  # type: ignore[index]
+    if not out and len(agreed) == 1 and None not in agreed:
+        for group in spare:
+            group.country_only = True
+        out.extend(spare)
     return out
 
 

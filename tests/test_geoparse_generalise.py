@@ -155,7 +155,9 @@ def test_a_short_form_needs_its_capitals(gazetteer: Gazetteer) -> None:
 def test_a_name_before_an_organisation_head_is_no_town(
     gazetteer: Gazetteer, text: str, surface: str
 ) -> None:
-    assert [m for m in _found(text, gazetteer, surface) if m.kind == "city"] == []
+    # A document that names nowhere else may still get its country from the name (see
+    # test_a_document_with_nothing_else_gets_the_country_its_towns_agree_on): no town, no region.
+    assert [m for m in _found(text, gazetteer, surface) if m.admin1 is not None] == []
 
 
 # ------------------------------------------------- abbreviations of states need their full stop
@@ -311,6 +313,32 @@ def test_a_village_with_a_post_office_is_found_where_its_state_is_named(
     [village] = _found(text, gazetteer, "Anamoose")
     assert (village.country, gazetteer.admin1_iso.get(village.admin1 or "")) == ("USA", "US-ND")
     assert village.point is not None
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_document_with_nothing_else_gets_the_country_its_towns_agree_on(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    # Each name is a town in several states and nothing in the text says which: below the bar
+    # as a town, but the country is not in doubt and the report names nowhere else.
+    text = "Growers near Millbrook and Oakhurst met on Monday."
+    found = [(m.surface, m.country, m.admin1) for m in geoparse(text, gazetteer, compiled=compiled)]
+    assert found == [("Millbrook", "USA", None), ("Oakhurst", "USA", None)]
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_names_that_disagree_on_the_country_tell_nothing(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    text = "A meeting took place in Kinsale. Another took place in Tiverton."
+    assert geoparse(text, gazetteer, compiled=compiled) == []
+
+
+def test_a_document_that_names_a_place_reports_no_weak_name_beside_it(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "Crews from Centerville and Cedarville cleared the road after the storm."
+    assert [m.surface for m in geoparse(text, gazetteer)] == ["Centerville"]
 
 
 def test_a_village_alone_is_not_reported(gazetteer: Gazetteer) -> None:

@@ -55,6 +55,8 @@ const MAX_CANDIDATES: usize = 8;
 const MAX_PRIOR_GAP: f64 = 0.4;
 const MAX_EVIDENCE_AREAS: usize = 3;
 const COUNTRY_ONLY_MIN_CONFIDENCE: f64 = 0.7;
+/// `_EMPTY_DOCUMENT_MARGIN` in geoparse.py.
+const EMPTY_DOCUMENT_MARGIN: f64 = 0.25;
 
 /// One place a key can mean, with its prior before anything the document says.
 struct Reading {
@@ -1915,6 +1917,8 @@ impl Core {
         for &i in &kept {
             considered[i] = true;
         }
+        // Below the bar, within the margin of a document in which no name clears it.
+        let mut spare = Vec::new();
         for (i, group) in groups.iter_mut().enumerate() {
             if considered[i] || group.choice.is_none() || group.common || group.person_like {
                 continue;
@@ -1922,6 +1926,19 @@ impl Core {
             if group.country_confidence >= floor {
                 group.country_only = true;
                 out.push(i);
+            } else if group.country_confidence >= min_confidence - EMPTY_DOCUMENT_MARGIN {
+                spare.push(i);
+            }
+        }
+        // `_supported`: a document with nothing to report whose remaining town names agree on
+        // one country is about that country.
+        if out.is_empty() && !spare.is_empty() {
+            let first = self.chosen_country(&groups[spare[0]]);
+            if first.is_some() && spare.iter().all(|&i| self.chosen_country(&groups[i]) == first) {
+                for &i in &spare {
+                    groups[i].country_only = true;
+                }
+                out = spare;
             }
         }
         out
