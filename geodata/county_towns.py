@@ -37,32 +37,44 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     Each county name is read as the namesake county holding the most distinct town names of the
     document (plus one where the document names that county's state as a region); a tie keeps
     the chosen county, else goes to the state where more of the document's other names lie.
-    Every town name (or country name: "Mexico" next to its county) with a reading inside the
-    county so chosen, and placed in another region, moves there. A name is decided once, for all
+    Every town name (or country name: "Mexico" next to its county; or a region of another
+    country: "Dublin" read in Ireland) with a reading inside the county so chosen, and placed in
+    another region, moves there. A name is decided once, for all
     its mentions, on its first mention; the first county to claim a town keeps it.
     """
     counties: dict[str, int] = {}  # county name (lower case) -> its key
     towns: dict[str, int] = {}  # town name (lower case) -> its key
+    regions: dict[str, tuple[int, str | None]] = {}  # region name -> its key and country
+    county_countries: set[str | None] = set()
     chosen: dict[str, str | None] = {}  # each name's region, first mention
     for mention in mentions:
         name = mention.surface.lower()
         if name in chosen:
             continue
         chosen[name] = mention.admin1
-        if mention.kind != "city" and mention.kind != "country":
+        if mention.kind != "city" and mention.kind != "country" and mention.kind != "admin1":
             continue
         key = gaz.key_of(mention.surface)
         if key is None:
             continue  # Gazetteer.key_of finds Latin-script names only, as the core's keys do
-        if mention.precision == COUNTY_PRECISION or (
+        if mention.kind == "admin1":
+            regions[name] = (key, mention.country)
+        elif mention.precision == COUNTY_PRECISION or (
             mention.precision == COUNTRY_ONLY_PRECISION
             and mention.kind == "city"
             and _places_of(gaz, key, "county")
         ):
             counties[name] = key
+            county_countries.add(mention.country)
         else:
             towns[name] = key
-    if not counties or not towns:
+    if not counties:
+        return {}
+    # A region of another country is a town name too ("Dublin", read in Ireland, beside Ohio's
+    # Franklin County); the regions of the county's own country stay regions.
+    foreign = {name for name, (_, country) in regions.items() if country not in county_countries}
+    towns.update((name, regions[name][0]) for name in foreign)
+    if not towns:
         return {}
     named = {m.admin1 for m in mentions if m.kind == "admin1"}
     decided: dict[str, int] = {}
@@ -93,8 +105,9 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     return {
         at: decided[name]
         for at, mention in enumerate(mentions)
-        if (mention.kind == "city" or mention.kind == "country")
+        if (mention.kind == "city" or mention.kind == "country" or mention.kind == "admin1")
         and (name := mention.surface.lower()) in decided
+        and (mention.kind != "admin1" or name in foreign)
     }
 
 

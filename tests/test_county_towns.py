@@ -100,3 +100,32 @@ def test_a_country_name_becomes_the_town_inside_the_named_county(gazetteer: Gaze
     assert regions == {"Mexico": "US-MO", "Audrain County": "US-MO"}
     alone = geoparse("A Mexico man was arrested by federal agents.", gazetteer)
     assert [(m.surface, m.kind) for m in alone] == [("Mexico", "country")]
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_foreign_region_becomes_the_town_inside_the_named_county(
+    gazetteer: Gazetteer, compiled: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ravenna and Mantua are Italian provinces and two towns of Ohio's Portage County.
+    text = "Portage County deputies said the fire near Ravenna spread toward Mantua overnight."
+    assert _regions(text, gazetteer, compiled) == {
+        "Portage County": "US-OH",
+        "Ravenna": "US-OH",
+        "Mantua": "US-OH",
+    }
+    monkeypatch.setattr(geoparse_module, "county_moves", lambda mentions, gaz: {})
+    before = geoparse(text, gazetteer, compiled=False)  # the reference, without the pass
+    assert {m.surface: m.country for m in before if m.kind == "admin1"} == {
+        "Ravenna": "ITA",
+        "Mantua": "ITA",
+    }
+
+
+def test_a_state_named_beside_its_county_stays_the_state(gazetteer: Gazetteer) -> None:
+    text = "Portage County deputies said the fire near Ravenna spread, Ohio officials said."
+    kinds = {
+        m.surface: (m.kind, gazetteer.admin1_iso.get(m.admin1 or ""))
+        for m in geoparse(text, gazetteer)
+    }
+    assert kinds["Ohio"] == ("admin1", "US-OH")
+    assert kinds["Ravenna"] == ("city", "US-OH")

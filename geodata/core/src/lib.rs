@@ -1067,12 +1067,26 @@ impl Core {
             let key = placed[first[name]].0.key;
             (key != NO_KEY && self.key_bits[key as usize] & LATIN_KEY != 0).then_some(key)
         };
-        let (mut counties, mut towns) = (Vec::new(), Vec::new());
+        let (mut counties, mut towns, mut regions) = (Vec::new(), Vec::new(), Vec::new());
+        let mut county_countries: Vec<i32> = Vec::new();
         for (name, &index) in first.iter().enumerate() {
             let row = &placed[index].0;
+            let (kind, country, _) = self.reported(row);
             if is_county(row) {
                 counties.push(name);
-            } else if matches!(self.reported(row).0, MentionKind::City | MentionKind::Country) {
+                county_countries.push(country);
+            } else if matches!(kind, MentionKind::City | MentionKind::Country) {
+                towns.push(name);
+            } else if kind == MentionKind::Admin1 {
+                regions.push((name, country));
+            }
+        }
+        // A region of another country is a town name too (`county_moves`: "Dublin", read in
+        // Ireland, beside Ohio's Franklin County); the county's own country's regions stay.
+        let mut foreign = vec![false; first.len()];
+        for &(name, country) in &regions {
+            if !county_countries.contains(&country) {
+                foreign[name] = true;
                 towns.push(name);
             }
         }
@@ -1138,7 +1152,8 @@ impl Core {
         }
         for (index, &name) in names.iter().enumerate() {
             if let Some(place) = decided[name] {
-                if matches!(self.reported(&placed[index].0).0, MentionKind::City | MentionKind::Country) {
+                let kind = self.reported(&placed[index].0).0;
+                if matches!(kind, MentionKind::City | MentionKind::Country) || (kind == MentionKind::Admin1 && foreign[name]) {
                     moved.push((index, place));
                 }
             }
