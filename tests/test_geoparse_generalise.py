@@ -549,18 +549,3 @@ def test_no_regions_demonym_is_also_a_countrys_name_or_demonym(gazetteer: Gazett
             kinds = {gazetteer.place_kind[place] for place, _ in gazetteer.entries(key)}
             assert "country" not in kinds, demonym
 
-
-# ------------------------------------------------- parts of a country named as the country
-@pytest.mark.parametrize(
-    ("text", "surface", "region"),
-    [
-        ("Aid lorries crossed into Gaza on Tuesday.", "Gaza", "PS-GZZ"),
-        ("Farmers in the West Bank lost their olive harvest.", "West Bank", "PS-WBK"),
-        ("Сектор Газа третий день остаётся без света.", "Сектор Газа", "PS-GZZ"),
-    ],
-)
-def test_a_part_of_a_country_is_its_region(
-    gazetteer: Gazetteer, text: str, surface: str, region: str
-) -> None:
-    [found] = [m for m in geoparse(text, gazetteer) if m.surface.lower() == surface.lower()]
-    assert (found.country, gazetteer.admin1_iso.get(found.admin1 or "")) == ("PSE", region)
