@@ -548,4 +548,3 @@ def test_no_regions_demonym_is_also_a_countrys_name_or_demonym(gazetteer: Gazett
             assert key is not None, demonym
             kinds = {gazetteer.place_kind[place] for place, _ in gazetteer.entries(key)}
             assert "country" not in kinds, demonym
-
