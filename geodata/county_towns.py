@@ -38,9 +38,9 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     document (plus one where the document names that county's state as a region); a tie keeps
     the chosen county, else goes to the state where more of the document's other names lie.
     Every town name (or country name: "Mexico" next to its county; or a region of another
-    country: "Dublin" read in Ireland) with a reading inside the county so chosen, and placed in
-    another region, moves there. A name is decided once, for all
-    its mentions, on its first mention; the first county to claim a town keeps it.
+    country: "Ravenna" read in Italy) with a reading inside the county so chosen, and placed in
+    another region, moves there. A name is decided once, for all its mentions, on its first
+    mention; the first county to claim a town keeps it.
     """
     counties: dict[str, int] = {}  # county name (lower case) -> its key
     towns: dict[str, int] = {}  # town name (lower case) -> its key
@@ -70,8 +70,8 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
             towns[name] = key
     if not counties:
         return {}
-    # A region of another country is a town name too ("Dublin", read in Ireland, beside Ohio's
-    # Franklin County); the regions of the county's own country stay regions.
+    # A region of another country is a town name too ("Ravenna", read in Italy, beside Ohio's
+    # Portage County); the regions of the county's own country stay regions.
     foreign = {name for name, (_, country) in regions.items() if country not in county_countries}
     towns.update((name, regions[name][0]) for name in foreign)
     if not towns:

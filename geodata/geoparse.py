@@ -1431,7 +1431,9 @@ def geoparse(
     ----------
     text : any string (empty, huge, any script, stray control characters all work).
     gazetteer : from :func:`geodata.gazetteer.load_gazetteer`.
-    min_confidence : mentions resolved with less confidence are dropped.
+    min_confidence : mentions resolved with less confidence are dropped, but for one case: a
+        document in which nothing clears it still reports, at country level, the country its
+        town names agree on when they are within ``_EMPTY_DOCUMENT_MARGIN`` of it.
     compiled : ``None`` uses the compiled core when it is installed, ``False`` the Python
         reference, ``True`` insists on the compiled core. Both give the same mentions.
     ranker : coefficients of the learned choice between a name's readings

@@ -337,8 +337,8 @@ def test_names_that_disagree_on_the_country_tell_nothing(
 def test_a_document_that_names_a_place_reports_no_weak_name_beside_it(
     gazetteer: Gazetteer,
 ) -> None:
-    text = "Crews from Centerville and Cedarville cleared the road after the storm."
-    assert [m.surface for m in geoparse(text, gazetteer)] == ["Centerville"]
+    text = "Crews from Yakima and Cedarville cleared the road after the storm."
+    assert [m.surface for m in geoparse(text, gazetteer)] == ["Yakima"]
 
 
 def test_a_village_alone_is_not_reported(gazetteer: Gazetteer) -> None:

@@ -1081,8 +1081,8 @@ impl Core {
                 regions.push((name, country));
             }
         }
-        // A region of another country is a town name too (`county_moves`: "Dublin", read in
-        // Ireland, beside Ohio's Franklin County); the county's own country's regions stay.
+        // A region of another country is a town name too (`county_moves`: "Ravenna", read in
+        // Italy, beside Ohio's Portage County); the county's own country's regions stay.
         let mut foreign = vec![false; first.len()];
         for &(name, country) in &regions {
             if !county_countries.contains(&country) {
