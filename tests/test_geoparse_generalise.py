@@ -230,6 +230,34 @@ def test_the_tail_of_a_longer_name_marks_that_occurrence_only(gazetteer: Gazette
     assert mentions and {m.country for m in mentions} == {"RUS"}
 
 
+# ---------------------------------------- a town named like a less frequent given name
+
+
+def test_a_small_towns_given_name_is_marked_and_a_big_citys_is_not(gazetteer: Gazetteer) -> None:
+    def bits(name: str) -> int:
+        key = gazetteer.key_of(name)
+        assert key is not None, name
+        return gazetteer.key_bits[key]
+
+    assert bits("Kendall") & 64  # a town of Florida, and a given name
+    assert not bits("Tulsa") & 64  # a given name too, but a city of 400,000
+    assert not bits("Florence") & 64  # a frequent given name: marked as one (16) already
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_less_frequent_given_name_before_a_surname_is_a_person(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    text = "Kendall Haverkamp scored twice in the final."
+    assert geoparse(text, gazetteer, compiled=compiled) == []
+
+
+def test_the_same_name_before_its_state_is_the_town(gazetteer: Gazetteer) -> None:
+    text = "Flooding closed two roads in Kendall, Florida, on Tuesday."
+    [town] = _found(text, gazetteer, "Kendall")
+    assert gazetteer.admin1_iso.get(town.admin1 or "") == "US-FL"
+
+
 # ------------------------------------------------------- organisations and natural features
 
 
