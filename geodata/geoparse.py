@@ -891,7 +891,7 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     # A report names somewhere. When nothing clears the bar but every remaining town name
     # lies in one country ("Pinewood ... Oak Ridge", each a village in several states), the
     # document is about that country: its names are reported at country level.
-    agreed = {group.readings[group.choice].country for group in spare}  # type: ignore[index]
+    agreed = {g.readings[g.choice].country for g in spare if g.choice is not None}
     if not out and len(agreed) == 1 and None not in agreed:
         for group in spare:
             group.country_only = True
