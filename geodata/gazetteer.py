@@ -355,7 +355,7 @@ GIVEN_NAME_MIN_FREQUENCY = 5
 #: the highest levels only, since the region is the likelier reading of most region names.
 REGION_GIVEN_NAME_MIN_FREQUENCY = 9
 
-#: The same for a town's name that is a less frequent given name ("Kendra Hollis"): before a
+#: The same for a town's name that is a less frequent given name ("Kendall Haverkamp"): before a
 #: word that is neither ordinary nor a place it is a person, unless one of its places is a
 #: city of at least ``TOWN_GIVEN_NAME_MAX_POPULATION`` people (a big city keeps its name:
 #: "Tulsa", "Alexandria"). Measured over the three evaluation corpora

@@ -576,7 +576,7 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             elif key_bits & 16:
                 span.person = True  # "George Smith": a given name before a capitalised word
             elif key_bits & 64 and head not in ordinary and end + 1 not in span_starts:
-                span.person = True  # "Vladimir Putin", "Kendra Hollis"; not "Vladimir Oblast"
+                span.person = True  # "Vladimir Putin", "Kendall Haverkamp"; not "Vladimir Oblast"
         elif following in _SPEECH_VERBS:
             span.penalty += 0.3  # "Jones said"
         elif following in _STATE_NOUNS:
