@@ -31,8 +31,16 @@ COUNTY_PRECISION = 3
 COUNTRY_ONLY_PRECISION = 6
 
 
-def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
+def county_moves(
+    mentions: Sequence[Mention], gaz: Gazetteer, below_bar: Sequence[bool] = ()
+) -> dict[int, int]:
     """The mentions to read as another place: mention index -> place number.
+
+    ``below_bar`` flags the mentions of town names that did not clear the confidence bar
+    ("Hollister", a town in six states, in a report that names its county): they never make a
+    county or a region choose, but a county that holds them claims them like any other town,
+    since lying inside a county the document names is evidence enough. The caller reports the
+    flagged mentions that move and drops the rest.
 
     Each county name is read as the namesake county holding the most distinct town names of the
     document (plus one where the document names that county's state as a region); a tie keeps
@@ -47,17 +55,21 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     regions: dict[str, tuple[int, str | None]] = {}  # region name -> its key and country
     county_countries: set[str | None] = set()
     chosen: dict[str, str | None] = {}  # each name's region, first mention
-    for mention in mentions:
+    for at, mention in enumerate(mentions):
         name = mention.surface.lower()
         if name in chosen:
             continue
-        chosen[name] = mention.admin1
+        held_back = at < len(below_bar) and below_bar[at]
+        chosen[name] = None if held_back else mention.admin1  # a held-back name is nowhere yet
         if mention.kind != "city" and mention.kind != "country" and mention.kind != "admin1":
             continue
         key = gaz.key_of(mention.surface)
         if key is None:
             continue  # Gazetteer.key_of finds Latin-script names only, as the core's keys do
-        if mention.kind == "admin1":
+        if held_back:
+            if mention.kind == "city":
+                towns[name] = key
+        elif mention.kind == "admin1":
             regions[name] = (key, mention.country)
         elif mention.precision == COUNTY_PRECISION or (
             mention.precision == COUNTRY_ONLY_PRECISION
@@ -76,7 +88,11 @@ def county_moves(mentions: Sequence[Mention], gaz: Gazetteer) -> dict[int, int]:
     towns.update((name, regions[name][0]) for name in foreign)
     if not towns:
         return {}
-    named = {m.admin1 for m in mentions if m.kind == "admin1"}
+    named = {
+        m.admin1
+        for at, m in enumerate(mentions)
+        if m.kind == "admin1" and not (at < len(below_bar) and below_bar[at])
+    }
     decided: dict[str, int] = {}
     for county_name, county_key in counties.items():
         namesakes: dict[str, int] = {}  # state -> the county of this name there

@@ -899,6 +899,22 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     return out
 
 
+def _held_back(groups: list[_Group], reported: list[_Group], min_confidence: float) -> list[_Group]:
+    """Town names below the bar but within :data:`_EMPTY_DOCUMENT_MARGIN` of it, not reported:
+    the county pass reports those that lie inside a county the document names ("Hollister",
+    a town in six states, beside the one county among them that holds a Hollister)."""
+    floor = min_confidence - _EMPTY_DOCUMENT_MARGIN
+    out = {id(group) for group in reported}
+    return [
+        group
+        for group in groups
+        if group.choice is not None
+        and id(group) not in out
+        and group.confidence >= floor
+        and group.readings[group.choice].kind == _CITY
+    ]
+
+
 # ------------------------------------------------------------------- document coherence
 #
 # One pass over the resolved mentions. Resolution is per name with the document's evidence
@@ -1059,6 +1075,39 @@ def _moved(text: str, mention: Mention, place: int, gaz: Gazetteer) -> Mention:
     """The mention read as ``place`` instead, at least as sure as a namesake move makes it."""
     confidence = max(mention.confidence, DEFAULT_MIN_CONFIDENCE)
     return _place_mention(text, mention.start, mention.end, place, confidence, gaz)
+
+
+def _county_pass(
+    text: str,
+    mentions: list[Mention],
+    held_back: list[Mention],
+    gaz: Gazetteer,
+    min_confidence: float,
+) -> list[Mention]:
+    """:func:`geodata.county_towns.county_moves` over the reported mentions and the town names
+    held back below the bar: the held-back names a named county claims are reported, at least
+    as sure as the bar, and the others stay out."""
+    if not held_back:
+        for index, place in county_moves(mentions, gaz).items():
+            mentions[index] = _moved(text, mentions[index], place, gaz)
+        return mentions
+    merged = sorted(
+        itertools.chain(((m, False) for m in mentions), ((m, True) for m in held_back)),
+        key=lambda pair: pair[0].start,
+    )
+    below_bar = [flag for _, flag in merged]
+    moves = county_moves([m for m, _ in merged], gaz, below_bar)
+    out: list[Mention] = []
+    for index, (mention, flag) in enumerate(merged):
+        target = moves.get(index)
+        if target is not None:
+            moved = _moved(text, mention, target, gaz)
+            if flag and moved.confidence < min_confidence:
+                moved = moved._replace(confidence=min_confidence)
+            out.append(moved)
+        elif not flag:
+            out.append(mention)
+    return out
 
 
 #: The list passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
@@ -1431,9 +1480,10 @@ def geoparse(
     ----------
     text : any string (empty, huge, any script, stray control characters all work).
     gazetteer : from :func:`geodata.gazetteer.load_gazetteer`.
-    min_confidence : mentions resolved with less confidence are dropped, but for one case: a
-        document in which nothing clears it still reports, at country level, the country its
-        town names agree on when they are within ``_EMPTY_DOCUMENT_MARGIN`` of it.
+    min_confidence : mentions resolved with less confidence are dropped, but for two cases of
+        town names within ``_EMPTY_DOCUMENT_MARGIN`` below it: a document in which nothing
+        clears it still reports, at country level, the country such names agree on; and such a
+        name that lies inside a county the document names is reported there, at this bar.
     compiled : ``None`` uses the compiled core when it is installed, ``False`` the Python
         reference, ``True`` insists on the compiled core. Both give the same mentions.
     ranker : coefficients of the learned choice between a name's readings
@@ -1521,11 +1571,10 @@ def _geoparse(
     if compiled is not False:
         found = _compiled_mentions(text, gazetteer, min_confidence, required=bool(compiled))
     if found is None:
-        mentions = _python_mentions(text, gazetteer, min_confidence)
+        mentions, held_back = _python_mentions(text, gazetteer, min_confidence)
         mentions.sort(key=_START)
         mentions = _cohere(text, mentions, gazetteer)
-        for index, place in county_moves(mentions, gazetteer).items():
-            mentions[index] = _moved(text, mentions[index], place, gazetteer)
+        mentions = _county_pass(text, mentions, held_back, gazetteer, min_confidence)
         latin = False  # not known: the scan for Cyrillic runs
         border = True  # may hold a border phrase: _borders looks
         lists = _ALL_LIST_PASSES  # may hold lists: the list passes look
@@ -1704,11 +1753,15 @@ def _template_maker(gaz: Gazetteer) -> Callable[[int, int], tuple[Any, ...] | No
     return template_of
 
 
-def _python_mentions(text: str, gazetteer: Gazetteer, min_confidence: float) -> list[Mention]:
-    """The reference implementation of the whole pass but borders (see the module docstring)."""
+def _python_mentions(
+    text: str, gazetteer: Gazetteer, min_confidence: float
+) -> tuple[list[Mention], list[Mention]]:
+    """The reference implementation of the whole pass but borders (see the module docstring):
+    the mentions to report, and those of the town names held back for the county pass
+    (:func:`_held_back`)."""
     spans, seen_lower = _candidate_spans(text, gazetteer)
     if not spans:
-        return []
+        return [], []
     _mark_context(text, spans, gazetteer)
 
     groups: dict[int, _Group] = {}
@@ -1804,7 +1857,8 @@ def _python_mentions(text: str, gazetteer: Gazetteer, min_confidence: float) -> 
     _resolve(ordered, gazetteer, resolved=True)
 
     mentions: list[Mention] = []
-    for group in _supported(ordered, min_confidence):
+    reported = _supported(ordered, min_confidence)
+    for group in reported:
         if group.choice is None:
             continue
         chosen = group.readings[group.choice]
@@ -1841,4 +1895,10 @@ def _python_mentions(text: str, gazetteer: Gazetteer, min_confidence: float) -> 
             mentions.append(
                 _place_mention(text, span.start, span.end, reading.place, confidence, gazetteer)
             )
-    return mentions
+    held_back = [
+        _place_mention(text, span.start, span.end, group.choice, group.confidence, gazetteer)
+        for group in _held_back(ordered, reported, min_confidence)
+        if group.choice is not None
+        for span in group.spans
+    ]
+    return mentions, held_back

@@ -12,7 +12,7 @@ from geoparse_support import gazetteer_or_skip
 import geodata.geoparse as geoparse_module
 from geodata.county_towns import county_moves
 from geodata.gazetteer import Gazetteer
-from geodata.geoparse import Mention, geoparse
+from geodata.geoparse import DEFAULT_MIN_CONFIDENCE, Mention, geoparse
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_moves_name_only_county_and_town_mentions(
     gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = "A Lincoln County judge in Brookhaven set bail; the Texas man stays in jail."
-    monkeypatch.setattr(geoparse_module, "county_moves", lambda mentions, gaz: {})
+    monkeypatch.setattr(geoparse_module, "county_moves", lambda *args: {})
     before: list[Mention] = geoparse(text, gazetteer, compiled=False)  # the pass not yet run
     moved = county_moves(before, gazetteer)
     assert {before[i].surface for i in moved} == {"Lincoln County", "Brookhaven"}
@@ -113,7 +113,7 @@ def test_a_foreign_region_becomes_the_town_inside_the_named_county(
         "Ravenna": "US-OH",
         "Mantua": "US-OH",
     }
-    monkeypatch.setattr(geoparse_module, "county_moves", lambda mentions, gaz: {})
+    monkeypatch.setattr(geoparse_module, "county_moves", lambda *args: {})
     before = geoparse(text, gazetteer, compiled=False)  # the reference, without the pass
     assert {m.surface: m.country for m in before if m.kind == "admin1"} == {
         "Ravenna": "ITA",
@@ -129,3 +129,67 @@ def test_a_state_named_beside_its_county_stays_the_state(gazetteer: Gazetteer) -
     }
     assert kinds["Ohio"] == ("admin1", "US-OH")
     assert kinds["Ravenna"] == ("city", "US-OH")
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "county", "town", "state"),
+    [
+        (
+            "The Erie County sheriff said a barn burned outside Fairview on Friday.",
+            "Erie County",
+            "Fairview",
+            "US-PA",
+        ),
+        (
+            "Norfolk County prosecutors said the Dover man was arraigned on Monday.",
+            "Norfolk County",
+            "Dover",
+            "US-MA",
+        ),
+    ],
+)
+def test_a_town_below_the_bar_is_reported_inside_the_named_county(
+    gazetteer: Gazetteer, text: str, county: str, town: str, state: str, compiled: bool | None
+) -> None:
+    # Alone, the town is a village in a dozen states and falls below the bar: no region.
+    alone = geoparse(f"A barn burned outside {town} on Friday.", gazetteer, compiled=compiled)
+    assert all(m.admin1 is None for m in alone)
+    mentions = {m.surface: m for m in geoparse(text, gazetteer, compiled=compiled)}
+    assert gazetteer.admin1_iso.get(mentions[county].admin1 or "") == state
+    assert gazetteer.admin1_iso.get(mentions[town].admin1 or "") == state
+    assert mentions[town].confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_town_below_the_bar_that_no_named_county_holds_stays_out(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    # Fairview lies in Sanpete County, Utah; no Dover does.
+    text = (
+        "A barn burned outside Fairview on Friday, the Sanpete County sheriff said,"
+        " and a shed in Dover."
+    )
+    regions = _regions(text, gazetteer, compiled)
+    assert regions == {"Fairview": "US-UT", "Sanpete County": "US-UT"}
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_claimed_town_is_reported_at_the_callers_bar(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    text = "Norfolk County prosecutors said the Dover man was arraigned on Monday."
+    mentions = geoparse(text, gazetteer, min_confidence=0.9, compiled=compiled)
+    assert {m.surface for m in mentions} == {"Norfolk County", "Dover"}
+    assert all(m.confidence >= 0.9 for m in mentions)
+
+
+def test_a_held_back_name_is_never_the_county(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "A Lincoln County judge in Brookhaven set bail at a hearing on Monday."
+    monkeypatch.setattr(geoparse_module, "county_moves", lambda *args: {})
+    before = geoparse(text, gazetteer, compiled=False)  # the pass not yet run
+    assert county_moves(before, gazetteer)  # the county claims the town ...
+    held = [m.surface == "Lincoln County" for m in before]
+    assert county_moves(before, gazetteer, held) == {}  # ... but not when held back itself

@@ -57,6 +57,8 @@ const MAX_EVIDENCE_AREAS: usize = 3;
 const COUNTRY_ONLY_MIN_CONFIDENCE: f64 = 0.7;
 /// `_EMPTY_DOCUMENT_MARGIN` in geoparse.py.
 const EMPTY_DOCUMENT_MARGIN: f64 = 0.25;
+/// Row mode of a town name held back below the bar for the county pass (never reported as is).
+const HELD_BACK: u8 = 3;
 
 /// One place a key can mean, with its prior before anything the document says.
 struct Reading {
@@ -711,7 +713,7 @@ impl Core {
         other: Option<Vec<(usize, usize, u32)>>,
         min_confidence: f64,
     ) -> Option<Vec<(usize, usize, u32, f64, u8)>> {
-        let rows = self.rows(py, text, other, min_confidence)?;
+        let rows = self.rows(py, text, other, min_confidence, false)?;
         Some(rows.iter().map(|r| (r.start, r.end, r.place, r.confidence, r.mode)).collect())
     }
 
@@ -731,7 +733,7 @@ impl Core {
         mention_type: &PyType,
         template_of: &PyAny,
     ) -> PyResult<Option<PyObject>> {
-        let rows = match self.rows(py, text, other, min_confidence) {
+        let rows = match self.rows(py, text, other, min_confidence, false) {
             Some(rows) => rows,
             None => return Ok(None),
         };
@@ -757,15 +759,15 @@ impl Core {
         if self.region_ids.is_empty() {
             return Err(PyValueError::new_err("parse_document needs region_ids and region_country"));
         }
-        let rows = match self.rows(py, text, other, min_confidence) {
+        let rows = match self.rows(py, text, other, min_confidence, true) {
             Some(rows) => rows,
             None => return Ok(None),
         };
+        let (held, rows): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|row| row.mode == HELD_BACK);
         let mut placed = self.with_templates(py, rows, template_of)?;
         let cohered = self.cohere(text, &placed);
         self.move_rows(py, &mut placed, cohered, template_of)?;
-        let counties = self.county_moves(text, &placed);
-        self.move_rows(py, &mut placed, counties, template_of)?;
+        let placed = self.county_pass(py, text, placed, held, min_confidence, template_of)?;
         let border = placed.iter().any(|(row, _)| row.mode == 0 && self.place_kind[row.place as usize] == COUNTRY)
             && (text.contains("order") || text.contains("rontier") || text.contains("oundar"));
         let lists = self.list_passes(text, &placed);
@@ -806,6 +808,7 @@ impl Core {
         text: &str,
         other: Option<Vec<(usize, usize, u32)>>,
         min_confidence: f64,
+        held_back: bool,
     ) -> Option<Vec<Row>> {
         let work = || {
             let ascii = text.is_ascii();
@@ -822,7 +825,7 @@ impl Core {
                 None if !ascii && chars.iter().any(|&c| is_other_script(c)) => None,
                 None => Some(Vec::new()),
             };
-            let rows = other.map(|other| self.mentions(text, &chars, other, min_confidence, &mut buffers));
+            let rows = other.map(|other| self.mentions(text, &chars, other, min_confidence, held_back, &mut buffers));
             if chars.capacity() <= KEPT_CHARS_MAX {
                 buffers.chars = chars;
                 BUFFERS.with(|kept| *kept.borrow_mut() = buffers);
@@ -1042,14 +1045,10 @@ impl Core {
         (names, first)
     }
 
-    /// `county_moves` of geodata/county_towns.py (the reference; keep the two in step):
-    /// (row index, place) for every occurrence of a county name read as the namesake county
-    /// that holds the document's towns, and of each town name moved inside it.
-    fn county_moves(&self, text: &str, placed: &[(Row, PyObject)]) -> Vec<(usize, u32)> {
-        let mut moved = Vec::new();
-        // A county name: placed in a county, or reported at country level only (its counties
-        // lie in several states) with a county among the readings of its Latin-script key.
-        let is_county = |row: &Row| match row.mode {
+    /// A county name: placed in a county, or reported at country level only (its counties lie
+    /// in several states) with a county among the readings of its Latin-script key.
+    fn names_county(&self, row: &Row) -> bool {
+        match row.mode {
             0 => self.place_kind[row.place as usize] == COUNTY,
             1 => {
                 row.key != NO_KEY
@@ -1057,12 +1056,75 @@ impl Core {
                     && self.entries(row.key).any(|r| self.readings[r].kind == COUNTY)
             }
             _ => false,
-        };
-        if self.county_start.is_empty() || !placed.iter().any(|(row, _)| is_county(row)) {
+        }
+    }
+
+    /// `_county_pass` of geoparse.py: the county pass over the reported rows and the held-back
+    /// town names (mode `HELD_BACK`, templated as places); held-back names a county claims are
+    /// reported, at least as sure as the bar, and the others dropped.
+    fn county_pass(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        placed: Vec<(Row, PyObject)>,
+        held: Vec<Row>,
+        min_confidence: f64,
+        template_of: &PyAny,
+    ) -> PyResult<Vec<(Row, PyObject)>> {
+        let mut placed = placed;
+        if self.county_start.is_empty() || !placed.iter().any(|(row, _)| self.names_county(row)) {
+            return Ok(placed); // no county named (most documents): the held-back names stay out
+        }
+        if held.is_empty() {
+            let moves = self.county_moves(text, &placed, &[]);
+            self.move_rows(py, &mut placed, moves, template_of)?;
+            return Ok(placed);
+        }
+        let mut merged: Vec<(Row, PyObject, bool)> = Vec::with_capacity(placed.len() + held.len());
+        merged.extend(placed.into_iter().map(|(row, template)| (row, template, false)));
+        for mut row in held {
+            row.mode = 0;
+            let template = self.template(py, row.place, 0, template_of)?;
+            if !template.is_none(py) {
+                merged.push((row, template, true));
+            }
+        }
+        merged.sort_by_key(|entry| entry.0.start); // stable: reported rows first at one start
+        let below_bar: Vec<bool> = merged.iter().map(|entry| entry.2).collect();
+        let mut placed: Vec<(Row, PyObject)> = merged.into_iter().map(|(row, template, _)| (row, template)).collect();
+        let moves = self.county_moves(text, &placed, &below_bar);
+        let mut claimed = vec![false; placed.len()];
+        for &(index, _) in &moves {
+            claimed[index] = true;
+        }
+        self.move_rows(py, &mut placed, moves, template_of)?;
+        Ok(placed
+            .into_iter()
+            .enumerate()
+            .filter(|&(index, _)| !below_bar[index] || claimed[index])
+            .map(|(index, (mut row, template))| {
+                if below_bar[index] && row.confidence < min_confidence {
+                    row.confidence = min_confidence;
+                }
+                (row, template)
+            })
+            .collect())
+    }
+
+    /// `county_moves` of geodata/county_towns.py (the reference; keep the two in step):
+    /// (row index, place) for every occurrence of a county name read as the namesake county
+    /// that holds the document's towns, and of each town name moved inside it.
+    fn county_moves(&self, text: &str, placed: &[(Row, PyObject)], below_bar: &[bool]) -> Vec<(usize, u32)> {
+        let mut moved = Vec::new();
+        let is_county = |row: &Row| self.names_county(row);
+        let held = |index: usize| below_bar.get(index).copied().unwrap_or(false);
+        if self.county_start.is_empty() || !placed.iter().enumerate().any(|(index, (row, _))| !held(index) && is_county(row)) {
             return moved; // no county named (most documents)
         }
         let (names, first) = self.name_numbers(text, placed);
-        let chosen: Vec<i32> = first.iter().map(|&index| self.reported(&placed[index].0).2).collect();
+        // A held-back name is nowhere yet: any of its towns inside the county moves.
+        let chosen: Vec<i32> =
+            first.iter().map(|&index| if held(index) { -1 } else { self.reported(&placed[index].0).2 }).collect();
         let latin_key = |name: usize| {
             let key = placed[first[name]].0.key;
             (key != NO_KEY && self.key_bits[key as usize] & LATIN_KEY != 0).then_some(key)
@@ -1072,7 +1134,11 @@ impl Core {
         for (name, &index) in first.iter().enumerate() {
             let row = &placed[index].0;
             let (kind, country, _) = self.reported(row);
-            if is_county(row) {
+            if held(index) {
+                if kind == MentionKind::City {
+                    towns.push(name);
+                }
+            } else if is_county(row) {
                 counties.push(name);
                 county_countries.push(country);
             } else if matches!(kind, MentionKind::City | MentionKind::Country) {
@@ -1095,7 +1161,9 @@ impl Core {
         }
         let mut named: Vec<i32> = placed
             .iter()
-            .map(|(row, _)| self.reported(row))
+            .enumerate()
+            .filter(|&(index, _)| !held(index))
+            .map(|(_, (row, _))| self.reported(row))
             .filter(|r| r.0 == MentionKind::Admin1)
             .map(|r| r.2)
             .collect();
@@ -1965,6 +2033,7 @@ impl Core {
         chars: &[char],
         other: Vec<(usize, usize, u32)>,
         min_confidence: f64,
+        held_back: bool,
         buffers: &mut Buffers,
     ) -> Vec<Row> {
         let mut doc = Doc::default();
@@ -2104,7 +2173,28 @@ impl Core {
         self.resolve(&mut groups, &mut doc, true, &mut scratch);
 
         let mut out = Vec::with_capacity(spans.len());
-        for g in self.supported(&mut groups, &doc, min_confidence) {
+        let reported = self.supported(&mut groups, &doc, min_confidence);
+        if held_back {
+            // `_held_back` of geoparse.py: town names below the bar, within the margin of it,
+            // offered to the county pass.
+            let mut is_reported = vec![false; groups.len()];
+            for &g in &reported {
+                is_reported[g] = true;
+            }
+            for (g, group) in groups.iter().enumerate() {
+                let Some((choice, reading)) = group.choice else { continue };
+                if is_reported[g]
+                    || group.confidence < min_confidence - EMPTY_DOCUMENT_MARGIN
+                    || self.readings[reading as usize].kind != CITY
+                {
+                    continue;
+                }
+                for &s in &doc.members[range(group.members)] {
+                    out.push(Row::new(&spans[s as usize], choice, group.confidence, HELD_BACK));
+                }
+            }
+        }
+        for g in reported {
             let group = &groups[g];
             let (choice, reading) = match group.choice {
                 Some(choice) => choice,
