@@ -384,8 +384,10 @@ class _Span:
 
     __slots__ = (
         "actor",
+        "compound",
         "end",
         "key",
+        "opens_name",
         "organisation",
         "pair",
         "penalty",
@@ -408,6 +410,12 @@ class _Span:
         self.street = False  #: right before "Drive", "Road": a street, no town or region
         self.surname = False  #: right after a given name, a title or an initial: a person
         self.actor = False  #: right before a capitalised word ("Belarusian STV")
+        #: The first word of a longer capitalised name ("Nunavut Freight", "Styria-Alpine
+        #: Brewing"): a capitalised word follows, after a space or a hyphen.
+        self.opens_name = False
+        #: Hyphened to a capitalised word that is no place ("Norway-Fjordline"): part of a longer
+        #: name, so no country on its own.
+        self.compound = False
 
 
 #: What follows a dateline's town: an optional state or country (", Minn."), an optional
@@ -529,8 +537,13 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     for span in spans:
         key_bits = bits[span.key]
         info = cache.get(span.key) or _key_info(gazetteer, span.key)
-        if not key_bits & 1 and info.countries_only and not info.demonym:
-            continue
+        if (
+            not key_bits & 1
+            and info.countries_only
+            and not info.demonym
+            and text[span.end : span.end + 1] not in _COMPOUND_JOINERS
+        ):
+            continue  # a country's own name: only a compound ("Norway-Fjordline") can change it
         start = span.start
         if start > 1 and text[start - 1] == " " and text[start - 2] != " ":
             previous_end = start - 1
@@ -561,11 +574,13 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
         after = text[end : end + 1]
         if after in _COMPOUND_JOINERS:
             span.actor = True  # "Tajik-Afghan": one half of a compound of countries
+            span.opens_name = text[end + 1 : end + 2].isupper()
+            span.compound = span.opens_name and end + 1 not in span_starts
         elif after == " ":
             word = _WORD.match(text, end + 1)
             following = word.group(0) if word else ""
         if following[:1].isupper():
-            span.actor = True
+            span.actor = span.opens_name = True
             head = following.lower()
             if head in streets:
                 span.organisation = span.street = True
@@ -623,7 +638,7 @@ def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
             score -= 0.25
             if group.person_like:
                 score -= 0.4  # "Chad Smith", "Michael Jordan"
-        if span.person:
+        if span.person or span.compound:
             score -= 0.4
         return score
     if kind == _BORDER:
@@ -886,7 +901,10 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
         if group.country_confidence >= max(min_confidence, _COUNTRY_ONLY_MIN_CONFIDENCE):
             group.country_only = True
             out.append(group)
-        elif group.country_confidence >= min_confidence - _EMPTY_DOCUMENT_MARGIN:
+        elif (
+            group.country_confidence >= min_confidence - _EMPTY_DOCUMENT_MARGIN
+            and group.readings[group.choice].kind != _COUNTRY  # a town's name, not a country's
+        ):
             spare.append(group)
     # A report names somewhere. When nothing clears the bar but every remaining town name
     # lies in one country ("Pinewood ... Oak Ridge", each a village in several states), the
@@ -896,7 +914,24 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
         for group in spare:
             group.country_only = True
         out.extend(spare)
-    return out
+    # A region named only as the first word of longer names ("Nunavut Freight", "Styria-Alpine
+    # Brewing"), and by nothing else in its country, names those, not the region.
+    countries = _country_counts(out)
+    return [group for group in out if not _opens_names_only(group, countries)]
+
+
+def _opens_names_only(group: _Group, countries: dict[str, int]) -> bool:
+    """Whether a group is a region, untyped, alone in its country among the reported names,
+    whose every occurrence opens a longer capitalised name."""
+    if group.choice is None or group.country_only:
+        return False
+    reading = group.readings[group.choice]
+    return (
+        reading.kind == _ADMIN1
+        and not reading.flags & TYPED
+        and countries[reading.country or ""] <= 1
+        and all(span.opens_name for span in group.spans)
+    )
 
 
 def _held_back(groups: list[_Group], reported: list[_Group], min_confidence: float) -> list[_Group]:
@@ -1791,12 +1826,19 @@ def _python_mentions(
         common = group.common
         person_like = group.person_like
         surname = group.surname
-        seen: set[tuple[int, bool, bool, bool, float]] = set()
+        seen: set[tuple[int, bool, bool, bool, float, bool]] = set()
         for span in group.spans:
             person = span.person
             if len(group.spans) > 1:
                 # Occurrences that look alike give the same priors: score the readings once.
-                state = (id(span.readings), person, span.organisation, span.street, span.penalty)
+                state = (
+                    id(span.readings),
+                    person,
+                    span.organisation,
+                    span.street,
+                    span.penalty,
+                    span.compound,
+                )
                 if state in seen:
                     continue
                 seen.add(state)
@@ -1809,7 +1851,7 @@ def _python_mentions(
                         prior -= 0.25
                         if person_like:
                             prior -= 0.4
-                    if person:
+                    if person or span.compound:
                         prior -= 0.4
                 elif kind != _BORDER:
                     if (

@@ -369,6 +369,49 @@ def test_a_document_that_names_a_place_reports_no_weak_name_beside_it(
     assert [m.surface for m in geoparse(text, gazetteer)] == ["Yakima"]
 
 
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shares of Nunavut Freight rose on Monday.",  # a company named after a territory
+        "Shares of Styria-Alpine Brewing rose on Monday.",  # the first half of a compound name
+        "Styria Brewing said it would close, and Nunavut Freight too.",
+    ],
+)
+def test_a_region_only_opening_longer_names_names_those(
+    gazetteer: Gazetteer, text: str, compiled: bool | None
+) -> None:
+    assert geoparse(text, gazetteer, compiled=compiled) == []
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("Floods hit Nunavut on Monday.", ["Nunavut"]),  # the region alone
+        # Another name of its country: the company's territory is the region too.
+        ("Nunavut Freight said its Iqaluit office would close.", ["Nunavut"]),
+        # Named alone once: one sense per discourse.
+        ("The Styria Brewing plant is in Styria.", ["Styria", "Styria"]),
+    ],
+)
+def test_a_region_named_alone_or_beside_its_country_stays(
+    gazetteer: Gazetteer, text: str, regions: list[str], compiled: bool | None
+) -> None:
+    found = geoparse(text, gazetteer, compiled=compiled)
+    assert [m.surface for m in found if m.kind == "admin1"] == regions
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_country_hyphened_to_a_word_that_is_no_place_is_part_of_a_name(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    text = "Shares of Norway-Fjordline Ferries rose on Monday."
+    assert geoparse(text, gazetteer, compiled=compiled) == []
+    pair = "The Norway-Sweden talks resumed on Monday."  # two places: a compound of countries
+    assert [m.country for m in geoparse(pair, gazetteer, compiled=compiled)] == ["NOR", "SWE"]
+
+
 def test_a_village_alone_is_not_reported(gazetteer: Gazetteer) -> None:
     assert (
         _found("The Anamoose cafe reopened on Monday after the repairs.", gazetteer, "Anamoose")

@@ -92,6 +92,10 @@ struct Span {
     street: bool,
     surname: bool,
     actor: bool,
+    /// `_Span.opens_name`: a capitalised word follows, after a space or a hyphen.
+    opens_name: bool,
+    /// `_Span.compound`: hyphened to a capitalised word that is no place ("Norway-Fjordline").
+    compound: bool,
 }
 
 /// One reading of a name in a document: its place, prior and reading (an index of
@@ -128,6 +132,8 @@ struct Group {
     country_confidence: f64,
     country_only: bool,
     names_actor: bool,
+    /// Some occurrence does not open a longer capitalised name (`_opens_names_only`).
+    stands_alone: bool,
 }
 
 /// Per-document buffers: one allocation each per text rather than several per name.
@@ -1549,6 +1555,8 @@ impl Core {
                         street: false,
                         surname: false,
                         actor: false,
+                        opens_name: false,
+                        compound: false,
                     });
                 }
                 last_end = end;
@@ -1598,8 +1606,12 @@ impl Core {
         let mut head = String::new();
         for span in spans.iter_mut() {
             let bits = self.key_bits[span.key as usize];
-            if bits & 1 == 0 && self.countries_only(span.key) && !self.has_demonym(span.key) {
-                continue;
+            if bits & 1 == 0
+                && self.countries_only(span.key)
+                && !self.has_demonym(span.key)
+                && !matches!(chars.get(span.end), Some('-' | '–' | '—' | '/'))
+            {
+                continue; // a country's own name: only a compound ("Norway-Fjordline") can change it
             }
             let start = span.start;
             if start > 1 && chars[start - 1] == ' ' && chars[start - 2] != ' ' {
@@ -1637,7 +1649,11 @@ impl Core {
             let end = span.end;
             let mut following: &[char] = &[];
             match chars.get(end) {
-                Some('-' | '–' | '—' | '/') => span.actor = true,
+                Some('-' | '–' | '—' | '/') => {
+                    span.actor = true;
+                    span.opens_name = chars.get(end + 1).map_or(false, |c| c.is_uppercase());
+                    span.compound = span.opens_name && span_starts.binary_search(&(end + 1)).is_err();
+                }
                 Some(' ') => {
                     let begin = end + 1;
                     let mut stop = begin;
@@ -1650,6 +1666,7 @@ impl Core {
             }
             if !following.is_empty() && following[0].is_uppercase() {
                 span.actor = true;
+                span.opens_name = true;
                 lower_into(following, &mut head);
                 if self.streets.contains(head.as_str()) {
                     span.organisation = true;
@@ -1700,7 +1717,7 @@ impl Core {
                     score -= 0.4;
                 }
             }
-            if span.person {
+            if span.person || span.compound {
                 score -= 0.4;
             }
             return score;
@@ -2009,8 +2026,10 @@ impl Core {
             if group.country_confidence >= floor {
                 group.country_only = true;
                 out.push(i);
-            } else if group.country_confidence >= min_confidence - EMPTY_DOCUMENT_MARGIN {
-                spare.push(i);
+            } else if group.country_confidence >= min_confidence - EMPTY_DOCUMENT_MARGIN
+                && group.choice.map_or(false, |(_, reading)| self.readings[reading as usize].kind != COUNTRY)
+            {
+                spare.push(i); // a town's name, not a country's
             }
         }
         // `_supported`: a document with nothing to report whose remaining town names agree on
@@ -2024,6 +2043,19 @@ impl Core {
                 out = spare;
             }
         }
+        // `_opens_names_only`: a region named only as the first word of longer names, and by
+        // nothing else in its country, names those, not the region.
+        let counts = self.country_counts(out.iter().map(|&i| &groups[i]));
+        out.retain(|&i| {
+            let group = &groups[i];
+            let Some((_, reading)) = group.choice else { return true };
+            let reading = &self.readings[reading as usize];
+            group.country_only
+                || group.stands_alone
+                || reading.kind != ADMIN1
+                || reading.flags & TYPED != 0
+                || counts.get(&reading.country).copied().unwrap_or(0) > 1
+        });
         out
     }
 
@@ -2074,6 +2106,9 @@ impl Core {
             }
             if span.actor {
                 group.names_actor = true;
+            }
+            if !span.opens_name {
+                group.stands_alone = true;
             }
             group_of_span.push(g);
         }
