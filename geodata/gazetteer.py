@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 25
+GAZETTEER_SCHEMA_VERSION = 26
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -70,6 +70,12 @@ SEAT = 128
 
 #: How large that city must be (measured: 50,000, 100,000 and 500,000 read the same).
 SEAT_MIN_POPULATION = 100_000
+
+#: Land area (km², Natural Earth's outline) below which a country is *minor*: news names the
+#: districts of Bermuda, Nauru or Anguilla ("Paget", "Meneng", "Sandy Ground") only beside the
+#: country, so alone such a name is some other thing. Measured (all three corpora): 1,000 and
+#: 2,000 km² read the same; 500 km² keeps one more false region (a state of Micronesia).
+MINOR_COUNTRY_MAX_KM2 = 1_000
 
 _NONWORD = re.compile(r"[\W_]")
 #: Letters of scripts other than Latin (Greek to Hangul): only then is the second automaton run.
@@ -168,6 +174,8 @@ class Gazetteer:
     place_counties: dict[int, tuple[int, ...]] = field(default_factory=dict)
     #: Stems of Russian town adjectives ("кулябск"): see :mod:`geodata.place_adjectives`.
     place_adjectives: dict[str, AdjectiveStems] = field(default_factory=dict)
+    #: Countries under :data:`MINOR_COUNTRY_MAX_KM2`: their admin-1 regions need support.
+    minor_countries: frozenset[str] = frozenset()
     #: Per-key data the geoparser derives on first use (never pickled).
     runtime_cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -1156,6 +1164,7 @@ def build_gazetteer(
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
         place_adjectives=adjectives,
         place_counties=_town_counties(boundaries, places, stats),
+        minor_countries=minor_countries(boundaries),
     )
     gazetteer.metadata = {
         "schema_version": GAZETTEER_SCHEMA_VERSION,
@@ -1187,6 +1196,20 @@ def _with_seats(pairs: list[tuple[int, int]], places: list[Place]) -> list[tuple
         (place, flags | SEAT if place in regions and places[place].admin1 in seats else flags)
         for place, flags in pairs
     ]
+
+
+def minor_countries(boundaries: Boundaries) -> frozenset[str]:
+    """The countries whose land is under :data:`MINOR_COUNTRY_MAX_KM2`, by their outline's area
+    on an equal-area projection (Lambert's cylindrical: exact areas whatever the latitude)."""
+    outlines = boundaries.admin0.set_geometry("geometry")
+    if outlines.crs is None:
+        outlines = outlines.set_crs("EPSG:4326")
+    square_km = outlines.to_crs("+proj=cea +datum=WGS84").area / 1e6
+    return frozenset(
+        str(code)
+        for code, area in zip(outlines["country"], square_km, strict=True)
+        if area < MINOR_COUNTRY_MAX_KM2
+    )
 
 
 def gazetteer_path(boundary_cache: Path, min_population: int = DEFAULT_MIN_POPULATION) -> Path:

@@ -325,6 +325,11 @@ class _KeyInfo(NamedTuple):
     demonym: bool  #: some reading is a demonym ("Afghan")
 
 
+#: Lowers the prior of a region of a minor country (``Gazetteer.minor_countries``) as a common
+#: word's is lowered: alone it falls below the bar, beside its country it clears it.
+MINOR_REGION_PENALTY = 0.3
+
+
 def _base_prior(kind: int, flags: int, population: int) -> float:
     if kind == _COUNTRY:
         # A country's own name outranks any namesake town or province ("Iraq", "Luxembourg")
@@ -350,6 +355,7 @@ def _key_info(gaz: Gazetteer, key: int) -> _KeyInfo:
     if info is not None:
         return info
     readings = []
+    minor = gaz.minor_countries
     for place, flags in gaz.entries(key):
         kind = _KIND_CODES[gaz.place_kind[place]]
         population = gaz.place_population[place]
@@ -357,11 +363,14 @@ def _key_info(gaz: Gazetteer, key: int) -> _KeyInfo:
         if kind == _CITY:
             size = math.log10(population + 1)
             weight = 0.3 * min(1.0, max(0.0, (size - 3.0) / 3.0))
+        base = _base_prior(kind, flags, population)
+        if kind == _ADMIN1 and gaz.place_country[place] in minor:
+            base -= MINOR_REGION_PENALTY  # "Paget": a parish of Bermuda only beside Bermuda
         readings.append(
             _Reading(
                 place,
                 flags,
-                _base_prior(kind, flags, population),
+                base,
                 kind,
                 gaz.place_country[place],
                 gaz.place_admin1[place],
@@ -1736,6 +1745,7 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
         region_country=region_country,
         county_start=county_start,
         county_place=county_place,
+        minor_country=[code in gaz.minor_countries for code in countries],
     )
     return core, _template_maker(gaz)
 

@@ -412,6 +412,22 @@ def test_a_country_hyphened_to_a_word_that_is_no_place_is_part_of_a_name(
     assert [m.country for m in geoparse(pair, gazetteer, compiled=compiled)] == ["NOR", "SWE"]
 
 
+def test_minor_countries_are_the_smallest_by_land_area(gazetteer: Gazetteer) -> None:
+    assert {"BMU", "NRU", "AIA"} <= gazetteer.minor_countries
+    assert not {"GBR", "USA", "FRA", "HKG", "LUX"} & gazetteer.minor_countries
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_minor_countrys_district_needs_its_country_named(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    alone = "Parishioners from Paget met the Toronto council on Monday."
+    assert [m.country for m in geoparse(alone, gazetteer, compiled=compiled)] == ["CAN"]
+    beside = "Parishioners from Paget, Bermuda, met the Toronto council on Monday."
+    found = {(m.country, m.kind) for m in geoparse(beside, gazetteer, compiled=compiled)}
+    assert ("BMU", "admin1") in found
+
+
 def test_a_village_alone_is_not_reported(gazetteer: Gazetteer) -> None:
     assert (
         _found("The Anamoose cafe reopened on Monday after the repairs.", gazetteer, "Anamoose")

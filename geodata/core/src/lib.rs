@@ -59,6 +59,8 @@ const COUNTRY_ONLY_MIN_CONFIDENCE: f64 = 0.7;
 const EMPTY_DOCUMENT_MARGIN: f64 = 0.25;
 /// Row mode of a town name held back below the bar for the county pass (never reported as is).
 const HELD_BACK: u8 = 3;
+/// `MINOR_REGION_PENALTY` in geoparse.py.
+const MINOR_REGION_PENALTY: f64 = 0.3;
 
 /// One place a key can mean, with its prior before anything the document says.
 struct Reading {
@@ -598,7 +600,13 @@ impl Core {
     /// `region_ids` and `region_country` (per region number: its id and its country number)
     /// are needed by `parse_document` only; `parse_mentions` works without them.
     #[new]
-    #[args(region_ids = "None", region_country = "None", county_start = "None", county_place = "None")]
+    #[args(
+        region_ids = "None",
+        region_country = "None",
+        county_start = "None",
+        county_place = "None",
+        minor_country = "None"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         patterns: Vec<(String, u32)>,
@@ -618,6 +626,7 @@ impl Core {
         region_country: Option<Vec<i32>>,
         county_start: Option<Vec<u32>>,
         county_place: Option<Vec<u32>>,
+        minor_country: Option<Vec<bool>>,
     ) -> PyResult<Self> {
         let (region_ids, region_country) = (region_ids.unwrap_or_default(), region_country.unwrap_or_default());
         if region_ids.len() != region_country.len() {
@@ -634,14 +643,20 @@ impl Core {
         if entry_place.len() != entry_flags.len() || key_length.len() != key_bits.len() {
             return Err(PyValueError::new_err("gazetteer columns differ in length"));
         }
+        let minor_country = minor_country.unwrap_or_default();
         let mut readings = Vec::with_capacity(entry_place.len());
         for (&place, &flags) in entry_place.iter().zip(entry_flags.iter()) {
             let index = place as usize;
             let (kind, population) = (place_kind[index], place_population[index]);
+            let mut base = base_prior(kind, flags, population);
+            let country = place_country[index];
+            if kind == ADMIN1 && country >= 0 && minor_country.get(country as usize).copied().unwrap_or(false) {
+                base -= MINOR_REGION_PENALTY; // `MINOR_REGION_PENALTY` of geoparse.py
+            }
             readings.push(Reading {
                 place,
                 flags,
-                base: base_prior(kind, flags, population),
+                base,
                 kind,
                 country: place_country[index],
                 admin1: place_admin1[index],
