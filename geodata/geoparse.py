@@ -1121,6 +1121,20 @@ def _moved(text: str, mention: Mention, place: int, gaz: Gazetteer) -> Mention:
     return _place_mention(text, mention.start, mention.end, place, confidence, gaz)
 
 
+def _beside_own_region(text: str, mentions: Sequence[Mention], index: int) -> bool:
+    """Whether a town is written with its own region right after it ("Kansas City, Kan."): the
+    text says where it is, and no namesake county can say otherwise."""
+    if index + 1 >= len(mentions):
+        return False
+    town, following = mentions[index], mentions[index + 1]
+    return (
+        following.kind == "admin1"
+        and following.admin1 is not None
+        and following.admin1 == town.admin1
+        and text[town.end : following.start] in (",", ", ")
+    )
+
+
 def _county_pass(
     text: str,
     mentions: list[Mention],
@@ -1133,7 +1147,8 @@ def _county_pass(
     as sure as the bar, and the others stay out."""
     if not held_back:
         for index, place in county_moves(mentions, gaz).items():
-            mentions[index] = _moved(text, mentions[index], place, gaz)
+            if not _beside_own_region(text, mentions, index):
+                mentions[index] = _moved(text, mentions[index], place, gaz)
         return mentions
     merged = sorted(
         itertools.chain(((m, False) for m in mentions), ((m, True) for m in held_back)),
@@ -1142,9 +1157,10 @@ def _county_pass(
     below_bar = [flag for _, flag in merged]
     moves = county_moves([m for m, _ in merged], gaz, below_bar)
     out: list[Mention] = []
+    ordered = [m for m, _ in merged]
     for index, (mention, flag) in enumerate(merged):
         target = moves.get(index)
-        if target is not None:
+        if target is not None and (flag or not _beside_own_region(text, ordered, index)):
             moved = _moved(text, mention, target, gaz)
             if flag and moved.confidence < min_confidence:
                 moved = moved._replace(confidence=min_confidence)

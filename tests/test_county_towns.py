@@ -193,3 +193,26 @@ def test_a_held_back_name_is_never_the_county(
     assert county_moves(before, gazetteer)  # the county claims the town ...
     held = [m.surface == "Lincoln County" for m in before]
     assert county_moves(before, gazetteer, held) == {}  # ... but not when held back itself
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "town", "state"),
+    [
+        ("Portage County deputies said a man from Ravenna, Mich., was hurt.", "Ravenna", "US-MI"),
+        ("Audrain County deputies arrested a man from Mexico, N.Y., on Monday.", "Mexico", "US-NY"),
+    ],
+)
+def test_a_town_written_with_its_own_state_stays_there(
+    gazetteer: Gazetteer,
+    text: str,
+    town: str,
+    state: str,
+    compiled: bool | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The named county holds a namesake of the town, but the text names the town's own state.
+    assert _regions(text, gazetteer, compiled)[town] == state
+    monkeypatch.setattr(geoparse_module, "_beside_own_region", lambda *args: False)
+    moved = _regions(text, gazetteer, compiled=False)  # the reference, without the exception
+    assert moved[town] != state

@@ -1080,6 +1080,19 @@ impl Core {
         }
     }
 
+    /// `_beside_own_region` of geoparse.py: a town written with its own region right after it
+    /// ("Kansas City, Kan.").
+    fn beside_own_region(&self, text: &str, placed: &[(Row, PyObject)], index: usize) -> bool {
+        let Some((following, _)) = placed.get(index + 1) else { return false };
+        let town = &placed[index].0;
+        let (kind, _, region) = self.reported(following);
+        kind == MentionKind::Admin1
+            && region >= 0
+            && region == self.reported(town).2
+            && following.byte_start >= town.byte_end
+            && matches!(&text[town.byte_end..following.byte_start], "," | ", ")
+    }
+
     /// `_county_pass` of geoparse.py: the county pass over the reported rows and the held-back
     /// town names (mode `HELD_BACK`, templated as places); held-back names a county claims are
     /// reported, at least as sure as the bar, and the others dropped.
@@ -1097,7 +1110,8 @@ impl Core {
             return Ok(placed); // no county named (most documents): the held-back names stay out
         }
         if held.is_empty() {
-            let moves = self.county_moves(text, &placed, &[]);
+            let mut moves = self.county_moves(text, &placed, &[]);
+            moves.retain(|&(index, _)| !self.beside_own_region(text, &placed, index));
             self.move_rows(py, &mut placed, moves, template_of)?;
             return Ok(placed);
         }
@@ -1113,7 +1127,8 @@ impl Core {
         merged.sort_by_key(|entry| entry.0.start); // stable: reported rows first at one start
         let below_bar: Vec<bool> = merged.iter().map(|entry| entry.2).collect();
         let mut placed: Vec<(Row, PyObject)> = merged.into_iter().map(|(row, template, _)| (row, template)).collect();
-        let moves = self.county_moves(text, &placed, &below_bar);
+        let mut moves = self.county_moves(text, &placed, &below_bar);
+        moves.retain(|&(index, _)| below_bar[index] || !self.beside_own_region(text, &placed, index));
         let mut claimed = vec![false; placed.len()];
         for &(index, _) in &moves {
             claimed[index] = true;
