@@ -784,7 +784,11 @@ impl Core {
             Some(rows) => rows,
             None => return Ok(None),
         };
-        let (held, rows): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|row| row.mode == HELD_BACK);
+        let (held, rows): (Vec<Row>, Vec<Row>) = if rows.iter().any(|row| row.mode == HELD_BACK) {
+            rows.into_iter().partition(|row| row.mode == HELD_BACK)
+        } else {
+            (Vec::new(), rows) // no county named: nothing held back (most documents)
+        };
         let mut placed = self.with_templates(py, rows, template_of)?;
         let cohered = self.cohere(text, &placed);
         self.move_rows(py, &mut placed, cohered, template_of)?;
@@ -2239,7 +2243,15 @@ impl Core {
 
         let mut out = Vec::with_capacity(spans.len());
         let reported = self.supported(&mut groups, &doc, min_confidence);
-        if held_back {
+        // Held-back names matter only to a county pass, which needs a county among the names
+        // reported: a reported name that can mean a county (any of its occurrences may be
+        // placed in one, by a pair or a later move).
+        let county_named = held_back
+            && reported.iter().any(|&g| {
+                let first = doc.members[groups[g].members.0 as usize] as usize;
+                self.key_means(spans[first].key, COUNTY)
+            });
+        if county_named {
             // `_held_back` of geoparse.py: town names below the bar, within the margin of it,
             // offered to the county pass.
             let mut is_reported = vec![false; groups.len()];
