@@ -37,7 +37,7 @@ def county_moves(
     """The mentions to read as another place: mention index -> place number.
 
     ``below_bar`` flags the mentions of town names that did not clear the confidence bar
-    ("Hollister", a town in six states, in a report that names its county): they never make a
+    ("Fairview", a town in a dozen states, beside Erie County, Pennsylvania): they never make a
     county or a region choose, but a county that holds them claims them like any other town,
     since lying inside a county the document names is evidence enough. The caller reports the
     flagged mentions that move and drops the rest.

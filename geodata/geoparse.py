@@ -912,7 +912,7 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
             out.append(group)
         elif (
             group.country_confidence >= min_confidence - _EMPTY_DOCUMENT_MARGIN
-            and group.readings[group.choice].kind != _COUNTRY  # a town's name, not a country's
+            and group.readings[group.choice].kind != _COUNTRY  # never a country's own name
         ):
             spare.append(group)
     # A report names somewhere. When nothing clears the bar but every remaining town name
@@ -945,8 +945,8 @@ def _opens_names_only(group: _Group, countries: dict[str, int]) -> bool:
 
 def _held_back(groups: list[_Group], reported: list[_Group], min_confidence: float) -> list[_Group]:
     """Town names below the bar but within :data:`_EMPTY_DOCUMENT_MARGIN` of it, not reported:
-    the county pass reports those that lie inside a county the document names ("Hollister",
-    a town in six states, beside the one county among them that holds a Hollister)."""
+    the county pass reports those that lie inside a county the document names ("Fairview", a
+    town in a dozen states, beside Erie County, which holds Pennsylvania's)."""
     floor = min_confidence - _EMPTY_DOCUMENT_MARGIN
     out = {id(group) for group in reported}
     return [
@@ -1154,10 +1154,10 @@ def _county_pass(
         itertools.chain(((m, False) for m in mentions), ((m, True) for m in held_back)),
         key=lambda pair: pair[0].start,
     )
+    ordered = [mention for mention, _ in merged]
     below_bar = [flag for _, flag in merged]
-    moves = county_moves([m for m, _ in merged], gaz, below_bar)
+    moves = county_moves(ordered, gaz, below_bar)
     out: list[Mention] = []
-    ordered = [m for m, _ in merged]
     for index, (mention, flag) in enumerate(merged):
         target = moves.get(index)
         if target is not None and (flag or not _beside_own_region(text, ordered, index)):
@@ -1543,7 +1543,8 @@ def geoparse(
     min_confidence : mentions resolved with less confidence are dropped, but for two cases of
         town names within ``_EMPTY_DOCUMENT_MARGIN`` below it: a document in which nothing
         clears it still reports, at country level, the country such names agree on; and such a
-        name that lies inside a county the document names is reported there, at this bar.
+        name that lies inside a county the document names is reported there, at no less than
+        this bar.
     compiled : ``None`` uses the compiled core when it is installed, ``False`` the Python
         reference, ``True`` insists on the compiled core. Both give the same mentions.
     ranker : coefficients of the learned choice between a name's readings

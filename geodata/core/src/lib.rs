@@ -2063,7 +2063,7 @@ impl Core {
             } else if group.country_confidence >= min_confidence - EMPTY_DOCUMENT_MARGIN
                 && group.choice.map_or(false, |(_, reading)| self.readings[reading as usize].kind != COUNTRY)
             {
-                spare.push(i); // a town's name, not a country's
+                spare.push(i); // never a country's own name
             }
         }
         // `_supported`: a document with nothing to report whose remaining town names agree on
