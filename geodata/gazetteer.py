@@ -27,7 +27,7 @@ import time
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 26
+GAZETTEER_SCHEMA_VERSION = 27
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -512,6 +512,18 @@ def _admin1_places(
     type_words = [w.title() for w in words["type_words"]]
     columns = [c for c in boundaries.admin1.columns if c.startswith("name_") and c != "name_alt"]
     frame = boundaries.admin1
+    # A region's other English names can be the grouping it belongs to, and that can be another
+    # region's own name: Natural Earth gives two dozen municipalities around Riga "Riga" as
+    # their WOE name. A name that several regions have this way, and another has as its own,
+    # stays with the region it names. One region's English name is its own: the District of
+    # Columbia's "Washington" is not the state's.
+    own_names = set(zip(frame["country"], frame["name"].astype(str), strict=True))
+    shared: Counter[tuple[str, str]] = Counter()
+    for row in frame.itertuples(index=False):
+        for value in {getattr(row, attr) for attr in ("name_en", "gn_name", "woe_name")}:
+            if isinstance(value, str) and value != row.name:
+                shared[(row.country, value)] += 1
+    grouping = {pair for pair, count in shared.items() if count > 1 and pair in own_names}
     for row in frame.itertuples(index=False):
         pos = len(places)
         rid = str(row.region_id)
@@ -519,7 +531,7 @@ def _admin1_places(
         primary = {str(row.name)}
         for attr in ("name_en", "gn_name", "woe_name"):
             value = getattr(row, attr)
-            if isinstance(value, str) and value:
+            if isinstance(value, str) and value and (row.country, value) not in grouping:
                 primary.add(value)
         alternates: set[str] = set()
         if isinstance(row.name_alt, str):
@@ -537,6 +549,8 @@ def _admin1_places(
                     table.add(f"{form} {type_word.lower()}", pos, TYPED)
                     table.add(f"{type_word} of {form}", pos, TYPED)
         for name in alternates - primary:
+            if (row.country, name) in grouping:
+                continue
             flags = _alternate_flags(name)
             for form, extra in _region_name_forms(name):
                 table.add(form, pos, flags | extra)
@@ -1068,6 +1082,11 @@ def build_gazetteer(
     type_words = {w for phrase in words["type_words"] for w in phrase.split()}
     connectors = tuple(sorted({w for w, n in inner.items() if n >= 20} | type_words))
 
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for a, b in zip(boundaries.adjacency["a"], boundaries.adjacency["b"], strict=True):
+        neighbours[str(a)].add(str(b))
+        neighbours[str(b)].add(str(a))
+
     automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     automaton_other = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     key_length = array("i")
@@ -1107,7 +1126,7 @@ def build_gazetteer(
             | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK | POSTAL) for _, f in pairs) else 32)
             | (64 if folded in region_given_names or _town_given_name(folded, pairs) else 0)
         )
-        for place, flags in _with_seats(pairs, places):
+        for place, flags in _with_seats(pairs, places, neighbours):
             entry_place.append(place)
             entry_flags.append(flags)
         entry_start.append(len(entry_place))
@@ -1115,10 +1134,6 @@ def build_gazetteer(
     automaton_other.make_automaton()
 
     admin1 = boundaries.admin1
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for a, b in zip(boundaries.adjacency["a"], boundaries.adjacency["b"], strict=True):
-        neighbours[str(a)].add(str(b))
-        neighbours[str(b)].add(str(a))
     country_neighbours: dict[str, set[str]] = defaultdict(set)
     border_regions: dict[str, tuple[str, ...]] = {}
     for row in boundaries.borders.itertuples(index=False):
@@ -1181,9 +1196,18 @@ def build_gazetteer(
 # ------------------------------------------------------------------------------------ cache
 
 
-def _with_seats(pairs: list[tuple[int, int]], places: list[Place]) -> list[tuple[int, int]]:
+def _with_seats(
+    pairs: list[tuple[int, int]], places: list[Place], neighbours: dict[str, set[str]]
+) -> list[tuple[int, int]]:
     """Mark the :data:`SEAT` readings of one name: where the name means two or more admin-1
-    regions, those that hold a city of that name with :data:`SEAT_MIN_POPULATION` people."""
+    regions, those that hold a city of that name with :data:`SEAT_MIN_POPULATION` people.
+
+    A region of that name *around* a seat (one that borders it, in the same country) loses the
+    bare name: "Kiev" and "Minsk" alone are the capitals, which Natural Earth keeps as regions of
+    their own, not the provinces that surround them; those keep their typed names ("Kiev
+    Oblast"). A namesake region that does not border the seat keeps it ("Washington", the
+    state, beside the federal district).
+    """
     regions = [place for place, _ in pairs if places[place].kind == "admin1"]
     if len(regions) < 2:
         return pairs
@@ -1192,10 +1216,16 @@ def _with_seats(pairs: list[tuple[int, int]], places: list[Place]) -> list[tuple
         for place, _ in pairs
         if places[place].kind == "city" and places[place].population >= SEAT_MIN_POPULATION
     }
-    return [
-        (place, flags | SEAT if place in regions and places[place].admin1 in seats else flags)
-        for place, flags in pairs
-    ]
+    if not seats:
+        return pairs
+    out = []
+    for place, flags in pairs:
+        area = places[place].admin1
+        if place in regions and area not in seats and not flags & TYPED:
+            if any(area in neighbours.get(seat or "", ()) for seat in seats):
+                continue  # the province around the city of its name
+        out.append((place, flags | SEAT if place in regions and area in seats else flags))
+    return out
 
 
 def minor_countries(boundaries: Boundaries) -> frozenset[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from geoparse_support import gazetteer_or_skip
 
-from geodata.gazetteer import Gazetteer, frequent_given_names
+from geodata.gazetteer import VARIANT, Gazetteer, frequent_given_names
 from geodata.geoparse import Mention, geoparse
 
 
@@ -568,6 +568,10 @@ def test_a_county_list_that_fits_several_states_needs_the_document(gazetteer: Ga
         ),
         # Minsk names the province and the capital's own region: the capital's.
         ("Talks in Minsk ended without a deal.", "Minsk", "BY-HM"),
+        # The province around Kiev loses the bare name to the city's own region; its typed
+        # name stays its own.
+        ("Talks in Kiev ended without a deal.", "Kiev", "UA-30"),
+        ("Floods hit Kiev Oblast on Monday.", "Kiev Oblast", "UA-32"),
     ],
 )
 def test_the_region_of_the_big_city_wins_a_tie_of_regions(
@@ -585,6 +589,24 @@ def test_the_region_of_the_big_city_wins_a_tie_of_regions(
 )
 def test_the_document_still_picks_the_other_region(gazetteer: Gazetteer, text: str) -> None:
     assert _iso(gazetteer, _found(text, gazetteer, "Washington")) == ["US-WA"]
+
+
+def test_a_grouping_name_stays_with_the_region_it_names(gazetteer: Gazetteer) -> None:
+    # Natural Earth gives the municipalities around Riga the city's name as a second English
+    # name; the name is Riga's own region's, so a ferry docking there lands in one region.
+    regions = {p.admin1 for p in gazetteer.lookup("Riga") if p.kind == "admin1"}
+    assert len(regions) == 1
+    found = _found("The ferry from Stockholm docked in Riga on Monday.", gazetteer, "Riga")
+    assert _iso(gazetteer, found) == ["LV-RIX"]
+    # One region's own English name is not a grouping: the federal district keeps its name.
+    key = gazetteer.key_of("Washington")
+    assert key is not None
+    district = {
+        gazetteer.admin1_iso.get(gazetteer.place_admin1[place] or "")
+        for place, flags in gazetteer.entries(key)
+        if gazetteer.place_kind[place] == "admin1" and not flags & VARIANT
+    }
+    assert district == {"US-DC", "US-WA"}
 
 
 def test_only_a_region_holding_the_big_city_is_a_seat(gazetteer: Gazetteer) -> None:
