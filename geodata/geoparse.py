@@ -158,8 +158,14 @@ _CURRENCY = frozenset("$€£¥₹")
 _COMPOUND_JOINERS = frozenset("-–—/")
 _SENTENCE_END = frozenset('.!?:;"“”\n\r\t')
 _WORD = re.compile(r"[^\W_]+")
+#: Verbs whose subject is a person ("Jones said", "Clinton spoke"): a town name right before one
+#: is a surname. A capital's own region is no town, so "Beijing stressed" keeps the capital.
 _SPEECH_VERBS = frozenset(
-    ["said", "says", "told", "added", "explained", "asked", "wrote", "argued", "noted"]
+    [
+        *("said", "says", "told", "added", "explained", "asked", "wrote", "argued", "noted"),
+        *("spoke", "smiled", "laughed", "recalled", "admitted", "insisted", "testified"),
+        *("replied", "commented", "acknowledged", "stressed", "urged", "praised"),
+    ]
 )
 #: Capitalised words that may precede a place at the start of a sentence or a headline.
 _OPENERS = frozenset(

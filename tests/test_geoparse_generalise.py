@@ -59,6 +59,25 @@ def test_a_persons_name_is_no_place(gazetteer: Gazetteer, text: str, surface: st
     assert _found(text, gazetteer, surface) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Afterwards Kinsale recalled the night of the flood.",
+        "Kinsale spoke first; the council then adjourned.",
+        "Asked about the delay, Kinsale insisted the money was there.",
+    ],
+)
+def test_a_town_name_before_a_verb_of_a_person_is_a_surname(
+    gazetteer: Gazetteer, text: str
+) -> None:
+    assert _found(text, gazetteer, "Kinsale") == []
+
+
+def test_a_capital_before_such_a_verb_is_still_the_capital(gazetteer: Gazetteer) -> None:
+    found = _found("Beijing stressed that the talks would continue.", gazetteer, "Beijing")
+    assert [m.country for m in found] == ["CHN"]
+
+
 def test_a_person_after_a_first_name_that_is_also_a_country_stays_a_country(
     gazetteer: Gazetteer,
 ) -> None:
