@@ -1221,9 +1221,9 @@ def _with_seats(
     out = []
     for place, flags in pairs:
         area = places[place].admin1
-        if place in regions and area not in seats and not flags & TYPED:
-            if any(area in neighbours.get(seat or "", ()) for seat in seats):
-                continue  # the province around the city of its name
+        around = any(area in neighbours.get(seat or "", ()) for seat in seats)
+        if around and place in regions and area not in seats and not flags & TYPED:
+            continue  # the province around the city of its name
         out.append((place, flags | SEAT if place in regions and area in seats else flags))
     return out
 
