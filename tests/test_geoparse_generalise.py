@@ -676,3 +676,43 @@ def test_no_regions_demonym_is_also_a_countrys_name_or_demonym(gazetteer: Gazett
             assert key is not None, demonym
             kinds = {gazetteer.place_kind[place] for place, _ in gazetteer.entries(key)}
             assert "country" not in kinds, demonym
+
+
+# ------------------------------------------ an unsure town that nothing places in its region
+
+
+def test_an_unsure_small_town_alone_in_its_region_is_left_out(gazetteer: Gazetteer) -> None:
+    # Millbrook is a village in a dozen states; Denver and Phoenix give the country, not one.
+    text = "Volunteers from Denver, Phoenix and Millbrook drove the supplies."
+    assert [m.surface for m in geoparse(text, gazetteer)] == ["Denver", "Phoenix"]
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # its state beside it, or another name in its state, makes it sure
+        ("Volunteers from Denver, Phoenix and Millbrook, Ala., drove the supplies.", "US-AL"),
+        ("Volunteers from Denver, Phoenix, Millbrook and Montgomery drove the supplies.", "US-AL"),
+    ],
+)
+def test_a_town_its_region_supports_stays(gazetteer: Gazetteer, text: str, region: str) -> None:
+    assert _iso(gazetteer, _found(text, gazetteer, "Millbrook")) == [region]
+
+
+def test_a_big_town_keeps_its_place_without_support(gazetteer: Gazetteer) -> None:
+    # Two Pasadenas of some 150,000 people each: unsure which, but a city either way.
+    found = _found(
+        "Volunteers from Boston, Denver and Pasadena drove the supplies.", gazetteer, "Pasadena"
+    )
+    assert [m.country for m in found] == ["USA"]
+    assert found[0].admin1 is not None
+
+
+def test_a_name_that_means_one_place_only_stays(gazetteer: Gazetteer) -> None:
+    # Farkhor is unsure (a small town, alone in its province) but no other place bears the
+    # name: the scene of an event abroad looks like this.
+    text = (
+        "Gunmen attacked a border post near Farkhor, the interior ministry of Tajikistan said;"
+        " officials met in Dushanbe and Khujand."
+    )
+    assert _iso(gazetteer, _found(text, gazetteer, "Farkhor")) == ["TJ-KT"]

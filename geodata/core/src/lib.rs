@@ -61,6 +61,10 @@ const EMPTY_DOCUMENT_MARGIN: f64 = 0.25;
 const HELD_BACK: u8 = 3;
 /// `MINOR_REGION_PENALTY` in geoparse.py.
 const MINOR_REGION_PENALTY: f64 = 0.3;
+/// `_UNSUPPORTED_TOWN_MIN_CONFIDENCE` in geoparse.py.
+const UNSUPPORTED_TOWN_MIN_CONFIDENCE: f64 = 0.85;
+/// `SEAT_MIN_POPULATION` in gazetteer.py: a town this big keeps its place without support.
+const BIG_TOWN_POPULATION: i64 = 100_000;
 
 /// One place a key can mean, with its prior before anything the document says.
 struct Reading {
@@ -71,6 +75,8 @@ struct Reading {
     country: i32,
     admin1: i32,
     country_weight: f64,
+    /// A town of at least `BIG_TOWN_POPULATION` people.
+    big: bool,
 }
 
 /// A range of one of the per-document buffers of `Doc`.
@@ -661,6 +667,7 @@ impl Core {
                 country: place_country[index],
                 admin1: place_admin1[index],
                 country_weight: country_weight(kind, population),
+                big: population >= BIG_TOWN_POPULATION,
             });
         }
         let mut names = NameTable::default();
@@ -2089,6 +2096,29 @@ impl Core {
                 || reading.kind != ADMIN1
                 || reading.flags & TYPED != 0
                 || counts.get(&reading.country).copied().unwrap_or(0) > 1
+        });
+        // `_unsupported_town`: an unsure small town alone in its region, in a document whose
+        // other names give its country.
+        let counts = self.country_counts(out.iter().map(|&i| &groups[i]));
+        let mut regions: FastMap<i32, usize> = FastMap::default();
+        for &i in &out {
+            let group = &groups[i];
+            if let (false, Some((_, reading))) = (group.country_only, group.choice) {
+                *regions.entry(self.readings[reading as usize].admin1).or_insert(0) += 1;
+            }
+        }
+        out.retain(|&i| {
+            let group = &groups[i];
+            let Some((_, reading)) = group.choice else { return true };
+            let reading = &self.readings[reading as usize];
+            group.country_only
+                || group.confidence >= UNSUPPORTED_TOWN_MIN_CONFIDENCE
+                || reading.kind != CITY
+                || group.candidates.1 - group.candidates.0 <= 1
+                || reading.admin1 < 0
+                || reading.big
+                || regions.get(&reading.admin1).copied().unwrap_or(0) > 1
+                || counts.get(&reading.country).copied().unwrap_or(0) <= FOCUS_MIN_NAMES
         });
         out
     }
