@@ -513,8 +513,8 @@ def _admin1_places(
     columns = [c for c in boundaries.admin1.columns if c.startswith("name_") and c != "name_alt"]
     frame = boundaries.admin1
     # A region's other English names can be the grouping it belongs to, and that can be another
-    # region's own name: Natural Earth gives two dozen municipalities around Riga "Riga" as
-    # their WOE name. A name that several regions have this way, and another has as its own,
+    # region's own name: Natural Earth gives twenty municipalities around Valmiera "Valmiera"
+    # as their WOE name. A name that several regions have this way, and another has as its own,
     # stays with the region it names. One region's English name is its own: the District of
     # Columbia's "Washington" is not the state's.
     own_names = set(zip(frame["country"], frame["name"].astype(str), strict=True))
@@ -1203,10 +1203,10 @@ def _with_seats(
     regions, those that hold a city of that name with :data:`SEAT_MIN_POPULATION` people.
 
     A region of that name *around* a seat (one that borders it, in the same country) loses the
-    bare name: "Kiev" and "Minsk" alone are the capitals, which Natural Earth keeps as regions of
-    their own, not the provinces that surround them; those keep their typed names ("Kiev
-    Oblast"). A namesake region that does not border the seat keeps it ("Washington", the
-    state, beside the federal district).
+    bare name: "Vientiane" and "Minsk" alone are the capitals, which Natural Earth keeps as
+    regions of their own, not the provinces that surround them; those keep their typed names
+    ("Vientiane Province"). A namesake region that does not border the seat keeps it
+    ("Washington", the state, beside the federal district).
     """
     regions = [place for place, _ in pairs if places[place].kind == "admin1"]
     if len(regions) < 2:

@@ -159,7 +159,7 @@ _CURRENCY = frozenset("$€£¥₹")
 _COMPOUND_JOINERS = frozenset("-–—/")
 _SENTENCE_END = frozenset('.!?:;"“”\n\r\t')
 _WORD = re.compile(r"[^\W_]+")
-#: Verbs whose subject is a person ("Jones said", "Clinton spoke"): a town name right before one
+#: Verbs whose subject is a person ("Jones said", "Tiverton spoke"): a town name right before one
 #: is a surname. A capital's own region is no town, so "Beijing stressed" keeps the capital.
 _SPEECH_VERBS = frozenset(
     [
