@@ -59,6 +59,7 @@ from geodata.gazetteer import (
     VARIANT,
     Gazetteer,
 )
+from geodata.phone_regions import PHONE_PATTERN, phone_regions, region_table
 from geodata.place_adjectives import adjective_readings
 from geodata.ranker import Ranker, rerank
 from geodata.whitespace import FoldedText, fold_soft_whitespace
@@ -1391,6 +1392,81 @@ def _rerank(text: str, mentions: list[Mention], gaz: Gazetteer, ranker: Ranker) 
     return mentions
 
 
+# ------------------------------------------------------------------------------ phone numbers
+
+#: ``Gazetteer.runtime_cache`` slot of the phone regions' lookup table.
+_PHONE_SLOT = -4
+
+
+def _phone_region_pass(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Move each town name that nothing else in the document places to its namesake in the
+    region the text's North American phone numbers are in (:mod:`geodata.phone_regions`).
+
+    "Athens" with a 903 number is the Texan town, not Georgia's. A name moves only where its
+    chosen region holds no other name of the document, and, if its chosen country is not the
+    number's, where no other name gives that country: the document's own places outrank a
+    phone number. Runs after both implementations, so the rule lives here only.
+    """
+    table = gaz.runtime_cache.get(_PHONE_SLOT)
+    if table is None:
+        table = gaz.runtime_cache[_PHONE_SLOT] = region_table(
+            gaz.admin1_country, gaz.admin1_iso, gaz.admin1_names
+        )
+    regions = phone_regions(text, table)
+    if not regions:
+        return mentions
+    homes = {gaz.admin1_country.get(region) for region in regions}
+    names = [mention.surface.lower() for mention in mentions]
+    names_by_region: dict[str, set[str]] = defaultdict(set)
+    names_by_country: dict[str, set[str]] = defaultdict(set)
+    for mention, name in zip(mentions, names, strict=True):
+        if mention.admin1:
+            names_by_region[mention.admin1].add(name)
+        if mention.country:
+            names_by_country[mention.country].add(name)
+    moves: dict[str, int] = {}
+    for mention, name in zip(mentions, names, strict=True):
+        if name in moves or mention.kind != "city" or mention.admin1 in regions:
+            continue
+        if mention.admin1 and _others(names_by_region.get(mention.admin1), name):
+            continue  # another name lies in its region: the chosen reading has support
+        if mention.country not in homes and _others(
+            names_by_country.get(mention.country or ""), name
+        ):
+            continue  # a foreign reading whose country another name gives
+        place = _namesake_in(gaz, mention.surface, regions)
+        if place is not None:
+            moves[name] = place
+    if not moves:
+        return mentions
+    return [
+        _place_mention(
+            text,
+            mention.start,
+            mention.end,
+            moves[name],
+            max(mention.confidence, DEFAULT_MIN_CONFIDENCE),
+            gaz,
+        )
+        if name in moves
+        else mention
+        for mention, name in zip(mentions, names, strict=True)
+    ]
+
+
+def _namesake_in(gaz: Gazetteer, surface: str, regions: set[str]) -> int | None:
+    """The most populous town or county of a name in one of ``regions``, or None."""
+    key = _key_of(gaz, surface)
+    if key is None:
+        return None
+    places = [
+        place
+        for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]
+        if gaz.place_admin1[place] in regions and gaz.place_kind[place] in ("city", "county")
+    ]
+    return max(places, key=gaz.place_population.__getitem__, default=None)
+
+
 # ---------------------------------------------------------------------------------- borders
 
 
@@ -1704,6 +1780,8 @@ def _geoparse(
         _regions_in_lists(text, mentions, gazetteer)
     if lists & 4:
         mentions = _typed_lists(text, mentions, gazetteer)
+    if PHONE_PATTERN.search(text):
+        mentions = _phone_region_pass(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country

@@ -723,3 +723,32 @@ def test_a_name_that_means_one_place_only_stays(gazetteer: Gazetteer) -> None:
         " officials met in Dushanbe and Khujand."
     )
     assert _iso(gazetteer, _found(text, gazetteer, "Farkhor")) == ["TJ-KT"]
+
+
+# ---------------------------------------------------- a local story's phone number, its region
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # an Athens in Texas: the area code and exchange are Athens, Texas
+        ("Athens police ask anyone with information to call (903) 677-0000.", "US-TX"),
+        # a Georgia town beside it supports Georgia's Athens: the document outranks the number
+        (
+            "Athens and Watkinsville police ask anyone with information to call (903) 677-0000.",
+            "US-GA",
+        ),
+    ],
+)
+def test_a_phone_number_places_a_town_nothing_else_places(
+    gazetteer: Gazetteer, text: str, region: str
+) -> None:
+    assert _iso(gazetteer, _found(text, gazetteer, "Athens")) == [region]
+
+
+def test_a_toll_free_number_places_nothing(gazetteer: Gazetteer) -> None:
+    with_number = "Athens police ask anyone with information to call (800) 555-0100."
+    without = "Athens police ask anyone with information to call the station."
+    assert [(m.country, m.admin1) for m in _found(with_number, gazetteer, "Athens")] == [
+        (m.country, m.admin1) for m in _found(without, gazetteer, "Athens")
+    ]

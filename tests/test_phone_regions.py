@@ -1,0 +1,56 @@
+"""North American phone numbers tell the region of a local story (geodata/phone_regions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geodata.phone_regions import PHONE_PATTERN, phone_regions, region_table
+
+#: A toy table in the shape region_table builds: postal codes and names of two regions.
+_TABLE = {"TX": "R-TX", "Texas": "R-TX", "ON": "R-ON", "Ontario": "R-ON"}
+
+
+def test_the_table_reads_postal_codes_and_names_of_the_two_countries_only() -> None:
+    table = region_table(
+        {"R-TX": "USA", "R-ON": "CAN", "R-BY": "DEU"},
+        {"R-TX": "US-TX", "R-ON": "CA-ON", "R-BY": "DE-BY"},
+        {"R-TX": "Texas", "R-ON": "Ontario", "R-BY": "Bayern"},
+    )
+    assert table == _TABLE
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("Call the station at (903) 677-0000 with tips.", {"R-TX"}),  # Athens, TX
+        ("Tickets: 519-661-0000 or at the door.", {"R-ON"}),  # London, ON
+        ("Both lines, 903.677.0000 and (519) 661-0000, are open.", {"R-TX", "R-ON"}),
+        ("The hotline is (800) 555-0100, free of charge.", set()),  # toll-free: no place
+        ("Quote reference 123-456-7890 when you call.", set()),  # no such area code
+        ("The account 1903-677-00001 is closed.", set()),  # digits run on: no number
+        ("No number in this sentence.", set()),
+    ],
+)
+def test_the_regions_of_the_numbers_in_a_text(text: str, regions: set[str]) -> None:
+    assert phone_regions(text, _TABLE) == regions
+
+
+def test_a_place_the_table_lacks_gives_nothing() -> None:
+    assert phone_regions("Call (212) 555-0100 today.", _TABLE) == set()  # New York, NY
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=12),
+            st.from_regex(PHONE_PATTERN, fullmatch=True),
+            st.sampled_from(["(", ")", "-", ".", " ", "903", "677", "0000"]),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_any_text_gives_regions_of_the_table_and_never_raises(text: str) -> None:
+    assert phone_regions(text, _TABLE) <= set(_TABLE.values())
