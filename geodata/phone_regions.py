@@ -53,7 +53,7 @@ def phone_regions(text: str, table: Mapping[str, str]) -> set[str]:
     from phonenumbers import geocoder
 
     regions: set[str] = set()
-    for raw in found:
+    for raw in set(found):  # a directory page repeats its numbers
         try:
             number = phonenumbers.parse(raw, "US")
         except phonenumbers.NumberParseException:
