@@ -59,7 +59,7 @@ from geodata.gazetteer import (
     VARIANT,
     Gazetteer,
 )
-from geodata.phone_regions import PHONE_PATTERN, phone_regions, region_table
+from geodata.phone_regions import phone_regions, region_table
 from geodata.place_adjectives import adjective_readings
 from geodata.ranker import Ranker, rerank
 from geodata.whitespace import FoldedText, fold_soft_whitespace
@@ -1227,7 +1227,7 @@ def _county_pass(
 #: The list passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
 #: :func:`_regions_in_lists`, 4 :func:`_typed_lists` (``Core::list_passes`` in lib.rs says which
 #: can change a text's mentions; the Python reference runs all three).
-_ALL_LIST_PASSES = 1 | 2 | 4
+_ALL_LIST_PASSES = 1 | 2 | 4 | 8  #: and 8: the phone-number pass (not a list pass)
 
 
 def _list_chains(text: str, mentions: list[Mention]) -> Iterator[list[int]]:
@@ -1407,6 +1407,24 @@ def _phone_region_pass(text: str, mentions: list[Mention], gaz: Gazetteer) -> li
     number's, where no other name gives that country: the document's own places outrank a
     phone number. Runs after both implementations, so the rule lives here only.
     """
+    names = [mention.surface.lower() for mention in mentions]
+    names_by_region: dict[str, set[str]] = defaultdict(set)
+    names_by_country: dict[str, set[str]] = defaultdict(set)
+    for mention, name in zip(mentions, names, strict=True):
+        if mention.admin1:
+            names_by_region[mention.admin1].add(name)
+        if mention.country:
+            names_by_country[mention.country].add(name)
+    # Towns without support in their region, first: most texts have none, and then the
+    # numbers are not read at all.
+    unsupported = [
+        (mention, name)
+        for mention, name in zip(mentions, names, strict=True)
+        if mention.kind == "city"
+        and not (mention.admin1 and _others(names_by_region.get(mention.admin1), name))
+    ]
+    if not unsupported:
+        return mentions
     table = gaz.runtime_cache.get(_PHONE_SLOT)
     if table is None:
         table = gaz.runtime_cache[_PHONE_SLOT] = region_table(
@@ -1416,20 +1434,10 @@ def _phone_region_pass(text: str, mentions: list[Mention], gaz: Gazetteer) -> li
     if not regions:
         return mentions
     homes = {gaz.admin1_country.get(region) for region in regions}
-    names = [mention.surface.lower() for mention in mentions]
-    names_by_region: dict[str, set[str]] = defaultdict(set)
-    names_by_country: dict[str, set[str]] = defaultdict(set)
-    for mention, name in zip(mentions, names, strict=True):
-        if mention.admin1:
-            names_by_region[mention.admin1].add(name)
-        if mention.country:
-            names_by_country[mention.country].add(name)
     moves: dict[str, int] = {}
-    for mention, name in zip(mentions, names, strict=True):
-        if name in moves or mention.kind != "city" or mention.admin1 in regions:
+    for mention, name in unsupported:
+        if name in moves or mention.admin1 in regions:
             continue
-        if mention.admin1 and _others(names_by_region.get(mention.admin1), name):
-            continue  # another name lies in its region: the chosen reading has support
         if mention.country not in homes and _others(
             names_by_country.get(mention.country or ""), name
         ):
@@ -1780,7 +1788,7 @@ def _geoparse(
         _regions_in_lists(text, mentions, gazetteer)
     if lists & 4:
         mentions = _typed_lists(text, mentions, gazetteer)
-    if PHONE_PATTERN.search(text):
+    if lists & 8:
         mentions = _phone_region_pass(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
@@ -1905,7 +1913,7 @@ def _compiled_mentions(
     letters of Latin script only (the core checks that anyway), whether a border phrase
     is possible (a country mentioned and a border word in the text), and which list passes
     may apply (bits of :data:`_ALL_LIST_PASSES`: 1 countries, 2 regions, 4 a plural type word
-    such as "counties"). None where the core
+    such as "counties", 8 a town and a phone number's digits). None where the core
     cannot take the text (not installed, or lone surrogates that have no UTF-8 form): the
     Python reference takes over."""
     if riskmap_geocore is None:

@@ -746,6 +746,15 @@ def test_a_phone_number_places_a_town_nothing_else_places(
     assert _iso(gazetteer, _found(text, gazetteer, "Athens")) == [region]
 
 
+@pytest.mark.parametrize(
+    "number", ["(903) 677-0000", "(903)677-0000", "903-677-0000", "903.677.0000"]
+)
+def test_every_way_of_writing_the_number_counts(gazetteer: Gazetteer, number: str) -> None:
+    # the compiled core only flags a text for the pass: it must see every form the pass reads
+    text = f"Athens police ask anyone with information to call {number}."
+    assert _iso(gazetteer, _found(text, gazetteer, "Athens")) == ["US-TX"]
+
+
 def test_a_toll_free_number_places_nothing(gazetteer: Gazetteer) -> None:
     with_number = "Athens police ask anyone with information to call (800) 555-0100."
     without = "Athens police ask anyone with information to call the station."

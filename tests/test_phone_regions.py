@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geodata.phone_regions import PHONE_PATTERN, phone_regions, region_table
+from geodata.phone_regions import PHONE_PATTERN, national_numbers, phone_regions, region_table
 
 #: A toy table in the shape region_table builds: postal codes and names of two regions.
 _TABLE = {"TX": "R-TX", "Texas": "R-TX", "ON": "R-ON", "Ontario": "R-ON"}
@@ -54,3 +56,20 @@ def test_a_place_the_table_lacks_gives_nothing() -> None:
 )
 def test_any_text_gives_regions_of_the_table_and_never_raises(text: str) -> None:
     assert phone_regions(text, _TABLE) <= set(_TABLE.values())
+
+
+_PIECES = st.lists(
+    st.one_of(
+        st.text(max_size=8),
+        st.from_regex(PHONE_PATTERN, fullmatch=True),
+        st.sampled_from(["(", ")", ") ", "-", ".", " ", "1", "903", "677", "0000", "\u0663"]),
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_PIECES)
+def test_the_fast_scan_finds_exactly_the_numbers_of_the_pattern(text: str) -> None:
+    expected = {re.sub(r"[^0-9]", "", match) for match in PHONE_PATTERN.findall(text)}
+    assert national_numbers(text) == expected

@@ -86,6 +86,22 @@ fn range(r: Range32) -> std::ops::Range<usize> {
     r.0 as usize..r.1 as usize
 }
 
+/// Whether `text` may hold a number `PHONE_PATTERN` (geodata/phone_regions.py) finds: an area
+/// code ("903-", "903.", "(903)" or "(903) ") before three digits, a hyphen or full stop, and
+/// four digits. Found from each hyphen and full stop (`match_indices` on a `char` runs memchr).
+fn has_phone_digits(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |from: usize, count: usize| b[from..from + count].iter().all(u8::is_ascii_digit);
+    let area = |end: usize| {
+        // the area code ends right before `end`, where the exchange starts
+        (end >= 4 && (b[end - 1] == b'-' || b[end - 1] == b'.') && digits(end - 4, 3))
+            || (end >= 5 && b[end - 1] == b')' && b[end - 5] == b'(' && digits(end - 4, 3))
+            || (end >= 6 && b[end - 1] == b' ' && b[end - 2] == b')' && b[end - 6] == b'(' && digits(end - 5, 3))
+    };
+    let number = |i: usize| i >= 3 && i + 5 <= b.len() && digits(i + 1, 4) && digits(i - 3, 3) && area(i - 3);
+    text.match_indices('-').any(|(i, _)| number(i)) || text.match_indices('.').any(|(i, _)| number(i))
+}
+
 struct Span {
     start: usize,
     end: usize,
@@ -952,7 +968,9 @@ impl Core {
     /// spares most texts the cost): bit 1 `_countries_in_lists`, a name with a country reading
     /// right next to a country in a list ("Mexico, China"); bit 2 `_regions_in_lists`, a town
     /// with a region reading in a list that holds a region ("Ohio, Oregon and Idaho"); bit 4
-    /// `_typed_lists`, a plural type word right after a capitalised word ("Walsh counties").
+    /// `_typed_lists`, a plural type word right after a capitalised word ("Walsh counties");
+    /// bit 8 `_phone_region_pass`, a North American phone number in the text (the pass itself
+    /// looks for towns: a list pass may have made one).
     fn list_passes(&self, text: &str, placed: &[(Row, PyObject)]) -> u8 {
         let mut passes = 0;
         // `_TYPED_LIST` ends in a capitalised name and one space before the type word.
@@ -967,6 +985,9 @@ impl Core {
             passes |= 4;
         }
         let kinds: Vec<MentionKind> = placed.iter().map(|(row, _)| self.reported(row).0).collect();
+        if has_phone_digits(text) {
+            passes |= 8;
+        }
         let mut first = 0;
         while first < placed.len() {
             let mut last = first;
