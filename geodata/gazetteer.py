@@ -1221,8 +1221,12 @@ def _with_seats(
     out = []
     for place, flags in pairs:
         area = places[place].admin1
-        around = any(area in neighbours.get(seat or "", ()) for seat in seats)
-        if around and place in regions and area not in seats and not flags & TYPED:
+        if (
+            place in regions
+            and area not in seats
+            and not flags & TYPED
+            and any(area in neighbours.get(seat or "", ()) for seat in seats)
+        ):
             continue  # the province around the city of its name
         out.append((place, flags | SEAT if place in regions and area in seats else flags))
     return out

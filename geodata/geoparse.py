@@ -1224,10 +1224,11 @@ def _county_pass(
     return out
 
 
-#: The list passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
-#: :func:`_regions_in_lists`, 4 :func:`_typed_lists` (``Core::list_passes`` in lib.rs says which
-#: can change a text's mentions; the Python reference runs all three).
-_ALL_LIST_PASSES = 1 | 2 | 4 | 8  #: and 8: the phone-number pass (not a list pass)
+#: The optional passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
+#: :func:`_regions_in_lists`, 4 :func:`_typed_lists`, 8 :func:`_phone_region_pass`
+#: (``Core::list_passes`` in lib.rs says which can change a text's mentions; the Python
+#: reference runs all four).
+_ALL_LIST_PASSES = 1 | 2 | 4 | 8
 
 
 def _list_chains(text: str, mentions: list[Mention]) -> Iterator[list[int]]:

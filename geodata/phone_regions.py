@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from geodata.gazetteer import strip_accents
+
 #: A North American number as news prints it: "(903) 675-8477", "903-675-8477", "903.675.8477".
 #: The definition; :func:`national_numbers` finds the same numbers faster.
 PHONE_PATTERN = re.compile(
@@ -47,6 +49,8 @@ def region_table(
         name = admin1_names.get(region)
         if name:
             table[name] = region
+            # "Québec" in Natural Earth may be "Quebec" in the number's description
+            table.setdefault(strip_accents(name), region)
         iso = admin1_iso.get(region, "")
         if len(iso) > 3 and iso[2] == "-":
             table.setdefault(iso[3:], region)

@@ -39,6 +39,11 @@ def test_the_regions_of_the_numbers_in_a_text(text: str, regions: set[str]) -> N
     assert phone_regions(text, _TABLE) == regions
 
 
+def test_a_name_without_its_accents_finds_the_region_too() -> None:
+    table = region_table({"R-QC": "CAN"}, {"R-QC": "CA-QC"}, {"R-QC": "Québec"})
+    assert table == {"Québec": "R-QC", "Quebec": "R-QC", "QC": "R-QC"}
+
+
 def test_a_place_the_table_lacks_gives_nothing() -> None:
     assert phone_regions("Call (212) 555-0100 today.", _TABLE) == set()  # New York, NY
 
