@@ -1403,10 +1403,10 @@ def _phone_region_pass(text: str, mentions: list[Mention], gaz: Gazetteer) -> li
     """Move each town name that nothing else in the document places to its namesake in the
     region the text's North American phone numbers are in (:mod:`geodata.phone_regions`).
 
-    "Athens" with a 903 number is the Texan town, not Georgia's. A name moves only where its
-    chosen region holds no other name of the document, and, if its chosen country is not the
-    number's, where no other name gives that country: the document's own places outrank a
-    phone number. Runs after both implementations, so the rule lives here only.
+    "Millbrook" with an 845 number is the village in New York, not Alabama's. A name moves
+    only where its chosen region holds no other name of the document, and, if its chosen
+    country is not the number's, where no other name gives that country: the document's own
+    places outrank a phone number. Runs after both implementations, so the rule lives here only.
     """
     names = [mention.surface.lower() for mention in mentions]
     names_by_region: dict[str, set[str]] = defaultdict(set)

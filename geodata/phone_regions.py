@@ -2,12 +2,12 @@
 
 A local story gives its tip line, its box office or its sheriff's number; the area code says
 which state or province the story is about when its town's name is shared by a dozen states
-("Athens", "Arlington"). The geoparser reads these regions as evidence for such names
+("Millbrook", "Fairview"). The geoparser reads these regions as evidence for such names
 (:func:`geodata.geoparse._phone_region_pass`); a phone number is never reported as a place.
 
 Why ``phonenumbers`` (the Python port of Google's libphonenumber) rather than an area-code
 table of our own: it is maintained with the numbering plan, validates a number before it is
-read, and names the place of each exchange ("Athens, TX"), not only of each area code. Toll-free
+read, and names the place of each exchange ("Millbrook, NY"), not only of each area code. Toll-free
 and non-geographic numbers have no place and give nothing.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from geodata.gazetteer import strip_accents
 
-#: A North American number as news prints it: "(903) 675-8477", "903-675-8477", "903.675.8477".
+#: A North American number as news prints it: "(845) 677-0000", "845-677-0000", "845.677.0000".
 #: The definition; :func:`national_numbers` finds the same numbers faster.
 PHONE_PATTERN = re.compile(
     r"(?<![0-9])(?:\([0-9]{3}\) ?|[0-9]{3}[-.])[0-9]{3}[-.][0-9]{4}(?![0-9])"
@@ -26,7 +26,7 @@ PHONE_PATTERN = re.compile(
 #: A number's last seven digits: found first, because a pattern that starts with a character
 #: class scans text three times faster than :data:`PHONE_PATTERN` does.
 _TAIL = re.compile(r"[0-9]{3}[-.][0-9]{4}(?![0-9])")
-#: The area code right before a tail: "(903) " or "903-".
+#: The area code right before a tail: "(845) " or "845-".
 _AREA = re.compile(r"(?:\(([0-9]{3})\) ?|([0-9]{3})[-.])\Z")
 
 _DIGITS = frozenset("0123456789")
@@ -79,7 +79,7 @@ def phone_regions(text: str, table: Mapping[str, str]) -> set[str]:
 
     regions: set[str] = set()
     for digits in numbers:
-        # The place of the number's exchange ("Athens, TX", "Texas", "Ontario"), or "" for a
+        # The place of the number's exchange ("Millbrook, NY", "New York", "Ontario"), or "" for a
         # toll-free number or an area code that does not exist. Built from the digits and read
         # without the library's validation, which costs four times as much and adds nothing
         # here: an exchange with no place gives no region either way.

@@ -731,33 +731,32 @@ def test_a_name_that_means_one_place_only_stays(gazetteer: Gazetteer) -> None:
 @pytest.mark.parametrize(
     ("text", "region"),
     [
-        # an Athens in Texas: the area code and exchange are Athens, Texas
-        ("Athens police ask anyone with information to call (903) 677-0000.", "US-TX"),
-        # a Georgia town beside it supports Georgia's Athens: the document outranks the number
-        (
-            "Athens and Watkinsville police ask anyone with information to call (903) 677-0000.",
-            "US-GA",
-        ),
+        # a Millbrook in a dozen states: the area code and exchange are Millbrook, New York
+        ("Millbrook police ask anyone with information to call (845) 677-0000.", "US-NY"),
+        # its state beside it: the document outranks the number
+        ("Millbrook, Ala., police ask anyone with information to call (845) 677-0000.", "US-AL"),
     ],
 )
 def test_a_phone_number_places_a_town_nothing_else_places(
     gazetteer: Gazetteer, text: str, region: str
 ) -> None:
-    assert _iso(gazetteer, _found(text, gazetteer, "Athens")) == [region]
+    assert _iso(gazetteer, _found(text, gazetteer, "Millbrook")) == [region]
 
 
 @pytest.mark.parametrize(
-    "number", ["(903) 677-0000", "(903)677-0000", "903-677-0000", "903.677.0000"]
+    "number", ["(845) 677-0000", "(845)677-0000", "845-677-0000", "845.677.0000"]
 )
 def test_every_way_of_writing_the_number_counts(gazetteer: Gazetteer, number: str) -> None:
     # the compiled core only flags a text for the pass: it must see every form the pass reads
-    text = f"Athens police ask anyone with information to call {number}."
-    assert _iso(gazetteer, _found(text, gazetteer, "Athens")) == ["US-TX"]
+    text = f"Millbrook police ask anyone with information to call {number}."
+    assert _iso(gazetteer, _found(text, gazetteer, "Millbrook")) == ["US-NY"]
 
 
 def test_a_toll_free_number_places_nothing(gazetteer: Gazetteer) -> None:
-    with_number = "Athens police ask anyone with information to call (800) 555-0100."
-    without = "Athens police ask anyone with information to call the station."
-    assert [(m.country, m.admin1) for m in _found(with_number, gazetteer, "Athens")] == [
-        (m.country, m.admin1) for m in _found(without, gazetteer, "Athens")
+    with_number = "Millbrook police ask anyone with information to call (800) 555-0100."
+    without = "Millbrook police ask anyone with information to call the station."
+    found = _found(with_number, gazetteer, "Millbrook")
+    assert [(m.country, m.admin1) for m in found] == [
+        (m.country, m.admin1) for m in _found(without, gazetteer, "Millbrook")
     ]
+    assert [m.admin1 for m in found] == [None]  # the country only, as without a number

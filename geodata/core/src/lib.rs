@@ -87,7 +87,7 @@ fn range(r: Range32) -> std::ops::Range<usize> {
 }
 
 /// Whether `text` may hold a number `PHONE_PATTERN` (geodata/phone_regions.py) finds: an area
-/// code ("903-", "903.", "(903)" or "(903) ") before three digits, a hyphen or full stop, and
+/// code ("845-", "845.", "(845)" or "(845) ") before three digits, a hyphen or full stop, and
 /// four digits. Found from each hyphen and full stop (`match_indices` on a `char` runs memchr).
 fn has_phone_digits(text: &str) -> bool {
     let b = text.as_bytes();
