@@ -1203,7 +1203,7 @@ def _with_seats(
     regions, those that hold a city of that name with :data:`SEAT_MIN_POPULATION` people.
 
     A region of that name *around* a seat (one that borders it, in the same country) loses the
-    bare name: "Vientiane" and "Minsk" alone are the capitals, which Natural Earth keeps as
+    bare name: "Vientiane" and "Zagreb" alone are the capitals, which Natural Earth keeps as
     regions of their own, not the provinces that surround them; those keep their typed names
     ("Vientiane Province"). A namesake region that does not border the seat keeps it
     ("Washington", the state, beside the federal district).
