@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 27
+GAZETTEER_SCHEMA_VERSION = 28
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).

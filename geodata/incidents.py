@@ -651,7 +651,12 @@ def _presence_candidates(
     incident_type, match = presence[0]
     counted = [q for q in quantities if q.category == "militants"]
     anchors: list[tuple[int, int, list[Quantity]]] = [(q.start, q.end, [q]) for q in counted]
-    if not anchors and not events and not _irrealis_before(tables, text, match.start()):
+    if (
+        not anchors
+        and not events
+        and not _irrealis_before(tables, text, match.start())
+        and not _describes_actor(text, match.start(), match.end())
+    ):
         clause_index = _clause_index(context.clauses, context.sentence.start + match.start())
         clause = context.clauses[clause_index].text if clause_index >= 0 else text
         if tables.presence_claims.search(clause):
@@ -695,6 +700,22 @@ class _SpanMatch:
 
     def group(self, _: int = 0) -> str:
         return self._text[self._start : self._end]
+
+
+#: ", the Islamist militant group": an appositive that opens right after a name ...
+_APPOSITIVE_OPENING = re.compile(r"[,(]\s*(?:the|a|an)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+#: ... and goes on "that controls ...", "which operates in ...": it says who the actor is.
+_RELATIVE_CLAUSE = re.compile(r"\s+(?:that|which)\b", re.IGNORECASE)
+
+
+def _describes_actor(text: str, start: int, end: int) -> bool:
+    """Whether a group word opens a description of an actor the sentence names ("Hamas, the
+    militant group that controls the strip, threatened revenge"): who the actor is, told as
+    background, not a report that fighters are somewhere."""
+    return bool(
+        _APPOSITIVE_OPENING.search(text, max(0, start - 60), start)
+        and _RELATIVE_CLAUSE.match(text, end)
+    )
 
 
 def _irrealis_before(tables: Tables, text: str, position: int) -> bool:

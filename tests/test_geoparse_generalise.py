@@ -760,3 +760,21 @@ def test_a_toll_free_number_places_nothing(gazetteer: Gazetteer) -> None:
         (m.country, m.admin1) for m in _found(without, gazetteer, "Millbrook")
     ]
     assert [m.admin1 for m in found] == [None]  # the country only, as without a number
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "region"),
+    [
+        ("Farmers in the West Bank lost their olive harvest to the frost.", "West Bank", "PS-WBK"),
+        ("Fishing boats off the Gaza Strip stayed in port on Monday.", "Gaza Strip", "PS-GZZ"),
+        ("Рыбаки Сектора Газа в понедельник не вышли в море.", "Сектора Газа", "PS-GZZ"),
+    ],
+)
+def test_a_territory_drawn_as_a_region_is_that_region(
+    gazetteer: Gazetteer, text: str, surface: str, region: str
+) -> None:
+    # Natural Earth draws the two Palestinian territories as admin-1 regions of Palestine: a
+    # name of either gives its region, and the country through it, not the country alone.
+    found = _found(text, gazetteer, surface)
+    assert _iso(gazetteer, found) == [region]
+    assert [m.country for m in found] == ["PSE"]

@@ -221,3 +221,18 @@ def test_the_attack_refers_back_to_the_reported_one() -> None:
 def test_weekday_of_publication_is_that_day() -> None:
     (incident,) = read("A bomb exploded in Kabul on Monday.", published=date(2024, 11, 25))
     assert incident.date == date(2024, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "presence"),
+    [
+        # who the actor is, told as background: no claim about where its fighters are now
+        ("The Kunduz Front, the armed group that controls northern Takhar, denied the report.", 0),
+        ("The movement, an armed group which operates in Badakhshan, issued a statement.", 0),
+        # a claim that fighters are somewhere, in the sentence's own words
+        ("Hundreds of fighters are entrenched in Badakhshan.", 1),
+        ("The armed group controls northern Takhar, officials said.", 1),
+    ],
+)
+def test_a_description_of_an_actor_claims_no_presence(text: str, presence: int) -> None:
+    assert [i.type for i in read(text)].count("militant_presence") == presence
