@@ -2141,6 +2141,35 @@ impl Core {
                 || regions.get(&reading.admin1).copied().unwrap_or(0) > 1
                 || counts.get(&reading.country).copied().unwrap_or(0) <= FOCUS_MIN_NAMES
         });
+        // `_unnamed_country_towns`: small towns of a country that no name of its own gives,
+        // outnumbered by another country's names, in regions where nothing else is reported.
+        let counts = self.country_counts(out.iter().map(|&i| &groups[i]));
+        let top = counts.values().copied().max().unwrap_or(0);
+        let mut named: Vec<i32> = Vec::new();
+        // per region: its country, and whether every reported town there is small
+        let mut towns: FastMap<i32, (i32, bool)> = FastMap::default();
+        for &i in &out {
+            let group = &groups[i];
+            let Some((_, reading)) = group.choice else { continue };
+            let reading = &self.readings[reading as usize];
+            if reading.kind != CITY {
+                named.push(reading.country);
+            } else if !group.country_only && reading.admin1 >= 0 {
+                let entry = towns.entry(reading.admin1).or_insert((reading.country, true));
+                entry.1 &= !reading.big;
+            }
+        }
+        towns.retain(|_, &mut (code, small)| {
+            small && !named.contains(&code) && counts.get(&code).copied().unwrap_or(0) < top
+        });
+        if !towns.is_empty() {
+            out.retain(|&i| {
+                let group = &groups[i];
+                let Some((_, reading)) = group.choice else { return true };
+                let reading = &self.readings[reading as usize];
+                group.country_only || reading.kind != CITY || !towns.contains_key(&reading.admin1)
+            });
+        }
         out
     }
 
