@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 28
+GAZETTEER_SCHEMA_VERSION = 29
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -176,6 +176,11 @@ class Gazetteer:
     place_adjectives: dict[str, AdjectiveStems] = field(default_factory=dict)
     #: Countries under :data:`MINOR_COUNTRY_MAX_KM2`: their admin-1 regions need support.
     minor_countries: frozenset[str] = frozenset()
+    #: Keys that name only towns (or counties) of fewer than :data:`SEAT_MIN_POPULATION`
+    #: people and are ordinary English words (:func:`dictionary_words`: "Spring", "Vista",
+    #: "Justice"). The geoparser reads such a name as a word unless a locative preposition
+    #: stands before it somewhere in the text ("in Vista").
+    word_towns: frozenset[int] = frozenset()
     #: Per-key data the geoparser derives on first use (never pickled).
     runtime_cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -349,6 +354,8 @@ def data_fingerprint() -> str:
     digest.update(version("gender-guesser").encode())
     digest.update(version("pymorphy3").encode())
     digest.update(version("pymorphy3-dicts-ru").encode())
+    digest.update(version("english-words").encode())
+    digest.update(version("wordfreq").encode())
     return digest.hexdigest()[:16]
 
 
@@ -372,6 +379,35 @@ REGION_GIVEN_NAME_MIN_FREQUENCY = 9
 #: lowest bar keeps the most cities out of the rule.
 TOWN_GIVEN_NAME_MIN_FREQUENCY = 2
 TOWN_GIVEN_NAME_MAX_POPULATION = 100_000
+
+
+#: How frequent, on wordfreq's Zipf scale (log10 of uses per billion words), a lower-case word
+#: of the dictionary must be to make a small town's name an ordinary word. 2.5 is about one use
+#: in three million words: it keeps out archaic and technical entries that are also the names
+#: of towns somewhere. Measured over the three evaluation corpora (``bench/eval_geoparse.py``):
+#: no bar, 2.5, 3 and 3.5 gave admin-1 F1 0.8426, 0.8426, 0.8402 and 0.8390, and without a bar
+#: an Urdu town name that Webster lists as a word lost its province in the incident set.
+DICTIONARY_WORD_MIN_ZIPF = 2.5
+
+
+def dictionary_words(min_zipf: float = DICTIONARY_WORD_MIN_ZIPF) -> frozenset[str]:
+    """Ordinary English words: entries Webster's Second (english-words' ``web2`` list) spells in
+    lower case, at least ``min_zipf`` frequent in wordfreq's English.
+
+    Why two packages: the dictionary spells proper nouns with a capital ("London", "Zion"), so
+    its lower-case entries are common nouns, verbs and adjectives ("spring", "vista", "far");
+    but it also lists thousands of rare words that are town names elsewhere, and only a
+    frequency list tells those apart. wordfreq alone cannot: it folds case, so "london" is as
+    frequent there as any word.
+    """
+    from english_words import get_english_words_set
+    from wordfreq import zipf_frequency
+
+    return frozenset(
+        word
+        for word in get_english_words_set(["web2"], alpha=True)
+        if word.islower() and zipf_frequency(word, "en") >= min_zipf
+    )
 
 
 def frequent_given_names(min_frequency: int = GIVEN_NAME_MIN_FREQUENCY) -> set[str]:
@@ -1041,6 +1077,9 @@ def build_gazetteer(
         - given_names
         - set(region_names)
     )
+    # Small towns named by an ordinary word ("Spring", "Justice"): see Gazetteer.word_towns.
+    english_words = dictionary_words()
+    word_town_keys: set[int] = set()
 
     # Fold every name into its lower-case key; names that fold alike share a key.
     # A place keeps one entry per distinct set of conditions ("VA" must be capitals, "Va." needs
@@ -1095,6 +1134,16 @@ def build_gazetteer(
     entry_place = array("i")
     entry_flags = bytearray()
 
+    def _word_town(folded: str, pairs: list[tuple[int, int]]) -> bool:
+        """Only towns (and counties) of fewer than SEAT_MIN_POPULATION people, named by an
+        ordinary English word ("Spring", "Vista", "Justice")."""
+        return (
+            folded in english_words
+            and bool(pairs)
+            and all(places[place].kind in ("city", "county") for place, _ in pairs)
+            and max(places[place].population for place, _ in pairs) < SEAT_MIN_POPULATION
+        )
+
     def _town_given_name(folded: str, pairs: list[tuple[int, int]]) -> bool:
         """A town's name that is a less frequent given name, and no big city's."""
         return (
@@ -1126,6 +1175,8 @@ def build_gazetteer(
             | (0 if any(f & (ACRONYM | ABBREV | LOWER_OK | POSTAL) for _, f in pairs) else 32)
             | (64 if folded in region_given_names or _town_given_name(folded, pairs) else 0)
         )
+        if _word_town(folded, pairs):
+            word_town_keys.add(len(key_length) - 1)
         for place, flags in _with_seats(pairs, places, neighbours):
             entry_place.append(place)
             entry_flags.append(flags)
@@ -1175,6 +1226,7 @@ def build_gazetteer(
             [*words["never"], *words["common"], *type_words, *words["person_titles"]]
         ),
         street_heads=frozenset(words["street_heads"]),
+        word_towns=frozenset(word_town_keys),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},
         place_adjectives=adjectives,

@@ -39,6 +39,7 @@ import math
 import operator
 import os
 import re
+import string
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -169,6 +170,10 @@ _SPEECH_VERBS = frozenset(
         *("replied", "commented", "acknowledged", "stressed", "urged", "praised"),
     ]
 )
+#: Prepositions that make the capitalised word right after them a place ("in Vista", "near
+#: Justice"): a small town named by an ordinary word (``Gazetteer.word_towns``) is read as the
+#: word unless one of these stands before it somewhere in the text.
+_LOCATIVES = frozenset(["in", "at", "near", "from", "outside"])
 #: Capitalised words that may precede a place at the start of a sentence or a headline.
 _OPENERS = frozenset(
     [
@@ -538,6 +543,23 @@ def _used_as_word(text: str, span: _Span, gazetteer: Gazetteer) -> bool:
             return True
         index = text.find(lowered, index + 1)
     return False
+
+
+def _after_locative(text: str, start: int) -> bool:
+    """Whether one of :data:`_LOCATIVES` and a space stand right before ``start`` (ASCII
+    letters only, the compiled core reads the same)."""
+    if start < 3 or text[start - 1] != " ":
+        return False
+    begin = start - 1
+    while begin > 0 and start - 1 - begin < 7 and text[begin - 1] in _ASCII_LETTERS:
+        begin -= 1
+    if begin > 0 and text[begin - 1] in _ASCII_ALNUM:
+        return False
+    return text[begin : start - 1].lower() in _LOCATIVES
+
+
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_ALNUM = _ASCII_LETTERS | frozenset(string.digits)
 
 
 def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
@@ -1936,12 +1958,14 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
             "ordinary": sorted(gaz.ordinary_words),
             "speech_verbs": sorted(_SPEECH_VERBS),
             "state_nouns": sorted(_STATE_NOUNS),
+            "locatives": sorted(_LOCATIVES),
         },
         region_ids=list(regions),
         region_country=region_country,
         county_start=county_start,
         county_place=county_place,
         minor_country=[code in gaz.minor_countries for code in countries],
+        word_towns=sorted(gaz.word_towns),
     )
     return core, _template_maker(gaz)
 
@@ -2026,6 +2050,11 @@ def _python_mentions(
             group.surname = True
         if span.actor:
             group.names_actor = True
+    word_towns = gazetteer.word_towns
+    for key, group in groups.items():
+        # "Spring", "Vista": a word, unless the text puts a locative before it ("in Vista")
+        if key in word_towns and not group.common:
+            group.common = not any(_after_locative(text, span.start) for span in group.spans)
     for group in groups.values():
         candidates = group.candidates
         group_readings = group.readings

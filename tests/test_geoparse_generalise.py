@@ -801,3 +801,41 @@ def test_small_towns_of_a_country_nothing_names_are_left_out(
 ) -> None:
     mentions = geoparse(f"Shoppers in {places} {_STORES}", gazetteer, compiled=compiled)
     assert [m.surface for m in mentions if m.country == "AUS" and m.kind == "city"] == reported
+
+
+def test_ordinary_words_come_from_a_dictionary_and_a_frequency_list() -> None:
+    from geodata.gazetteer import dictionary_words
+
+    words = dictionary_words()
+    assert {"spring", "grapevine", "vista", "justice"} <= words
+    assert not {"london", "dublin"} & words  # proper nouns: capitalised in Webster's
+    assert "phoenix" in words  # the bird: the city keeps its name by its size (below)
+    assert "zymase" not in words  # a real entry, too rare to be read as the word
+
+
+def test_word_towns_are_small_towns_named_by_a_word(gazetteer: Gazetteer) -> None:
+    def key(name: str) -> int:
+        found = gazetteer.key_of(name)
+        assert found is not None
+        return found
+
+    assert key("Goodyear") in gazetteer.word_towns
+    assert key("Phoenix") not in gazetteer.word_towns  # a big city keeps its name
+    assert key("Kandahar") not in gazetteer.word_towns  # no English word
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "surface", "found"),
+    [
+        ("Hikers found a Grapevine growing over the fence near Denver.", "Grapevine", False),
+        ("The Goodyear blimp flew over the stadium in Denver.", "Goodyear", False),
+        # a locative before the name makes it the town
+        ("The company moved its offices from Goodyear to Phoenix.", "Goodyear", True),
+    ],
+)
+def test_a_small_town_named_by_a_word_needs_a_locative(
+    gazetteer: Gazetteer, compiled: bool | None, text: str, surface: str, found: bool
+) -> None:
+    mentions = [m for m in geoparse(text, gazetteer, compiled=compiled) if m.surface == surface]
+    assert bool(mentions) is found

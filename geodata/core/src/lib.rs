@@ -555,6 +555,10 @@ struct Core {
     templates: Mutex<FastMap<(u32, u8), PyObject>>,
     speech_verbs: FastSet<String>,
     state_nouns: FastSet<String>,
+    /// `_LOCATIVES` of geoparse.py: "in Vista" makes a word town a place.
+    locatives: FastSet<String>,
+    /// Per key: `Gazetteer.word_towns` holds it (small towns named by an ordinary word).
+    word_town: Vec<bool>,
     /// Per place: kind, country and admin-1 region (what a mention of it reports), for the
     /// document-coherence pass (`cohere`).
     place_kind: Vec<u8>,
@@ -627,7 +631,8 @@ impl Core {
         region_country = "None",
         county_start = "None",
         county_place = "None",
-        minor_country = "None"
+        minor_country = "None",
+        word_towns = "None"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -649,6 +654,7 @@ impl Core {
         county_start: Option<Vec<u32>>,
         county_place: Option<Vec<u32>>,
         minor_country: Option<Vec<bool>>,
+        word_towns: Option<Vec<u32>>,
     ) -> PyResult<Self> {
         let (region_ids, region_country) = (region_ids.unwrap_or_default(), region_country.unwrap_or_default());
         if region_ids.len() != region_country.len() {
@@ -666,6 +672,13 @@ impl Core {
             return Err(PyValueError::new_err("gazetteer columns differ in length"));
         }
         let minor_country = minor_country.unwrap_or_default();
+        let mut word_town = vec![false; key_bits.len()];
+        for key in word_towns.unwrap_or_default() {
+            match word_town.get_mut(key as usize) {
+                Some(slot) => *slot = true,
+                None => return Err(PyValueError::new_err("a word town is no key")),
+            }
+        }
         let mut readings = Vec::with_capacity(entry_place.len());
         for (&place, &flags) in entry_place.iter().zip(entry_flags.iter()) {
             let index = place as usize;
@@ -734,6 +747,8 @@ impl Core {
             templates: Mutex::new(FastMap::default()),
             speech_verbs: take("speech_verbs"),
             state_nouns: take("state_nouns"),
+            locatives: take("locatives"),
+            word_town,
             place_kind,
             place_country,
             place_admin1,
@@ -2025,6 +2040,22 @@ impl Core {
         counts
     }
 
+    /// `_after_locative`: one of `locatives` and a space right before `start` (ASCII letters).
+    fn after_locative(&self, chars: &[char], start: usize) -> bool {
+        if start < 3 || chars[start - 1] != ' ' {
+            return false;
+        }
+        let mut begin = start - 1;
+        while begin > 0 && start - 1 - begin < 7 && chars[begin - 1].is_ascii_alphabetic() {
+            begin -= 1;
+        }
+        if begin > 0 && chars[begin - 1].is_ascii_alphanumeric() {
+            return false;
+        }
+        let word: String = chars[begin..start - 1].iter().map(|c| c.to_ascii_lowercase()).collect();
+        self.locatives.contains(word.as_str())
+    }
+
     /// Indices of the groups to report, in the order `_supported` reports them.
     fn supported(&self, groups: &mut [Group], doc: &Doc, min_confidence: f64) -> Vec<usize> {
         let kept: Vec<usize> = (0..groups.len())
@@ -2197,6 +2228,9 @@ impl Core {
         let mut group_of_key: FastMap<u32, usize> = FastMap::with_capacity_and_hasher(spans.len(), Default::default());
         let mut group_of_span = Vec::with_capacity(spans.len());
         let mut lowered = String::new();
+        // `_python_mentions`: per group of a word town, whether some occurrence follows a
+        // locative ("in Vista"); without one the name is read as the word.
+        let mut word_towns: Vec<(usize, bool)> = Vec::new();
         for span in spans.iter() {
             let g = match group_of_key.get(&span.key) {
                 Some(&g) => g,
@@ -2206,9 +2240,15 @@ impl Core {
                         || self.used_as_word(text, chars, span, &mut lowered);
                     groups.push(Group { common, ..Group::default() });
                     group_of_key.insert(span.key, groups.len() - 1);
+                    if !common && self.word_town[span.key as usize] {
+                        word_towns.push((groups.len() - 1, false));
+                    }
                     groups.len() - 1
                 }
             };
+            if let Some(entry) = word_towns.iter_mut().find(|(w, _)| *w == g) {
+                entry.1 = entry.1 || self.after_locative(chars, span.start);
+            }
             let group = &mut groups[g];
             group.members.1 += 1; // a count for now, made a range below
             // The tail of a longer name (penalty 0.25) marks that occurrence only.
@@ -2225,6 +2265,9 @@ impl Core {
                 group.stands_alone = true;
             }
             group_of_span.push(g);
+        }
+        for &(g, located) in &word_towns {
+            groups[g].common = !located;
         }
         // Each group's occurrences side by side in `doc.members`, in text order.
         let mut next = 0u32;
