@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 29
+GAZETTEER_SCHEMA_VERSION = 30
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -544,7 +544,9 @@ def _region_name_forms(name: str) -> Iterator[tuple[str, int]]:
 
 def _admin1_places(
     boundaries: Boundaries, words: dict[str, Any], places: list[Place], table: _NameTable
-) -> None:
+) -> list[tuple[str, int]]:
+    """Every admin-1 region under its names; returns the (name, place) pairs that only another
+    language's name field gives (see :func:`_drop_foreign_homonyms`)."""
     type_words = [w.title() for w in words["type_words"]]
     columns = [c for c in boundaries.admin1.columns if c.startswith("name_") and c != "name_alt"]
     frame = boundaries.admin1
@@ -560,6 +562,7 @@ def _admin1_places(
             if isinstance(value, str) and value != row.name:
                 shared[(row.country, value)] += 1
     grouping = {pair for pair, count in shared.items() if count > 1 and pair in own_names}
+    foreign: list[tuple[str, int]] = []
     for row in frame.itertuples(index=False):
         pos = len(places)
         rid = str(row.region_id)
@@ -572,10 +575,13 @@ def _admin1_places(
         alternates: set[str] = set()
         if isinstance(row.name_alt, str):
             alternates.update(part.strip() for part in row.name_alt.split("|") if part.strip())
+        english = {strip_accents(name) for name in primary | alternates}
         for column in columns:
             value = getattr(row, column)
             if isinstance(value, str) and value:
                 alternates.add(value)
+                if strip_accents(value) not in english:
+                    foreign.append((value, pos))
         own_types = [t.strip().title() for t in str(row.type_en or "").split("|") if t.strip()]
         for name in primary:
             for form, flags in _region_name_forms(name):
@@ -590,6 +596,30 @@ def _admin1_places(
             flags = _alternate_flags(name)
             for form, extra in _region_name_forms(name):
                 table.add(form, pos, flags | extra)
+    return foreign
+
+
+def _drop_foreign_homonyms(
+    foreign: list[tuple[str, int]], places: list[Place], table: _NameTable
+) -> None:
+    """A region's name in another language that is a town's own name in another country is no
+    name of the region for English text: Natural Earth's Hungarian name of a Philippine province
+    is "Albany", its Portuguese name of a South Sudanese state "Lagos". Such a pair is removed;
+    the region keeps its other names. Where a town of the region's own country has the name
+    too, the name is the region's as well ("Dubai" for the emirate) and stays."""
+    for name, pos in foreign:
+        country = places[pos].country
+        for form in {name, strip_accents(name)}:
+            slot = table.names.get(form)
+            if slot is None or pos not in slot:
+                continue
+            towns = {
+                places[other].country
+                for other in slot
+                if places[other].kind == "city" and places[other].name == name
+            }
+            if towns and country not in towns:
+                del slot[pos]
 
 
 def _alternate_flags(name: str) -> int:
@@ -1041,9 +1071,10 @@ def build_gazetteer(
     stats: dict[str, Any] = {}
 
     _country_places(boundaries, forms, places, table)
-    _admin1_places(boundaries, words, places, table)
+    foreign_names = _admin1_places(boundaries, words, places, table)
     _us_places(boundaries, forms, places, table)
     _city_places(boundaries, min_population, places, table, stats)
+    _drop_foreign_homonyms(foreign_names, places, table)
     _border_places(boundaries, forms, places, table)
     russian = _package_json("russian_names.json")
     short_names, adjectives = _russian_places(boundaries, russian, places, table, stats)

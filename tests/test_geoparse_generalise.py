@@ -839,3 +839,16 @@ def test_a_small_town_named_by_a_word_needs_a_locative(
 ) -> None:
     mentions = [m for m in geoparse(text, gazetteer, compiled=compiled) if m.surface == surface]
     assert bool(mentions) is found
+
+
+def test_a_regions_name_in_another_language_that_is_a_town_elsewhere_is_dropped(
+    gazetteer: Gazetteer,
+) -> None:
+    # Natural Earth's Hungarian name of the Philippine province of Albay is "Albany", and its
+    # Spanish and Portuguese names of South Sudan's Lakes state are "Lagos": towns' own names
+    # in other countries, so an English text never means the region by them.
+    assert not [p for p in gazetteer.lookup("Albany") if p.kind == "admin1"]
+    assert "SSD" not in {p.country for p in gazetteer.lookup("Lagos")}
+    assert [p.country for p in gazetteer.lookup("Albay") if p.kind == "admin1"] == ["PHL"]
+    # the same name for a town of the region's own country stays: Dubai, the emirate
+    assert "ARE" in {p.country for p in gazetteer.lookup("Dubai") if p.kind == "admin1"}
