@@ -1316,7 +1316,9 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
     name moved.
 
     A town right before the region it lies in is a "Town, State" pair and stays ("Delaware, Ohio
-    and Erie, Pennsylvania"), and so is a two-item list whose region holds the town.
+    and Erie, Pennsylvania"), unless a region comes right before it too ("Virginia, Washington,
+    West Virginia and Wyoming" lists four states); so is a two-item list whose region holds the
+    town.
     Like :func:`_countries_in_lists`, one Python pass over either implementation's mentions.
     """
     moved = False
@@ -1330,10 +1332,12 @@ def _regions_in_lists(text: str, mentions: list[Mention], gaz: Gazetteer) -> boo
             if mention.kind != "city":
                 continue
             following = mentions[chain[position + 1]] if position + 1 < len(chain) else None
+            previous = mentions[chain[position - 1]] if position else None
             if (
                 following is not None
                 and following.admin1 == mention.admin1
                 and text[mention.end : following.start] in (",", ", ")
+                and (previous is None or previous.kind != "admin1")
             ):
                 continue  # "Delaware, Ohio": a town and its state
             if len(chain) == 2 and regions[0].admin1 == mention.admin1:

@@ -852,3 +852,12 @@ def test_a_regions_name_in_another_language_that_is_a_town_elsewhere_is_dropped(
     assert [p.country for p in gazetteer.lookup("Albay") if p.kind == "admin1"] == ["PHL"]
     # the same name for a town of the region's own country stays: Dubai, the emirate
     assert "ARE" in {p.country for p in gazetteer.lookup("Dubai") if p.kind == "admin1"}
+
+
+def test_a_state_inside_a_list_of_states_is_no_town_of_the_next(gazetteer: Gazetteer) -> None:
+    # "Washington, West Virginia" alone is a town and its state; after "Virginia," it is the
+    # next item of a list of states.
+    text = "Recalled spinach was sold in Virginia, Washington, West Virginia and Wyoming."
+    assert _iso(gazetteer, _found(text, gazetteer, "Washington")) == ["US-WA"]
+    town = "The mill in Washington, West Virginia, closed on Friday."
+    assert _iso(gazetteer, _found(town, gazetteer, "Washington")) == ["US-WV"]
