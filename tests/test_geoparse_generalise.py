@@ -882,3 +882,14 @@ def test_a_town_after_a_preposition_before_said_is_no_person(
     text = "Police in Phoenix said the road was closed."
     mentions = [m for m in geoparse(text, gazetteer, compiled=compiled) if m.surface == "Phoenix"]
     assert _iso(gazetteer, mentions) == ["US-AZ"]
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+def test_a_country_level_name_whose_country_holds_it_in_one_region_gets_the_region(
+    gazetteer: Gazetteer, compiled: bool | None
+) -> None:
+    # nothing clears the bar, so the name is reported at its country's level; but in that
+    # country "Fla." means Florida only
+    text = "Fla. officials expect a busy storm season."
+    mentions = [m for m in geoparse(text, gazetteer, compiled=compiled) if m.surface == "Fla."]
+    assert _iso(gazetteer, mentions) == ["US-FL"]
