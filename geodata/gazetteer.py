@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 31
+GAZETTEER_SCHEMA_VERSION = 32
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -689,8 +689,13 @@ def _city_places(
     places: list[Place],
     table: _NameTable,
     stats: dict[str, Any],
+    street_heads: frozenset[str] = frozenset(),
 ) -> None:
     """GeoNames towns above the cut-off, each placed in its Natural Earth admin-1 region.
+
+    A town whose name is two words or more and ends in a street word ("Church Street", "Mill
+    Road": ``street_heads``) keeps its place but no name: in running text such a name is the
+    street, in whichever town the article is about.
 
     The region comes from the point in polygon first, because that is how Natural Earth regions
     (and the evaluation gold) define "inside"; the ``gn_a1_code`` join is the fallback for
@@ -779,6 +784,9 @@ def _city_places(
         population = int(city["population"])
         point = (round(float(city["longitude"]), 5), round(float(city["latitude"]), 5))
         places.append(Place("city", city["name"], country, region, population, point=point))
+        parts = city["name"].lower().split()
+        if len(parts) > 1 and parts[-1] in street_heads:
+            continue
         table.add(city["name"], pos)
         alternates: Iterable[str] = city.get("alternatenames") or ()
         if population >= 15000:
@@ -1065,7 +1073,8 @@ def build_gazetteer(
     _country_places(boundaries, forms, places, table)
     foreign_names = _admin1_places(boundaries, words, places, table)
     _us_places(boundaries, forms, places, table)
-    _city_places(boundaries, min_population, places, table, stats)
+    street_heads = frozenset(word.lower() for word in words["street_heads"])
+    _city_places(boundaries, min_population, places, table, stats, street_heads)
     _drop_foreign_homonyms(foreign_names, places, table)
     _border_places(boundaries, forms, places, table)
     russian = _package_json("russian_names.json")

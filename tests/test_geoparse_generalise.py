@@ -893,3 +893,10 @@ def test_a_country_level_name_whose_country_holds_it_in_one_region_gets_the_regi
     text = "Fla. officials expect a busy storm season."
     mentions = [m for m in geoparse(text, gazetteer, compiled=compiled) if m.surface == "Fla."]
     assert _iso(gazetteer, mentions) == ["US-FL"]
+
+
+def test_a_town_named_like_a_street_is_read_as_the_street(gazetteer: Gazetteer) -> None:
+    # GeoNames lists localities called "Church Street"; in running text that is a street
+    assert not [p for p in gazetteer.lookup("Church Street") if p.kind == "city"]
+    text = "The bakery on Church Street in Marietta, Ohio, reopened on Monday."
+    assert [m.surface for m in geoparse(text, gazetteer)] == ["Marietta", "Ohio"]
