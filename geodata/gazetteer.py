@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 32
+GAZETTEER_SCHEMA_VERSION = 33
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -1176,6 +1176,11 @@ def build_gazetteer(
             and max(places[place].population for place, _ in pairs) < SEAT_MIN_POPULATION
         )
 
+    def _word_variant(folded: str, pairs: list[tuple[int, int]]) -> bool:
+        """An ordinary English word that names places only as an alternate spelling ("Soul" for
+        Seoul, "Tour" for Tours): common, a place only with the document's support."""
+        return folded in english_words and bool(pairs) and all(f & VARIANT for _, f in pairs)
+
     def _town_given_name(folded: str, pairs: list[tuple[int, int]]) -> bool:
         """A town's name that is a less frequent given name, and no big city's."""
         return (
@@ -1199,7 +1204,7 @@ def build_gazetteer(
         )
         lower_ok = any(flags & LOWER_OK for _, flags in pairs)
         key_bits.append(
-            (1 if folded in common else 0)
+            (1 if folded in common or _word_variant(folded, pairs) else 0)
             | (0 if padded else 2)
             | (4 if lower_ok else 0)
             | (0 if options_by_place else 8)

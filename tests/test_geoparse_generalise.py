@@ -900,3 +900,12 @@ def test_a_town_named_like_a_street_is_read_as_the_street(gazetteer: Gazetteer) 
     assert not [p for p in gazetteer.lookup("Church Street") if p.kind == "city"]
     text = "The bakery on Church Street in Marietta, Ohio, reopened on Monday."
     assert [m.surface for m in geoparse(text, gazetteer)] == ["Marietta", "Ohio"]
+
+
+def test_a_word_that_is_only_an_alternate_spelling_of_a_place_needs_support(
+    gazetteer: Gazetteer,
+) -> None:
+    # "Soul" is one transliteration of Seoul, and an English word
+    key = gazetteer.key_of("Soul")
+    assert key is not None and gazetteer.key_bits[key] & 1
+    assert _found("Soul music filled the hall in Denver on Friday.", gazetteer, "Soul") == []
