@@ -1542,14 +1542,20 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
       41% already pays for a region reported (a wrong pair costs less than a right one gains).
       With a bar of 30,000 people admin-1 F1 fell instead.
 
-    Runs after both implementations, so the rule lives here only.
+    A name that opens a longer capitalised name ("Reston Chamber of Commerce") stays at
+    country level: it names an organisation there. Runs after both implementations, so the rule
+    lives here only.
     """
     country_level = PRECISION["country"]
     if not any(m.precision == country_level and m.kind == "city" for m in mentions):
         return mentions
     out = []
     for mention in mentions:
-        if mention.precision == country_level and mention.kind == "city":
+        if (
+            mention.precision == country_level
+            and mention.kind == "city"
+            and not _opens_longer_name(text, mention.end)
+        ):
             place = _one_region(gaz, mention.surface, mention.country)
             if place is None:
                 place = _most_populous(gaz, mention.surface, mention.country)
@@ -1561,6 +1567,12 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
                 )
         out.append(mention)
     return out
+
+
+def _opens_longer_name(text: str, end: int) -> bool:
+    """Whether a capitalised word follows a name ("Reston Chamber of Commerce"): the name is
+    part of an organisation's or a building's, and tells the country at most."""
+    return text[end : end + 1] == " " and text[end + 1 : end + 2].isupper()
 
 
 def _one_region(gaz: Gazetteer, surface: str, country: str | None) -> int | None:
