@@ -1548,7 +1548,10 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
     lives here only.
     """
     country_level = PRECISION["country"]
-    if not any(m.precision == country_level and m.kind == "city" for m in mentions):
+    for mention in mentions:  # a plain loop: this runs for every document
+        if mention.precision == country_level and mention.kind == "city":
+            break
+    else:
         return mentions
     out = []
     for mention in mentions:
@@ -1557,9 +1560,12 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
             and mention.kind == "city"
             and not _opens_longer_name(text, mention.end)
         ):
-            place = _one_region(gaz, mention.surface, mention.country)
-            if place is None:
-                place = _most_populous(gaz, mention.surface, mention.country)
+            key = _key_of(gaz, mention.surface)
+            places = _places_in(gaz, key, mention.country) if key is not None else []
+            place = _one_region(gaz, places)
+            if place is None and places:
+                towns = [p for p in places if gaz.place_kind[p] == "city"]
+                place = max(towns, key=gaz.place_population.__getitem__, default=None)
                 if place is not None and gaz.place_population[place] < SEAT_MIN_POPULATION:
                     place = None
             if place is not None:
@@ -1576,33 +1582,20 @@ def _opens_longer_name(text: str, end: int) -> bool:
     return text[end : end + 1] == " " and text[end + 1 : end + 2].isupper()
 
 
-def _one_region(gaz: Gazetteer, surface: str, country: str | None) -> int | None:
-    """The most populous place of a name in ``country`` when all its places there lie in one
-    admin-1 region, or None."""
-    key = _key_of(gaz, surface)
-    if key is None:
-        return None
-    places = [
+def _places_in(gaz: Gazetteer, key: int, country: str | None) -> list[int]:
+    """The places (no country) a key names in ``country``."""
+    return [
         place
         for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]
         if gaz.place_kind[place] != "country" and gaz.place_country[place] == country
     ]
+
+
+def _one_region(gaz: Gazetteer, places: list[int]) -> int | None:
+    """The most populous of ``places`` when they all lie in one admin-1 region, or None."""
     if not places or len({gaz.place_admin1[place] for place in places}) != 1:
         return None
     return max(places, key=gaz.place_population.__getitem__)
-
-
-def _most_populous(gaz: Gazetteer, surface: str, country: str | None) -> int | None:
-    """The most populous town of a name in ``country``, or None."""
-    key = _key_of(gaz, surface)
-    if key is None:
-        return None
-    towns = [
-        place
-        for place in gaz.entry_place[gaz.entry_start[key] : gaz.entry_start[key + 1]]
-        if gaz.place_kind[place] == "city" and gaz.place_country[place] == country
-    ]
-    return max(towns, key=gaz.place_population.__getitem__, default=None)
 
 
 def _namesake_in(gaz: Gazetteer, surface: str, regions: set[str]) -> int | None:
