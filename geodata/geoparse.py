@@ -1553,6 +1553,9 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
             break
     else:
         return mentions
+    settled = gaz.runtime_cache.get(_COUNTRY_LEVEL_SLOT)
+    if settled is None:
+        settled = gaz.runtime_cache[_COUNTRY_LEVEL_SLOT] = {}
     out = []
     for mention in mentions:
         if (
@@ -1560,20 +1563,37 @@ def _country_level_towns(text: str, mentions: list[Mention], gaz: Gazetteer) -> 
             and mention.kind == "city"
             and not _opens_longer_name(text, mention.end)
         ):
-            key = _key_of(gaz, mention.surface)
-            places = _places_in(gaz, key, mention.country) if key is not None else []
-            place = _one_region(gaz, places)
-            if place is None and places:
-                towns = [p for p in places if gaz.place_kind[p] == "city"]
-                place = max(towns, key=gaz.place_population.__getitem__, default=None)
-                if place is not None and gaz.place_population[place] < SEAT_MIN_POPULATION:
-                    place = None
+            name = (mention.surface, mention.country)
+            place = settled.get(name, -1)
+            if place == -1:
+                if len(settled) >= _COUNTRY_LEVEL_CACHE_SIZE:
+                    settled.clear()  # surfaces vary in case: keep a long-lived server bounded
+                place = settled[name] = _settled_place(gaz, mention.surface, mention.country)
             if place is not None:
                 mention = _place_mention(
                     text, mention.start, mention.end, place, mention.confidence, gaz
                 )
         out.append(mention)
     return out
+
+
+#: Gazetteer.runtime_cache slot of _settled_place's answers, by (surface, country): a name
+#: reported at country level is often repeated, and folding it for the lookup is the pass's cost.
+_COUNTRY_LEVEL_SLOT = -5
+_COUNTRY_LEVEL_CACHE_SIZE = 100_000
+
+
+def _settled_place(gaz: Gazetteer, surface: str, country: str | None) -> int | None:
+    """Where :func:`_country_level_towns` places a name reported in ``country``, or None."""
+    key = _key_of(gaz, surface)
+    places = _places_in(gaz, key, country) if key is not None else []
+    place = _one_region(gaz, places)
+    if place is None and places:
+        towns = [p for p in places if gaz.place_kind[p] == "city"]
+        place = max(towns, key=gaz.place_population.__getitem__, default=None)
+        if place is not None and gaz.place_population[place] < SEAT_MIN_POPULATION:
+            place = None
+    return place
 
 
 def _opens_longer_name(text: str, end: int) -> bool:
