@@ -387,7 +387,7 @@ def dictionary_words() -> frozenset[str]:
 
     Why two dictionaries: Webster's spells proper nouns with a capital ("London", "Zion"), so
     its lower-case entries are common nouns, verbs and adjectives ("spring", "vista", "far");
-    but it also lists dialect and archaic words that are town names elsewhere ("dover", "khar"),
+    but it also lists dialect and archaic words that are town names elsewhere ("dover"),
     which the newer dictionary lacks. Measured over the three evaluation corpora
     (``bench/eval_geoparse.py``), keeping only the words both have gave the same admin-1 F1 as
     Webster's alone with a word-frequency bar (0.8421 and 0.8424) and fewer towns read as words.
@@ -595,10 +595,10 @@ def _drop_foreign_homonyms(
     foreign: list[tuple[str, int]], places: list[Place], table: _NameTable
 ) -> None:
     """A region's name in another language that is a town's own name in another country is no
-    name of the region for English text: Natural Earth's Hungarian name of a Philippine province
-    is "Albany", its Portuguese name of a South Sudanese state "Lagos". Such a pair is removed;
-    the region keeps its other names. Where a town of the region's own country has the name
-    too, the name is the region's as well ("Dubai" for the emirate) and stays."""
+    name of the region for English text: Natural Earth's Spanish name of Guadeloupe is
+    "Guadalupe", the name of towns in a dozen other countries. Such a pair is removed; the
+    region keeps its other names. Where a town of the region's own country has the name too,
+    the name is the region's as well ("Rabat" for a region of Malta) and stays."""
     for name, pos in foreign:
         country = places[pos].country
         for form in {name, strip_accents(name)}:
@@ -693,8 +693,8 @@ def _city_places(
 ) -> None:
     """GeoNames towns above the cut-off, each placed in its Natural Earth admin-1 region.
 
-    A town whose name is two words or more and ends in a street word ("Church Street", "Mill
-    Road": ``street_heads``) keeps its place but no name: in running text such a name is the
+    A town whose name is two words or more and ends in a street word ("Abbey Road", "Park
+    Street": ``street_heads``) keeps its place but no name: in running text such a name is the
     street, in whichever town the article is about.
 
     The region comes from the point in polygon first, because that is how Natural Earth regions
@@ -1177,8 +1177,8 @@ def build_gazetteer(
         )
 
     def _word_variant(folded: str, pairs: list[tuple[int, int]]) -> bool:
-        """An ordinary English word that names places only as an alternate spelling ("Soul" for
-        Seoul, "Tour" for Tours): common, a place only with the document's support."""
+        """An ordinary English word that names places only as an alternate spelling ("Barium" for
+        Bari, "Damask" for Damascus): common, a place only with the document's support."""
         return folded in english_words and bool(pairs) and all(f & VARIANT for _, f in pairs)
 
     def _town_given_name(folded: str, pairs: list[tuple[int, int]]) -> bool:
