@@ -709,9 +709,9 @@ _RELATIVE_CLAUSE = re.compile(r"\s+(?:that|which)\b", re.IGNORECASE)
 
 
 def _describes_actor(text: str, start: int, end: int) -> bool:
-    """Whether a group word opens a description of an actor the sentence names ("Hamas, the
-    militant group that controls the strip, threatened revenge"): who the actor is, told as
-    background, not a report that fighters are somewhere."""
+    """Whether a group word opens a description of an actor the sentence names ("The Kunduz
+    Front, the armed group that controls northern Takhar, denied the report"): who the actor
+    is, told as background, not a report that fighters are somewhere."""
     return bool(
         _APPOSITIVE_OPENING.search(text, max(0, start - 60), start)
         and _RELATIVE_CLAUSE.match(text, end)
