@@ -36,10 +36,12 @@ def county_moves(
 ) -> dict[int, int]:
     """The mentions to read as another place: mention index -> place number.
 
-    ``below_bar`` flags the mentions of town names that did not clear the confidence bar
-    ("Fairview", a town in a dozen states, beside Erie County, Pennsylvania): they never make a
-    county or a region choose, but a county that holds them claims them like any other town,
-    since lying inside a county the document names is evidence enough. The caller reports the
+    ``below_bar`` flags the mentions of town and county names that did not clear the confidence
+    bar ("Fairview", a town in a dozen states, beside Erie County, Pennsylvania): they never make
+    a county or a region choose, but a county that holds them claims them like any other town,
+    since lying inside a county the document names is evidence enough. A flagged county ("Cheshire
+    County" named once in a story about its seat, "Keene") claims the document's towns too:
+    holding one of them is what makes it sure. The caller reports the
     flagged mentions that move and drops the rest.
 
     Each county name is read as the namesake county holding the most distinct town names of the
@@ -67,7 +69,10 @@ def county_moves(
         if key is None:
             continue  # Gazetteer.key_of finds Latin-script names only, as the core's keys do
         if held_back:
-            if mention.kind == "city":
+            if mention.precision == COUNTY_PRECISION:
+                counties[name] = key  # a county below the bar reads as one if it holds a town
+                county_countries.add(mention.country)
+            elif mention.kind == "city":
                 towns[name] = key
         elif mention.kind == "admin1":
             regions[name] = (key, mention.country)

@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 33
+GAZETTEER_SCHEMA_VERSION = 34
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -167,6 +167,10 @@ class Gazetteer:
     street_heads: frozenset[str]  #: "Drive", "Road": a street, no town and no region
     connectors: tuple[str, ...]  #: lower-case words inside Latin names ("of", "de", "province")
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Words for relatives: one right before a name makes it a person ("his wife Edna").
+    kin_words: frozenset[str] = frozenset()
+    #: "Lake", "Mount": right before a name, they make it part of a lake's or a mountain's name.
+    feature_heads: frozenset[str] = frozenset()
     #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
     place_point: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: The counties (place numbers) each US town lies in, by place number: a named county and a
@@ -1263,6 +1267,8 @@ def build_gazetteer(
             [*words["never"], *words["common"], *type_words, *words["person_titles"]]
         ),
         street_heads=frozenset(words["street_heads"]),
+        kin_words=frozenset(words["kin_words"]),
+        feature_heads=frozenset(words["feature_heads"]),
         word_towns=frozenset(word_town_keys),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},

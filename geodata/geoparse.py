@@ -60,6 +60,13 @@ from geodata.gazetteer import (
     VARIANT,
     Gazetteer,
 )
+from geodata.person_shape import (
+    after_title,
+    in_list_of_people,
+    initial_follows,
+    middle_initial,
+    word_before,
+)
 from geodata.phone_regions import phone_regions, region_table
 from geodata.place_adjectives import adjective_readings
 from geodata.ranker import Ranker, rerank
@@ -569,6 +576,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     heads = gazetteer.non_place_heads
     streets = gazetteer.street_heads
     given_names = gazetteer.given_names
+    kin = gazetteer.kin_words
+    features = gazetteer.feature_heads
     ordinary = gazetteer.ordinary_words
     span_starts = {s.start for s in spans}
     bits = gazetteer.key_bits
@@ -586,21 +595,36 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
         start = span.start
         if start > 1 and text[start - 1] == " " and text[start - 2] != " ":
             previous_end = start - 1
-            word_start = text.rfind(" ", max(0, start - 30), previous_end) + 1
-            if word_start == 0 and start > 30:
+            word_start, previous = word_before(text, start)
+            if not previous:
                 word_start = previous_end  # a "word" longer than 30 characters: not a name
-            previous = text[word_start:previous_end]
             dotted = previous.endswith(".")
-            if dotted and previous_end not in span_ends and _INITIALS.fullmatch(previous):
-                span.person = span.surname = True  # "Ashley L. Evens", "J.M. Barrie"
+            if (
+                dotted
+                and previous_end not in span_ends
+                and (
+                    _INITIALS.fullmatch(previous)
+                    or middle_initial(text, word_start, previous, span_ends)
+                )
+            ):
+                # "Ashley L. Evens", "J.M. Barrie", "Ulysses S. Grant"
+                span.person = span.surname = True
             previous = previous.rstrip(".")
             if previous[:1].isupper() and previous.isalpha():
                 lowered = previous.lower()
-                if lowered in titles or lowered in given_names:
-                    # "Mayor Henry", "Andrew Trapani"; also after a given name that is itself
-                    # a town ("David Ragland", "Thomas Braidwood"): given names that are
-                    # countries or regions are not in the list ("Israel Defense Forces").
+                if (
+                    lowered in titles
+                    or lowered in given_names
+                    or (previous_end not in span_ends and after_title(text, word_start, titles))
+                ):
+                    # "Mayor Henry", "Andrew Trapani", "Sen. Orrin Keene"; also after a given
+                    # name that is itself a town ("David Ragland", "Thomas Braidwood"): given
+                    # names that are countries or regions are not in the list ("Israel Defense
+                    # Forces").
                     span.person = span.surname = True
+                elif lowered in features:
+                    # "Lake Champlain", "Mount Schuyler": a lake's or a mountain's name
+                    span.person = True
                 elif (
                     not dotted
                     and lowered not in _OPENERS
@@ -608,6 +632,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
                     and not _is_sentence_start(text, word_start)
                 ):
                     span.penalty += 0.25  # "Raquel Henry": the tail of a longer name
+            elif previous.rstrip(",").lower() in kin:
+                span.person = True  # "his wife Edna", "and husband, Schuyler"
         end = span.end
         following = ""
         after = text[end : end + 1]
@@ -621,7 +647,9 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
         if following[:1].isupper():
             span.actor = span.opens_name = True
             head = following.lower()
-            if head in streets:
+            if initial_follows(text, end):
+                span.person = True  # "Edna K. Schuyler": a given name before an initial
+            elif head in streets:
                 span.organisation = span.street = True
             elif head in heads:
                 span.organisation = True
@@ -635,6 +663,10 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
             span.penalty += 0.3  # "Jones said"; not "police in Greenfield said"
         elif following in _STATE_NOUNS:
             span.actor = True  # "Pakistani forces", "Afghan government"
+        if not span.person and in_list_of_people(
+            text, start, end, given_names, titles, span_starts
+        ):
+            span.person = True  # "Mrs. Edna Vance, Kendall Schuyler and Orrin Keene"
         if key_bits & 1 and _is_sentence_start(text, start):
             span.penalty += 0.2
         if _is_dateline(text, start, end):
@@ -695,6 +727,27 @@ def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
     if group.common:
         score -= 0.3
     return score
+
+
+def _named_regions(groups: Iterable[_Group]) -> set[str | None]:
+    """The admin-1 regions that names of the text most likely mean as regions: a region
+    reading with the name's best prior, at least :data:`_NAMED_REGION_MIN_PRIOR`."""
+    named: set[str | None] = set()
+    for group in groups:
+        if not group.candidates:
+            continue
+        best = max(group.candidates.values())
+        if best < _NAMED_REGION_MIN_PRIOR:
+            continue
+        for place, prior in group.candidates.items():
+            reading = group.readings[place]
+            if prior == best and reading.kind == _ADMIN1:
+                named.add(reading.admin1)
+    return named
+
+
+#: How likely a name's region reading must be, a priori, for the region to count as named.
+_NAMED_REGION_MIN_PRIOR = 0.8
 
 
 def _pair_bonuses(text: str, spans: list[_Span], groups: dict[int, _Group]) -> None:
@@ -928,6 +981,8 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
             continue
         reading = group.readings[group.choice]
         bar = _LONE_MIN_CONFIDENCE.get(reading.kind)
+        if reading.kind == _ADMIN1 and _city_region(group, reading):
+            bar = _LONE_MIN_CONFIDENCE[_CITY]  # "Bremen": the name means the city
         if bar is not None and not group.common and not _ambiguous(group):
             bar = min(bar, 0.8)  # "Texas", "Kandahar": the name means nothing else of note
         code = reading.country
@@ -974,6 +1029,19 @@ def _supported(groups: list[_Group], min_confidence: float) -> list[_Group]:
     # names, support only each other: surnames and words whose namesakes share a region.
     foreign = _unnamed_country_towns(out)
     return [group for group in out if id(group) not in foreign] if foreign else out
+
+
+def _city_region(group: _Group, region: _Reading) -> bool:
+    """Whether a region reading is a big city's own region: a town of the name with at least
+    :data:`~geodata.gazetteer.SEAT_MIN_POPULATION` people lies in it ("Bremen", a city that
+    Natural Earth draws as an admin-1 region of its own). Such a name is held to a town's bar, not
+    a region's: a text names the city."""
+    return any(
+        other.kind == _CITY
+        and other.admin1 == region.admin1
+        and other.population >= SEAT_MIN_POPULATION
+        for other in group.readings.values()
+    )
 
 
 def _unnamed_country_towns(groups: list[_Group]) -> set[int]:
@@ -1070,7 +1138,7 @@ def _held_back(groups: list[_Group], reported: list[_Group], min_confidence: flo
         if group.choice is not None
         and id(group) not in out
         and group.confidence >= floor
-        and group.readings[group.choice].kind == _CITY
+        and group.readings[group.choice].kind in (_CITY, _COUNTY)
     ]
 
 
@@ -2049,6 +2117,8 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
             "given_names": sorted(gaz.given_names),
             "heads": sorted(gaz.non_place_heads),
             "streets": sorted(gaz.street_heads),
+            "kin": sorted(gaz.kin_words),
+            "features": sorted(gaz.feature_heads),
             "openers": sorted(_OPENERS),
             "ordinary": sorted(gaz.ordinary_words),
             "speech_verbs": sorted(_SPEECH_VERBS),
@@ -2149,7 +2219,9 @@ def _python_mentions(
     for key, group in groups.items():
         # "Spring", "Vista": a word, unless the text puts a locative before it ("in Vista")
         if key in word_towns and not group.common:
-            group.common = not any(_after_locative(text, span.start) for span in group.spans)
+            group.common = not any(
+                _after_locative(text, span.start) and not span.opens_name for span in group.spans
+            )
     for group in groups.values():
         candidates = group.candidates
         group_readings = group.readings
@@ -2210,6 +2282,7 @@ def _python_mentions(
     for group in groups.values():
         for area in {reading.admin1 for reading in group.readings.values()}:
             names_in_region[area] += 1
+    named = _named_regions(groups.values())
     for group in groups.values():
         if len(group.candidates) > 1:  # keep the likeliest few readings
             readings = group.readings
@@ -2219,6 +2292,12 @@ def _python_mentions(
             )
             floor = ranked[0][1] - _MAX_PRIOR_GAP
             group.candidates = {p: v for p, v in ranked[:_MAX_CANDIDATES] if v >= floor}
+            # A town in a region the text names ("Salem" beside "Oregon") stays, however
+            # many bigger namesakes it has: the region's support decides.
+            for place, prior in ranked[_MAX_CANDIDATES:]:
+                reading = readings[place]
+                if prior >= floor and reading.kind != _ADMIN1 and reading.admin1 in named:
+                    group.candidates[place] = prior
     _pair_bonuses(text, spans, groups)
     for group in groups.values():
         for place in group.bonus:  # a reading named by its neighbour ("Alexandria, La.") stays

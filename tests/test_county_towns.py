@@ -185,15 +185,42 @@ def test_a_claimed_town_is_reported_at_the_callers_bar(
     assert all(m.confidence >= 0.9 for m in mentions)
 
 
-def test_a_held_back_name_is_never_the_county(
+def test_a_held_back_county_is_read_as_the_one_that_holds_a_town(
     gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = "A Lincoln County judge in Brookhaven set bail at a hearing on Monday."
     monkeypatch.setattr(geoparse_module, "county_moves", lambda *args: {})
     before = geoparse(text, gazetteer, compiled=False)  # the pass not yet run
-    assert county_moves(before, gazetteer)  # the county claims the town ...
     held = [m.surface == "Lincoln County" for m in before]
-    assert county_moves(before, gazetteer, held) == {}  # ... but not when held back itself
+    moves = county_moves(before, gazetteer, held)
+    regions = {
+        before[i].surface: gazetteer.admin1_iso[gazetteer.place_admin1[p]] for i, p in moves.items()
+    }
+    # the county that holds the town, and the town moved into it
+    assert regions == {"Lincoln County": "US-MS", "Brookhaven": "US-MS"}
+    # ... and a held-back county that holds none of the document's towns stays out
+    text = "A Lincoln County judge flew to Tokyo on Monday."
+    before = geoparse(text, gazetteer, compiled=False)
+    held = [m.surface == "Lincoln County" for m in before]
+    assert county_moves(before, gazetteer, held) == {}
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("A Wilson County judge in Lebanon set bail on Monday.", "US-TN"),
+        ("The Warren County sheriff said the Lebanon man was released.", "US-OH"),
+    ],
+)
+def test_a_county_below_the_bar_places_the_town_it_holds(
+    gazetteer: Gazetteer, text: str, region: str, compiled: bool | None
+) -> None:
+    # Read alone, "Lebanon" is the country, which leaves the county alone in its country and
+    # below the bar; the county holds a Lebanon, and that settles both.
+    regions = _regions(text, gazetteer, compiled)
+    assert set(regions.values()) == {region}
+    assert len(regions) == 2
 
 
 @pytest.mark.parametrize("compiled", [False, None])

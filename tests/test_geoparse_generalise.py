@@ -908,3 +908,79 @@ def test_a_word_that_is_only_an_alternate_spelling_of_a_place_needs_support(
     assert key is not None and gazetteer.key_bits[key] & 1
     text = "Barium levels in the river near Denver rose on Friday."
     assert _found(text, gazetteer, "Barium") == []
+
+
+# ------------------------------------------------- the shape of a person's or a feature's name
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        # a compass letter as a middle initial, after a name that is no place
+        ("A speech by Orrin S. Tucson opened the event.", "Tucson"),
+        # a given name before an initial and a surname
+        ("The ship was named after Ulysses S. Grant in the end.", "Ulysses"),
+        # a title two words back
+        ("Sen. Orrin Marietta voted against the bill on Tuesday.", "Marietta"),
+        # a word for a relative before the name
+        ("Her husband, Denver, runs the shop.", "Denver"),
+        ("The couple's daughter, Phoenix, was not hurt.", "Phoenix"),
+        # one of a list of people
+        ("The winners were Mrs. Edna Vance, Orrin Tucson and Dorcas Hale.", "Tucson"),
+        # a lake's or a mountain's name
+        ("A ferry crosses Lake Ontario twice a day.", "Ontario"),
+        ("Hikers reached the top of Mount Phoenix before noon.", "Phoenix"),
+        # a town named by a word, after a locative but opening a firm's name
+        ("The truck was parked near Acme Feed and Seed on Friday.", "Acme"),
+    ],
+)
+def test_a_name_inside_a_persons_or_a_features_name_is_no_place(
+    gazetteer: Gazetteer, text: str, surface: str, compiled: bool | None
+) -> None:
+    found = geoparse(text, gazetteer, compiled=compiled)
+    assert [m.surface for m in found if m.surface == surface] == []
+
+
+@pytest.mark.parametrize("compiled", [False, None])
+@pytest.mark.parametrize(
+    ("text", "surfaces"),
+    [
+        ("The wallet was found in Alliance on Friday.", {"Alliance"}),
+        ("Sen. Orrin Hale visited Marietta on Tuesday.", {"Marietta"}),
+        (
+            "The winners were Edna Vance, Fort Collins, and Orrin Hale, Boulder.",
+            {"Fort Collins", "Boulder"},
+        ),
+    ],
+)
+def test_places_beside_people_stay_places(
+    gazetteer: Gazetteer, text: str, surfaces: set[str], compiled: bool | None
+) -> None:
+    assert surfaces <= {m.surface for m in geoparse(text, gazetteer, compiled=compiled)}
+
+
+def test_a_region_that_is_a_big_citys_own_is_held_to_a_towns_bar() -> None:
+    from geodata.geoparse import _ADMIN1, _CITY, _city_region, _Group, _Reading
+
+    region = _Reading(1, 0, 0.85, _ADMIN1, "DEU", "DEU-1", 0, 0.3)
+    group = _Group(0)
+    group.readings = {1: region, 2: _Reading(2, 0, 0.8, _CITY, "DEU", "DEU-1", 550_000, 0.3)}
+    assert _city_region(group, region)  # "Bremen": the city and its own region
+    group.readings[2] = _Reading(2, 0, 0.6, _CITY, "DEU", "DEU-1", 20_000, 0.1)
+    assert not _city_region(group, region)  # a small town of the name: the region's bar
+    group.readings[2] = _Reading(2, 0, 0.8, _CITY, "DEU", "DEU-2", 550_000, 0.3)
+    assert not _city_region(group, region)  # the big city lies in another region
+
+
+def test_a_town_in_a_named_region_survives_the_cut_of_namesakes(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geodata.geoparse as geoparse_module
+
+    # With one reading kept per name, only the region the text names keeps the small namesake
+    # in the running against the biggest one.
+    monkeypatch.setattr(geoparse_module, "_MAX_CANDIDATES", 1)
+    text = "Officials in Oregon said the Salem plant will close."
+    found = {m.surface: m.admin1 for m in geoparse(text, gazetteer, compiled=False)}
+    assert gazetteer.admin1_iso.get(found.get("Salem") or "") == "US-OR"

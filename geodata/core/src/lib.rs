@@ -63,6 +63,8 @@ const HELD_BACK: u8 = 3;
 const MINOR_REGION_PENALTY: f64 = 0.3;
 /// `_UNSUPPORTED_TOWN_MIN_CONFIDENCE` in geoparse.py.
 const UNSUPPORTED_TOWN_MIN_CONFIDENCE: f64 = 0.85;
+/// `_NAMED_REGION_MIN_PRIOR` of geoparse.py: a region reading this likely names its region.
+const NAMED_REGION_MIN_PRIOR: f64 = 0.8;
 /// `SEAT_MIN_POPULATION` in gazetteer.py: a town this big keeps its place without support.
 const BIG_TOWN_POPULATION: i64 = 100_000;
 
@@ -382,6 +384,64 @@ fn strip_trailing_dots(chars: &[char]) -> &[char] {
     &chars[..end]
 }
 
+// ------------------------------------------------------------------ the shape of a person's name
+//
+// geodata/person_shape.py is the reference (keep the two in step): words are runs of
+// characters between single spaces, and a capitalised word starts with an upper-case letter.
+
+/// `WORD_WINDOW` of person_shape.py: how far back a word may start, in characters.
+const WORD_WINDOW: usize = 30;
+/// `NAME_WORDS` of person_shape.py: the most capitalised words of one person's name.
+const NAME_WORDS: usize = 3;
+/// `LIST_SEPARATORS` of person_shape.py.
+const LIST_SEPARATORS: [&[char]; 2] = [&[',', ' '], &[' ', 'a', 'n', 'd', ' ']];
+
+/// `word_before`: where the word that ends one space before `start` begins and ends, if any.
+fn word_before(chars: &[char], start: usize) -> Option<(usize, usize)> {
+    if start < 2 || chars[start - 1] != ' ' || chars[start - 2] == ' ' {
+        return None;
+    }
+    let end = start - 1;
+    let low = start.saturating_sub(WORD_WINDOW);
+    let begin = chars[low..end].iter().rposition(|&c| c == ' ').map_or(0, |i| low + i + 1);
+    if begin == 0 && start > WORD_WINDOW {
+        return None; // a "word" longer than the window: not a name
+    }
+    Some((begin, end))
+}
+
+/// `capitalised_word_end`: where the capitalised word at `start` ends, or `start`.
+fn capitalised_word_end(chars: &[char], start: usize) -> usize {
+    if start >= chars.len() || !chars[start].is_uppercase() {
+        return start;
+    }
+    let mut end = start + 1;
+    while end < chars.len() && (is_alnum(chars[end]) || matches!(chars[end], '_' | '.' | '\'' | '’' | '-')) {
+        end += 1;
+    }
+    end
+}
+
+/// `is_capitalised_name_word`: letters only, capitalised, longer than an initial.
+fn is_capitalised_name_word(word: &[char]) -> bool {
+    word.len() > 1 && word[0].is_uppercase() && is_alpha_str(word)
+}
+
+/// `initial_follows`: a one-letter initial and a capitalised word after a name ending at `end`.
+fn initial_follows(chars: &[char], end: usize) -> bool {
+    let upper = |i: usize| chars.get(i).map_or(false, |c| c.is_uppercase());
+    chars.get(end) == Some(&' ')
+        && upper(end + 1)
+        && chars.get(end + 2) == Some(&'.')
+        && chars.get(end + 3) == Some(&' ')
+        && upper(end + 4)
+}
+
+/// Whether `chars` holds `pattern` at `at`.
+fn holds_at(chars: &[char], at: usize, pattern: &[char]) -> bool {
+    chars.get(at..at + pattern.len()) == Some(pattern)
+}
+
 /// The working arrays of matching a text, kept between calls on this thread: a news story's
 /// are kilobytes each, and allocating, growing and freeing them per text cost a fifth of the
 /// core's time (glibc serves blocks of that size from its slower bins).
@@ -547,6 +607,10 @@ struct Core {
     given_names: FastSet<String>,
     heads: FastSet<String>,
     streets: FastSet<String>,
+    /// `Gazetteer.kin_words`: "his wife Edna" makes a person.
+    kin: FastSet<String>,
+    /// `Gazetteer.feature_heads`: "Lake Champlain" names a lake.
+    features: FastSet<String>,
     openers: FastSet<String>,
     /// Ordinary words, type words and titles: no surname after a region's given name.
     ordinary: FastSet<String>,
@@ -742,6 +806,8 @@ impl Core {
             given_names: take("given_names"),
             heads: take("heads"),
             streets: take("streets"),
+            kin: take("kin"),
+            features: take("features"),
             openers: take("openers"),
             ordinary: take("ordinary"),
             templates: Mutex::new(FastMap::default()),
@@ -1153,7 +1219,8 @@ impl Core {
         template_of: &PyAny,
     ) -> PyResult<Vec<(Row, PyObject)>> {
         let mut placed = placed;
-        if self.county_start.is_empty() || !placed.iter().any(|(row, _)| self.names_county(row)) {
+        let held_county = held.iter().any(|row| self.place_kind[row.place as usize] == COUNTY);
+        if self.county_start.is_empty() || !(held_county || placed.iter().any(|(row, _)| self.names_county(row))) {
             return Ok(placed); // no county named (most documents): the held-back names stay out
         }
         if held.is_empty() {
@@ -1201,7 +1268,7 @@ impl Core {
         let mut moved = Vec::new();
         let is_county = |row: &Row| self.names_county(row);
         let held = |index: usize| below_bar.get(index).copied().unwrap_or(false);
-        if self.county_start.is_empty() || !placed.iter().enumerate().any(|(index, (row, _))| !held(index) && is_county(row)) {
+        if self.county_start.is_empty() || !placed.iter().any(|(row, _)| is_county(row)) {
             return moved; // no county named (most documents)
         }
         let (names, first) = self.name_numbers(text, placed);
@@ -1218,7 +1285,10 @@ impl Core {
             let row = &placed[index].0;
             let (kind, country, _) = self.reported(row);
             if held(index) {
-                if kind == MentionKind::City {
+                if is_county(row) {
+                    counties.push(name); // read as a county if it holds a town
+                    county_countries.push(country);
+                } else if kind == MentionKind::City {
                     towns.push(name);
                 }
             } else if is_county(row) {
@@ -1703,23 +1773,37 @@ impl Core {
                 }
                 let raw = &chars[word_start..previous_end];
                 let dotted = raw.last() == Some(&'.');
-                if dotted && !ends_at(previous_end) && is_initials(raw) {
-                    span.person = true;
+                if dotted && !ends_at(previous_end) && (is_initials(raw) || self.middle_initial(chars, word_start, raw, &ends_at)) {
+                    span.person = true; // "Ashley L. Evens", "Ulysses S. Grant"
                     span.surname = true;
                 }
                 let previous = strip_trailing_dots(raw);
                 if !previous.is_empty() && previous[0].is_uppercase() && is_alpha_str(previous) {
                     lower_into(previous, &mut lowered);
                     // Also after a given name that is itself a town ("Paul Selma").
-                    if self.titles.contains(lowered.as_str()) || self.given_names.contains(lowered.as_str()) {
+                    if self.titles.contains(lowered.as_str())
+                        || self.given_names.contains(lowered.as_str())
+                        || (!ends_at(previous_end) && self.after_title(chars, word_start, &mut head))
+                    {
                         span.person = true;
                         span.surname = true;
+                    } else if self.features.contains(lowered.as_str()) {
+                        span.person = true; // "Lake Champlain": a lake's name
                     } else if !dotted
                         && !self.openers.contains(lowered.as_str())
                         && !ends_at(previous_end)
                         && !is_sentence_start(chars, word_start)
                     {
                         span.penalty += 0.25;
+                    }
+                } else {
+                    let mut word = previous;
+                    while let [rest @ .., ','] = word {
+                        word = rest;
+                    }
+                    lower_into(word, &mut lowered);
+                    if self.kin.contains(lowered.as_str()) {
+                        span.person = true; // "his wife Edna", "and husband, Schuyler"
                     }
                 }
             }
@@ -1745,7 +1829,9 @@ impl Core {
                 span.actor = true;
                 span.opens_name = true;
                 lower_into(following, &mut head);
-                if self.streets.contains(head.as_str()) {
+                if initial_follows(chars, end) {
+                    span.person = true; // "Edna K. Schuyler": a given name before an initial
+                } else if self.streets.contains(head.as_str()) {
                     span.organisation = true;
                     span.street = true;
                 } else if self.heads.contains(head.as_str()) {
@@ -1769,6 +1855,9 @@ impl Core {
                     span.actor = true;
                 }
             }
+            if !span.person && self.in_list_of_people(chars, start, end, &span_starts, &mut lowered) {
+                span.person = true; // "Mrs. Edna Vance, Kendall Schuyler and Orrin Keene"
+            }
             if bits & 1 != 0 && is_sentence_start(chars, start) {
                 span.penalty += 0.2;
             }
@@ -1776,6 +1865,109 @@ impl Core {
                 span.penalty -= DATELINE_BONUS;
             }
         }
+    }
+
+    /// `middle_initial` of person_shape.py: a compass letter as a middle initial, after a
+    /// capitalised word that no place name ends ("Ulysses S. Grant").
+    fn middle_initial(&self, chars: &[char], initial_start: usize, initial: &[char], ends_at: &dyn Fn(usize) -> bool) -> bool {
+        if !(initial.len() == 2 && initial[1] == '.' && matches!(initial[0], 'E' | 'N' | 'S' | 'W')) {
+            return false;
+        }
+        match word_before(chars, initial_start) {
+            Some((begin, end)) => !ends_at(end) && is_capitalised_name_word(&chars[begin..end]),
+            None => false,
+        }
+    }
+
+    /// `after_title` of person_shape.py: the word before the one at `word_start` is a title.
+    fn after_title(&self, chars: &[char], word_start: usize, lowered: &mut String) -> bool {
+        match word_before(chars, word_start) {
+            Some((begin, end)) => self.is_title(&chars[begin..end], lowered),
+            None => false,
+        }
+    }
+
+    /// `_opens_person` of person_shape.py: a given name or a title (full stops aside).
+    fn opens_person(&self, word: &[char], lowered: &mut String) -> bool {
+        lower_into(strip_trailing_dots(word), lowered);
+        self.given_names.contains(lowered.as_str()) || self.titles.contains(lowered.as_str())
+    }
+
+    /// `in_list_of_people` of person_shape.py: the name is a word of one person's name in a
+    /// list of people.
+    fn in_list_of_people(&self, chars: &[char], start: usize, end: usize, place_starts: &[usize], lowered: &mut String) -> bool {
+        let is_place = |at: usize| place_starts.binary_search(&at).is_ok();
+        let (mut words, mut left, mut right) = (1, start, end);
+        let mut other_words = false;
+        while words < NAME_WORDS {
+            let Some((begin, stop)) = word_before(chars, left) else { break };
+            let word = &chars[begin..stop];
+            if !word[0].is_uppercase() || word.last() == Some(&',') {
+                break;
+            }
+            left = begin;
+            words += 1;
+            other_words = other_words || !is_place(begin);
+        }
+        while words < NAME_WORDS && chars.get(right) == Some(&' ') {
+            let stop = capitalised_word_end(chars, right + 1);
+            if stop == right + 1 {
+                break;
+            }
+            other_words = other_words || !is_place(right + 1);
+            right = stop;
+            words += 1;
+        }
+        if words < 2 || !other_words {
+            return false;
+        }
+        self.person_item_before(chars, left, &is_place, lowered) || self.person_item_after(chars, right, &is_place, lowered)
+    }
+
+    /// `_person_item_after` of person_shape.py.
+    fn person_item_after(&self, chars: &[char], end: usize, is_place: &dyn Fn(usize) -> bool, lowered: &mut String) -> bool {
+        for separator in LIST_SEPARATORS {
+            if holds_at(chars, end, separator) {
+                let first = end + separator.len();
+                let stop = capitalised_word_end(chars, first);
+                return stop > first
+                    && !is_place(first)
+                    && self.opens_person(&chars[first..stop], lowered)
+                    && chars.get(stop) == Some(&' ')
+                    && chars.get(stop + 1).map_or(false, |c| c.is_uppercase());
+            }
+        }
+        false
+    }
+
+    /// `_person_item_before` of person_shape.py.
+    fn person_item_before(&self, chars: &[char], start: usize, is_place: &dyn Fn(usize) -> bool, lowered: &mut String) -> bool {
+        for separator in LIST_SEPARATORS {
+            if start >= separator.len() && holds_at(chars, start - separator.len(), separator) {
+                let mut end = start - separator.len();
+                let (mut first, mut words) = (0, 0);
+                while words < NAME_WORDS {
+                    let low = end.saturating_sub(WORD_WINDOW);
+                    let begin = chars[low..end].iter().rposition(|&c| c == ' ').map_or(0, |i| low + i + 1);
+                    let word = &chars[begin..end];
+                    if word.is_empty() || !word[0].is_uppercase() || word.last() == Some(&',') {
+                        break;
+                    }
+                    first = begin;
+                    words += 1;
+                    if begin == 0 || chars[begin - 1] != ' ' {
+                        break;
+                    }
+                    end = begin - 1;
+                }
+                if words < 2 || is_place(first) {
+                    return false;
+                }
+                let stop = chars[first..].iter().position(|&c| c == ' ').map_or(chars.len(), |i| first + i);
+                return self.opens_person(&chars[first..stop], lowered);
+            }
+        }
+        false
     }
 
     /// Whether a word (full stops after it aside) is a person's title ("Miss", "Gov.").
@@ -2057,6 +2249,15 @@ impl Core {
     }
 
     /// Indices of the groups to report, in the order `_supported` reports them.
+    /// `_city_region` of geoparse.py: a town of the name with at least `BIG_TOWN_POPULATION`
+    /// people lies in the region reading's region (a city that is a region of its own).
+    fn city_region(&self, group: &Group, doc: &Doc, region: &Reading) -> bool {
+        doc.readings[range(group.readings)].iter().any(|candidate| {
+            let other = &self.readings[candidate.reading as usize];
+            other.kind == CITY && other.admin1 == region.admin1 && other.big
+        })
+    }
+
     fn supported(&self, groups: &mut [Group], doc: &Doc, min_confidence: f64) -> Vec<usize> {
         let kept: Vec<usize> = (0..groups.len())
             .filter(|&i| groups[i].choice.is_some() && groups[i].confidence >= min_confidence)
@@ -2084,6 +2285,7 @@ impl Core {
             };
             let mut bar = match reading.kind {
                 CITY | COUNTY => Some(0.8),
+                ADMIN1 if self.city_region(group, doc, reading) => Some(0.8), // "Bremen": the city
                 ADMIN1 => Some(0.95),
                 _ => None,
             };
@@ -2247,7 +2449,8 @@ impl Core {
                 }
             };
             if let Some(entry) = word_towns.iter_mut().find(|(w, _)| *w == g) {
-                entry.1 = entry.1 || self.after_locative(chars, span.start);
+                // not "near Advance Auto Parts": a longer name's first word stays a word
+                entry.1 = entry.1 || (self.after_locative(chars, span.start) && !span.opens_name);
             }
             let group = &mut groups[g];
             group.members.1 += 1; // a count for now, made a range below
@@ -2326,6 +2529,21 @@ impl Core {
         // Before the cut below, not after as in the reference: the bonuses read only the
         // occurrences' readings, never the cut list.
         self.pair_bonuses(chars, &mut spans, &group_of_span, &mut groups, &doc.span_readings);
+        // `_named_regions` of geoparse.py: the regions that names most likely mean as regions.
+        let mut named: Vec<i32> = Vec::new();
+        for group in groups.iter() {
+            let all = &doc.readings[range(group.readings)];
+            let best = all.iter().map(|c| c.prior).fold(f64::NEG_INFINITY, f64::max);
+            if best < NAMED_REGION_MIN_PRIOR {
+                continue;
+            }
+            for candidate in all.iter().filter(|c| c.prior == best) {
+                let reading = &self.readings[candidate.reading as usize];
+                if reading.kind == ADMIN1 && !named.contains(&reading.admin1) {
+                    named.push(reading.admin1);
+                }
+            }
+        }
         let mut ranked: Vec<(Candidate, usize)> = Vec::new();
         for group in groups.iter_mut() {
             let from = doc.candidates.len();
@@ -2345,6 +2563,11 @@ impl Core {
                 doc.candidates.extend(
                     ranked.iter().take(MAX_CANDIDATES).map(|&(c, _)| c).filter(|c| c.prior >= floor),
                 );
+                // A town in a region the text names stays, however many bigger namesakes it has.
+                doc.candidates.extend(ranked.iter().skip(MAX_CANDIDATES).map(|&(c, _)| c).filter(|c| {
+                    let reading = &self.readings[c.reading as usize];
+                    c.prior >= floor && reading.kind != ADMIN1 && named.contains(&reading.admin1)
+                }));
             } else {
                 doc.candidates.extend_from_slice(all);
             }
@@ -2370,10 +2593,14 @@ impl Core {
         // reported: a reported name that can mean a county (any of its occurrences may be
         // placed in one, by a pair or a later move).
         let county_named = held_back
-            && reported.iter().any(|&g| {
+            && (reported.iter().any(|&g| {
                 let first = doc.members[groups[g].members.0 as usize] as usize;
                 self.key_means(spans[first].key, COUNTY)
-            });
+            }) || groups.iter().any(|group| {
+                // a county below the bar may claim the towns too (`county_moves`)
+                group.choice.map_or(false, |(_, reading)| self.readings[reading as usize].kind == COUNTY)
+                    && group.confidence >= min_confidence - EMPTY_DOCUMENT_MARGIN
+            }));
         if county_named {
             // `_held_back` of geoparse.py: town names below the bar, within the margin of it,
             // offered to the county pass.
@@ -2385,7 +2612,7 @@ impl Core {
                 let Some((choice, reading)) = group.choice else { continue };
                 if is_reported[g]
                     || group.confidence < min_confidence - EMPTY_DOCUMENT_MARGIN
-                    || self.readings[reading as usize].kind != CITY
+                    || !matches!(self.readings[reading as usize].kind, CITY | COUNTY)
                 {
                     continue;
                 }
