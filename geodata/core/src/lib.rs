@@ -1761,6 +1761,9 @@ impl Core {
                 continue; // a country's own name: only a compound ("Norway-Fjordline") can change it
             }
             let start = span.start;
+            // Whether a capitalised word (no comma after it) comes right before: with one right
+            // after, the only ways `in_list_of_people` can find a name of two words or more.
+            let mut capitalised_before = false;
             if start > 1 && chars[start - 1] == ' ' && chars[start - 2] != ' ' {
                 let previous_end = start - 1;
                 let low = start.saturating_sub(30);
@@ -1772,6 +1775,7 @@ impl Core {
                     word_start = previous_end; // a "word" longer than 30 characters: not a name
                 }
                 let raw = &chars[word_start..previous_end];
+                capitalised_before = raw.first().map_or(false, |c| c.is_uppercase()) && raw.last() != Some(&',');
                 let dotted = raw.last() == Some(&'.');
                 if dotted && !ends_at(previous_end) && (is_initials(raw) || self.middle_initial(chars, word_start, raw, &ends_at)) {
                     span.person = true; // "Ashley L. Evens", "Ulysses S. Grant"
@@ -1855,7 +1859,11 @@ impl Core {
                     span.actor = true;
                 }
             }
-            if !span.person && self.in_list_of_people(chars, start, end, &span_starts, &mut lowered) {
+            let capitalised_after = chars.get(end) == Some(&' ') && chars.get(end + 1).map_or(false, |c| c.is_uppercase());
+            if !span.person
+                && (capitalised_before || capitalised_after)
+                && self.in_list_of_people(chars, start, end, &span_starts, &mut lowered)
+            {
                 span.person = true; // "Mrs. Edna Vance, Kendall Schuyler and Orrin Keene"
             }
             if bits & 1 != 0 && is_sentence_start(chars, start) {
@@ -2514,12 +2522,24 @@ impl Core {
         // are kept when the list is cut.
         let mut names_in_region: FastMap<i32, usize> = FastMap::default();
         let mut areas: Vec<i32> = Vec::new();
+        // `_named_regions` of geoparse.py: the regions that names most likely mean as regions.
+        let mut named: Vec<i32> = Vec::new();
         for group in groups.iter() {
             areas.clear();
+            let mut best = f64::NEG_INFINITY;
             for candidate in &doc.readings[range(group.readings)] {
                 let area = self.readings[candidate.reading as usize].admin1;
                 if !areas.contains(&area) {
                     areas.push(area);
+                }
+                best = best.max(candidate.prior);
+            }
+            if best >= NAMED_REGION_MIN_PRIOR {
+                for candidate in doc.readings[range(group.readings)].iter().filter(|c| c.prior == best) {
+                    let reading = &self.readings[candidate.reading as usize];
+                    if reading.kind == ADMIN1 && !named.contains(&reading.admin1) {
+                        named.push(reading.admin1);
+                    }
                 }
             }
             for &area in &areas {
@@ -2529,21 +2549,6 @@ impl Core {
         // Before the cut below, not after as in the reference: the bonuses read only the
         // occurrences' readings, never the cut list.
         self.pair_bonuses(chars, &mut spans, &group_of_span, &mut groups, &doc.span_readings);
-        // `_named_regions` of geoparse.py: the regions that names most likely mean as regions.
-        let mut named: Vec<i32> = Vec::new();
-        for group in groups.iter() {
-            let all = &doc.readings[range(group.readings)];
-            let best = all.iter().map(|c| c.prior).fold(f64::NEG_INFINITY, f64::max);
-            if best < NAMED_REGION_MIN_PRIOR {
-                continue;
-            }
-            for candidate in all.iter().filter(|c| c.prior == best) {
-                let reading = &self.readings[candidate.reading as usize];
-                if reading.kind == ADMIN1 && !named.contains(&reading.admin1) {
-                    named.push(reading.admin1);
-                }
-            }
-        }
         let mut ranked: Vec<(Candidate, usize)> = Vec::new();
         for group in groups.iter_mut() {
             let from = doc.candidates.len();
