@@ -57,9 +57,7 @@ def is_capitalised_name_word(word: str) -> bool:
     return len(word) > 1 and word[:1].isupper() and word.isalpha()
 
 
-def middle_initial(
-    text: str, initial_start: int, initial: str, place_ends: Container[int]
-) -> bool:
+def middle_initial(text: str, initial_start: int, initial: str, place_ends: Container[int]) -> bool:
     """Whether ``initial`` (a compass letter with its full stop, starting at ``initial_start``)
     is a middle initial: the word before it is a capitalised word that no place name ends
     ("Ulysses S. Grant", "Harriet E. Keene"; not "Route 9 N. Dakota")."""
