@@ -729,27 +729,6 @@ def _prior(reading: _Reading, group: _Group, span: _Span) -> float:
     return score
 
 
-def _named_regions(groups: Iterable[_Group]) -> set[str | None]:
-    """The admin-1 regions that names of the text most likely mean as regions: a region
-    reading with the name's best prior, at least :data:`_NAMED_REGION_MIN_PRIOR`."""
-    named: set[str | None] = set()
-    for group in groups:
-        if not group.candidates:
-            continue
-        best = max(group.candidates.values())
-        if best < _NAMED_REGION_MIN_PRIOR:
-            continue
-        for place, prior in group.candidates.items():
-            reading = group.readings[place]
-            if prior == best and reading.kind == _ADMIN1:
-                named.add(reading.admin1)
-    return named
-
-
-#: How likely a name's region reading must be, a priori, for the region to count as named.
-_NAMED_REGION_MIN_PRIOR = 0.8
-
-
 def _pair_bonuses(text: str, spans: list[_Span], groups: dict[int, _Group]) -> None:
     """ "Alexandria, La." and "Kunduz in Afghanistan": a town and its region or country side by
     side support each other's compatible readings."""
@@ -2282,7 +2261,6 @@ def _python_mentions(
     for group in groups.values():
         for area in {reading.admin1 for reading in group.readings.values()}:
             names_in_region[area] += 1
-    named = _named_regions(groups.values())
     for group in groups.values():
         if len(group.candidates) > 1:  # keep the likeliest few readings
             readings = group.readings
@@ -2292,12 +2270,6 @@ def _python_mentions(
             )
             floor = ranked[0][1] - _MAX_PRIOR_GAP
             group.candidates = {p: v for p, v in ranked[:_MAX_CANDIDATES] if v >= floor}
-            # A town in a region the text names ("Salem" beside "Oregon") stays, however
-            # many bigger namesakes it has: the region's support decides.
-            for place, prior in ranked[_MAX_CANDIDATES:]:
-                reading = readings[place]
-                if prior >= floor and reading.kind != _ADMIN1 and reading.admin1 in named:
-                    group.candidates[place] = prior
     _pair_bonuses(text, spans, groups)
     for group in groups.values():
         for place in group.bonus:  # a reading named by its neighbour ("Alexandria, La.") stays

@@ -971,16 +971,3 @@ def test_a_region_that_is_a_big_citys_own_is_held_to_a_towns_bar() -> None:
     assert not _city_region(group, region)  # a small town of the name: the region's bar
     group.readings[2] = _Reading(2, 0, 0.8, _CITY, "DEU", "DEU-2", 550_000, 0.3)
     assert not _city_region(group, region)  # the big city lies in another region
-
-
-def test_a_town_in_a_named_region_survives_the_cut_of_namesakes(
-    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import geodata.geoparse as geoparse_module
-
-    # With one reading kept per name, only the region the text names keeps the small namesake
-    # in the running against the biggest one.
-    monkeypatch.setattr(geoparse_module, "_MAX_CANDIDATES", 1)
-    text = "Officials in Oregon said the Salem plant will close."
-    found = {m.surface: m.admin1 for m in geoparse(text, gazetteer, compiled=False)}
-    assert gazetteer.admin1_iso.get(found.get("Salem") or "") == "US-OR"

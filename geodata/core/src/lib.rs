@@ -63,8 +63,6 @@ const HELD_BACK: u8 = 3;
 const MINOR_REGION_PENALTY: f64 = 0.3;
 /// `_UNSUPPORTED_TOWN_MIN_CONFIDENCE` in geoparse.py.
 const UNSUPPORTED_TOWN_MIN_CONFIDENCE: f64 = 0.85;
-/// `_NAMED_REGION_MIN_PRIOR` of geoparse.py: a region reading this likely names its region.
-const NAMED_REGION_MIN_PRIOR: f64 = 0.8;
 /// `SEAT_MIN_POPULATION` in gazetteer.py: a town this big keeps its place without support.
 const BIG_TOWN_POPULATION: i64 = 100_000;
 
@@ -2522,24 +2520,12 @@ impl Core {
         // are kept when the list is cut.
         let mut names_in_region: FastMap<i32, usize> = FastMap::default();
         let mut areas: Vec<i32> = Vec::new();
-        // `_named_regions` of geoparse.py: the regions that names most likely mean as regions.
-        let mut named: Vec<i32> = Vec::new();
         for group in groups.iter() {
             areas.clear();
-            let mut best = f64::NEG_INFINITY;
             for candidate in &doc.readings[range(group.readings)] {
                 let area = self.readings[candidate.reading as usize].admin1;
                 if !areas.contains(&area) {
                     areas.push(area);
-                }
-                best = best.max(candidate.prior);
-            }
-            if best >= NAMED_REGION_MIN_PRIOR {
-                for candidate in doc.readings[range(group.readings)].iter().filter(|c| c.prior == best) {
-                    let reading = &self.readings[candidate.reading as usize];
-                    if reading.kind == ADMIN1 && !named.contains(&reading.admin1) {
-                        named.push(reading.admin1);
-                    }
                 }
             }
             for &area in &areas {
@@ -2568,11 +2554,6 @@ impl Core {
                 doc.candidates.extend(
                     ranked.iter().take(MAX_CANDIDATES).map(|&(c, _)| c).filter(|c| c.prior >= floor),
                 );
-                // A town in a region the text names stays, however many bigger namesakes it has.
-                doc.candidates.extend(ranked.iter().skip(MAX_CANDIDATES).map(|&(c, _)| c).filter(|c| {
-                    let reading = &self.readings[c.reading as usize];
-                    c.prior >= floor && reading.kind != ADMIN1 && named.contains(&reading.admin1)
-                }));
             } else {
                 doc.candidates.extend_from_slice(all);
             }
