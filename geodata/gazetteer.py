@@ -44,7 +44,7 @@ from geodata.inflection import case_forms
 from geodata.place_adjectives import AdjectiveStems, adjective_table
 
 #: Bump when the pickled layout changes, so old pickles are rebuilt rather than misread.
-GAZETTEER_SCHEMA_VERSION = 34
+GAZETTEER_SCHEMA_VERSION = 35
 
 #: Smallest GeoNames population a town needs to be a candidate place, chosen by measurement
 #: (``bench/eval_geoparse.py --inprocess --min-population N``, all three corpora together).
@@ -171,6 +171,8 @@ class Gazetteer:
     kin_words: frozenset[str] = frozenset()
     #: "Lake", "Mount": right before a name, they make it part of a lake's or a mountain's name.
     feature_heads: frozenset[str] = frozenset()
+    #: "Gulf", "Bay": the same two words before a name, with "of" ("Gulf of Mexico").
+    feature_of_heads: frozenset[str] = frozenset()
     #: (lon, lat) of every town, by place number: incidents in a town become points on maps.
     place_point: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: The counties (place numbers) each US town lies in, by place number: a named county and a
@@ -1269,6 +1271,7 @@ def build_gazetteer(
         street_heads=frozenset(words["street_heads"]),
         kin_words=frozenset(words["kin_words"]),
         feature_heads=frozenset(words["feature_heads"]),
+        feature_of_heads=frozenset(words["feature_of_heads"]),
         word_towns=frozenset(word_town_keys),
         connectors=connectors,
         place_point={i: p.point for i, p in enumerate(places) if p.point is not None},

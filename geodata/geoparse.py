@@ -578,6 +578,7 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
     given_names = gazetteer.given_names
     kin = gazetteer.kin_words
     features = gazetteer.feature_heads
+    features_of = gazetteer.feature_of_heads
     ordinary = gazetteer.ordinary_words
     span_starts = {s.start for s in spans}
     bits = gazetteer.key_bits
@@ -634,6 +635,8 @@ def _mark_context(text: str, spans: list[_Span], gazetteer: Gazetteer) -> None:
                     span.penalty += 0.25  # "Raquel Henry": the tail of a longer name
             elif previous.rstrip(",").lower() in kin:
                 span.person = True  # "his wife Edna", "and husband, Schuyler"
+            elif previous == "of" and word_before(text, word_start)[1].lower() in features_of:
+                span.person = True  # "the Gulf of Mexico", "the Bay of Bengal": a sea's name
         end = span.end
         following = ""
         after = text[end : end + 1]
@@ -2098,6 +2101,7 @@ def _build_core(gaz: Gazetteer) -> tuple[Any, Callable[[int, int], tuple[Any, ..
             "streets": sorted(gaz.street_heads),
             "kin": sorted(gaz.kin_words),
             "features": sorted(gaz.feature_heads),
+            "features_of": sorted(gaz.feature_of_heads),
             "openers": sorted(_OPENERS),
             "ordinary": sorted(gaz.ordinary_words),
             "speech_verbs": sorted(_SPEECH_VERBS),

@@ -926,11 +926,13 @@ def test_a_word_that_is_only_an_alternate_spelling_of_a_place_needs_support(
         # a word for a relative before the name
         ("Her husband, Denver, runs the shop.", "Denver"),
         ("The couple's daughter, Phoenix, was not hurt.", "Phoenix"),
+        ("Her children, Phoenix and Austin, were not hurt.", "Phoenix"),
         # one of a list of people
         ("The winners were Mrs. Edna Vance, Orrin Tucson and Dorcas Hale.", "Tucson"),
         # a lake's or a mountain's name
         ("A ferry crosses Lake Ontario twice a day.", "Ontario"),
         ("Hikers reached the top of Mount Phoenix before noon.", "Phoenix"),
+        ("Storms in the Gulf of Maine closed the harbour.", "Maine"),
         # a town named by a word, after a locative but opening a firm's name
         ("The truck was parked near Acme Feed and Seed on Friday.", "Acme"),
     ],

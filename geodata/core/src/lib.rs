@@ -609,6 +609,8 @@ struct Core {
     kin: FastSet<String>,
     /// `Gazetteer.feature_heads`: "Lake Champlain" names a lake.
     features: FastSet<String>,
+    /// `Gazetteer.feature_of_heads`: "Gulf of Mexico" names a sea.
+    features_of: FastSet<String>,
     openers: FastSet<String>,
     /// Ordinary words, type words and titles: no surname after a region's given name.
     ordinary: FastSet<String>,
@@ -806,6 +808,7 @@ impl Core {
             streets: take("streets"),
             kin: take("kin"),
             features: take("features"),
+            features_of: take("features_of"),
             openers: take("openers"),
             ordinary: take("ordinary"),
             templates: Mutex::new(FastMap::default()),
@@ -1806,6 +1809,13 @@ impl Core {
                     lower_into(word, &mut lowered);
                     if self.kin.contains(lowered.as_str()) {
                         span.person = true; // "his wife Edna", "and husband, Schuyler"
+                    } else if previous == ['o', 'f'] {
+                        if let Some((begin, end)) = word_before(chars, word_start) {
+                            lower_into(&chars[begin..end], &mut lowered);
+                            if self.features_of.contains(lowered.as_str()) {
+                                span.person = true; // "the Gulf of Mexico": a sea's name
+                            }
+                        }
                     }
                 }
             }
