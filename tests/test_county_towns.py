@@ -209,15 +209,15 @@ def test_a_held_back_county_is_read_as_the_one_that_holds_a_town(
 @pytest.mark.parametrize(
     ("text", "region"),
     [
-        ("A Wilson County judge in Lebanon set bail on Monday.", "US-TN"),
-        ("The Warren County sheriff said the Lebanon man was released.", "US-OH"),
+        ("A Miami County judge in Peru set bail on Monday.", "US-IN"),
+        ("The Miami County sheriff said the Peru man was released.", "US-IN"),
     ],
 )
 def test_a_county_below_the_bar_places_the_town_it_holds(
     gazetteer: Gazetteer, text: str, region: str, compiled: bool | None
 ) -> None:
-    # Read alone, "Lebanon" is the country, which leaves the county alone in its country and
-    # below the bar; the county holds a Lebanon, and that settles both.
+    # Read alone, "Peru" is the country, which leaves the county alone in its country and
+    # below the bar; the county holds a Peru, and that settles both.
     regions = _regions(text, gazetteer, compiled)
     assert set(regions.values()) == {region}
     assert len(regions) == 2

@@ -930,7 +930,7 @@ def test_a_word_that_is_only_an_alternate_spelling_of_a_place_needs_support(
         # one of a list of people
         ("The winners were Mrs. Edna Vance, Orrin Tucson and Dorcas Hale.", "Tucson"),
         # a lake's or a mountain's name
-        ("A ferry crosses Lake Ontario twice a day.", "Ontario"),
+        ("A ferry crosses Lake Michigan twice a day.", "Michigan"),
         ("Hikers reached the top of Mount Phoenix before noon.", "Phoenix"),
         ("Storms in the Gulf of Maine closed the harbour.", "Maine"),
         # a town named by a word, after a locative but opening a firm's name

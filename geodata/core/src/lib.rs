@@ -2465,7 +2465,7 @@ impl Core {
                 }
             };
             if let Some(entry) = word_towns.iter_mut().find(|(w, _)| *w == g) {
-                // not "near Advance Auto Parts": a longer name's first word stays a word
+                // not "near Acme Feed and Seed": a longer name's first word stays a word
                 entry.1 = entry.1 || (self.after_locative(chars, span.start) && !span.opens_name);
             }
             let group = &mut groups[g];
