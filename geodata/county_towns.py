@@ -39,10 +39,10 @@ def county_moves(
     ``below_bar`` flags the mentions of town and county names that did not clear the confidence
     bar ("Fairview", a town in a dozen states, beside Erie County, Pennsylvania): they never make
     a county or a region choose, but a county that holds them claims them like any other town,
-    since lying inside a county the document names is evidence enough. A flagged county ("Cheshire
-    County" named once in a story about its seat, "Keene") claims the document's towns too:
-    holding one of them is what makes it sure. The caller reports the
-    flagged mentions that move and drops the rest.
+    since lying inside a county the document names is evidence enough. A flagged county claims
+    the document's towns too, and holding one of them is what makes it sure ("Miami County"
+    beside "Peru", which read alone is the country and leaves the county alone in its country,
+    below the bar). The caller reports the flagged mentions that move and drops the rest.
 
     Each county name is read as the namesake county holding the most distinct town names of the
     document (plus one where the document names that county's state as a region); a tie keeps

@@ -1109,9 +1109,10 @@ def _opens_names_only(group: _Group, countries: dict[str, int]) -> bool:
 
 
 def _held_back(groups: list[_Group], reported: list[_Group], min_confidence: float) -> list[_Group]:
-    """Town names below the bar but within :data:`_EMPTY_DOCUMENT_MARGIN` of it, not reported:
-    the county pass reports those that lie inside a county the document names ("Fairview", a
-    town in a dozen states, beside Erie County, which holds Pennsylvania's)."""
+    """Town and county names below the bar but within :data:`_EMPTY_DOCUMENT_MARGIN` of it, not
+    reported: the county pass reports the towns that lie inside a county the document names
+    ("Fairview", a town in a dozen states, beside Erie County, which holds Pennsylvania's) and
+    the counties that hold one of the document's towns."""
     floor = min_confidence - _EMPTY_DOCUMENT_MARGIN
     out = {id(group) for group in reported}
     return [
