@@ -1337,10 +1337,10 @@ def _county_pass(
 
 
 #: The optional passes as the compiled core names them: 1 :func:`_countries_in_lists`, 2
-#: :func:`_regions_in_lists`, 4 :func:`_typed_lists`, 8 :func:`_phone_region_pass`
-#: (``Core::list_passes`` in lib.rs says which can change a text's mentions; the Python
-#: reference runs all four).
-_ALL_LIST_PASSES = 1 | 2 | 4 | 8
+#: :func:`_regions_in_lists`, 4 :func:`_typed_lists`, 8 :func:`_phone_region_pass`, 16
+#: :func:`_country_level_towns` (``Core::list_passes`` in lib.rs says which can change a
+#: text's mentions; the Python reference runs all five).
+_ALL_LIST_PASSES = 1 | 2 | 4 | 8 | 16
 
 
 def _list_chains(text: str, mentions: list[Mention]) -> Iterator[list[int]]:
@@ -1997,7 +1997,8 @@ def _geoparse(
         mentions = _typed_lists(text, mentions, gazetteer)
     if lists & 8:
         mentions = _phone_region_pass(text, mentions, gazetteer)
-    mentions = _country_level_towns(text, mentions, gazetteer)
+    if lists & 16:
+        mentions = _country_level_towns(text, mentions, gazetteer)
     if ranker is not None:
         mentions = _rerank(text, mentions, gazetteer, ranker)
         border = True  # a moved name may have become a country
@@ -2126,7 +2127,8 @@ def _compiled_mentions(
     letters of Latin script only (the core checks that anyway), whether a border phrase
     is possible (a country mentioned and a border word in the text), and which list passes
     may apply (bits of :data:`_ALL_LIST_PASSES`: 1 countries, 2 regions, 4 a plural type word
-    such as "counties", 8 a town and a phone number's digits). None where the core
+    such as "counties", 8 a town and a phone number's digits, 16 a town reported at country
+    level). None where the core
     cannot take the text (not installed, or lone surrogates that have no UTF-8 form): the
     Python reference takes over."""
     if riskmap_geocore is None:

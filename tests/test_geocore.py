@@ -80,6 +80,8 @@ def test_evaluation_corpora_give_the_same_mentions(gazetteer: Gazetteer) -> None
         "Farm exports to Mexico, China, Japan and Canada fell this year.",
         "Storms flooded roads in St. Clair and Macomb counties overnight.",
         "Flood warnings now cover Pembina, Walsh and Grand Forks counties.",
+        "Millbrook officials can be reached at (845) 677-0000 or 845.677.0001.",
+        "Crews from Ohio, Indiana and Valparaíso helped.",
         "Deputies from Tensas and Concordia parishes searched the river.",
         # a hard-wrapped text, folded by the core's copy of the reference's rule
         "He wrote for the Jerusalem\n          Post before moving to Fargo, North\n  Dakota.",
@@ -144,6 +146,13 @@ _WORDS = st.sampled_from(
         "Audrain County",
         "Lincoln County",
         "Brookhaven",
+        # words that hold a border word's letters, and phone numbers (the core's hints)
+        "in order to",
+        "recorded",
+        "frontiers",
+        "(845) 677-0000",
+        "845-677-0000",
+        "Millbrook",
     ]
 )
 _GLUE = st.sampled_from(
@@ -258,6 +267,86 @@ def test_the_border_pass_runs_only_where_a_border_phrase_can_be(
     text = "Fighters crossed the Tajik-Afghan border into Badakhshan."
     assert [m.border for m in geoparse(text, gazetteer, compiled=True) if m.border]
     assert looked == [text]
+
+
+def _spied(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """The texts the pass ``name`` of geodata/geoparse.py runs on from now on."""
+    looked: list[str] = []
+    original = getattr(geoparse_module, name)
+
+    def spy(text: str, *args: Any) -> Any:
+        looked.append(text)
+        return original(text, *args)
+
+    monkeypatch.setattr(geoparse_module, name, spy)
+    return looked
+
+
+def test_no_border_word_skips_the_border_pass(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The letters of a border word inside other words ("in order to", "recorded") are no
+    border word: the core's hint leaves the pass out, and the mentions are the reference's."""
+    looked = _spied(monkeypatch, "_borders")
+    for text in (
+        "Afghanistan acted in order to calm the Kunduz front.",
+        "Afghanistan recorded 12 deaths near Tajikistan.",
+    ):
+        _assert_same(text, gazetteer)
+        looked.remove(text)  # the reference looked, as it always does
+    assert looked == []
+    text = "Afghanistan closed its borders with Tajikistan."
+    _assert_same(text, gazetteer)
+    assert looked == [text, text]
+
+
+def test_a_list_pass_for_regions_runs_only_where_a_region_of_the_list_can_be_meant(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A town in a list of one country's regions may be moved to a region of that country
+    only: a name that is a region elsewhere alone ("Valparaíso", a Chilean region and an
+    Indiana town) leaves the pass out."""
+    looked = _spied(monkeypatch, "_regions_in_lists")
+    text = "Crews from Ohio, Indiana and Valparaíso helped."
+    assert [m.kind for m in geoparse(text, gazetteer, compiled=True)][-1] == "city"
+    assert looked == []
+    text = "Recalled peanut butter reached stores in Michigan, Oregon, Indiana, Ohio and Wyoming."
+    geoparse(text, gazetteer, compiled=True)
+    assert looked == [text]
+
+
+def test_the_country_level_pass_runs_only_on_a_town_reported_at_country_level(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked = _spied(monkeypatch, "_country_level_towns")
+    geoparse("Bombings in Kabul and Kandahar killed nine.", gazetteer, compiled=True)
+    assert looked == []
+    text = "Officials in Millbrook said the road is closed."
+    mentions = geoparse(text, gazetteer, compiled=True)
+    assert looked == [text]
+    assert mentions == geoparse(text, gazetteer, compiled=False)
+
+
+_PHONE_PARTS = st.sampled_from(
+    ["845", "677", "0000", "1234", "2020", "9", "-", ".", "(", ")", " ", ", ", "a", "x5"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PHONE_PARTS, max_size=14))
+def test_the_phone_hint_is_given_wherever_a_number_is(
+    gazetteer: Gazetteer, parts: list[str]
+) -> None:
+    """The core's hint for the phone pass is a necessary condition of ``PHONE_PATTERN``."""
+    from geodata.phone_regions import PHONE_PATTERN
+
+    text = "Officials in Millbrook said " + "".join(parts)
+    found = geoparse_module._compiled_mentions(
+        text, gazetteer, geoparse_module.DEFAULT_MIN_CONFIDENCE, required=True
+    )
+    assert found is not None
+    if PHONE_PATTERN.search(text):
+        assert found[3] & 8, text
 
 
 def test_asking_for_a_missing_core_is_an_error(

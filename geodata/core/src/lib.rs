@@ -88,7 +88,7 @@ fn range(r: Range32) -> std::ops::Range<usize> {
 
 /// Whether `text` may hold a number `PHONE_PATTERN` (geodata/phone_regions.py) finds: an area
 /// code ("845-", "845.", "(845)" or "(845) ") before three digits, a hyphen or full stop, and
-/// four digits. Found from each hyphen and full stop (`match_indices` on a `char` runs memchr).
+/// four digits.
 fn has_phone_digits(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |from: usize, count: usize| b[from..from + count].iter().all(u8::is_ascii_digit);
@@ -99,7 +99,49 @@ fn has_phone_digits(text: &str) -> bool {
             || (end >= 6 && b[end - 1] == b' ' && b[end - 2] == b')' && b[end - 6] == b'(' && digits(end - 5, 3))
     };
     let number = |i: usize| i >= 3 && i + 5 <= b.len() && digits(i + 1, 4) && digits(i - 3, 3) && area(i - 3);
-    text.match_indices('-').any(|(i, _)| number(i)) || text.match_indices('.').any(|(i, _)| number(i))
+    // The four digits after the hyphen or full stop open a run of digits: each run of four or
+    // more is tried once, found by passing over blocks of sixteen bytes without a digit.
+    let mut i = 0;
+    loop {
+        while let Some(block) = b.get(i..i + 16) {
+            if block.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
+                break;
+            }
+            i += 16;
+        }
+        while i < b.len() && !b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == b.len() {
+            return false;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start >= 4 && start > 0 && matches!(b[start - 1], b'-' | b'.') && number(start - 1) {
+            return true;
+        }
+    }
+}
+
+/// Whether `text` may hold a word `_border_words` of geodata/geoparse.py finds (one of
+/// `_BORDER_STEMS` after B, b, F or f, ending its word; "orders" too), so that the border
+/// pass is skipped where it can find nothing ("in order to", "recorded"). Looser than the
+/// reference where it cannot be exact: any character but an ASCII letter, digit or underscore
+/// after the stem ends the word.
+fn has_border_word(text: &str) -> bool {
+    let b = text.as_bytes();
+    let ends = |at: usize| b.get(at).map_or(true, |&c| !(c.is_ascii_alphanumeric() || c == b'_'));
+    ["order", "rontier", "oundary"].iter().any(|&stem| {
+        text.contains(stem)
+            && text.match_indices(stem).any(|(at, _)| {
+                let end = at + stem.len();
+                at >= 1
+                    && matches!(b[at - 1], b'B' | b'b' | b'F' | b'f')
+                    && (ends(end) || (stem == "order" && b.get(end) == Some(&b's') && ends(end + 1)))
+            })
+    })
 }
 
 struct Span {
@@ -160,7 +202,8 @@ struct Group {
     stands_alone: bool,
 }
 
-/// Per-document buffers: one allocation each per text rather than several per name.
+/// Per-document buffers: one allocation each per text rather than several per name, kept
+/// for the next text in `Buffers`.
 #[derive(Default)]
 struct Doc {
     span_readings: Vec<u32>,
@@ -172,27 +215,56 @@ struct Doc {
     table: Vec<(f64, i32, f64, i32)>,
 }
 
+impl Doc {
+    fn clear(&mut self) {
+        self.span_readings.clear();
+        self.members.clear();
+        self.readings.clear();
+        self.candidates.clear();
+        self.table.clear();
+    }
+}
+
 /// Evidence per country or region: a Python dict of floats (insertion order kept for the
-/// sums that depend on it), hashed because a long text names hundreds of regions.
+/// sums that depend on it). Searched in order while it is short (most news stories name a
+/// handful of countries and regions), hashed once it grows: a long text names hundreds.
 #[derive(Default)]
 struct Totals {
+    /// Empty until `items` holds `TOTALS_SCANNED` keys.
     index: FastMap<i32, usize>,
     items: Vec<(i32, f64)>,
 }
 
+/// How many keys `Totals` searches in order before it builds its index.
+const TOTALS_SCANNED: usize = 16;
+
 impl Totals {
+    fn position(&self, key: i32) -> Option<usize> {
+        if self.index.is_empty() {
+            self.items.iter().position(|&(k, _)| k == key)
+        } else {
+            self.index.get(&key).copied()
+        }
+    }
+
     fn add(&mut self, key: i32, weight: f64) {
-        match self.index.get(&key) {
-            Some(&i) => self.items[i].1 += weight,
+        match self.position(key) {
+            Some(i) => self.items[i].1 += weight,
             None => {
-                self.index.insert(key, self.items.len());
                 self.items.push((key, weight));
+                if self.items.len() > TOTALS_SCANNED {
+                    if self.index.is_empty() {
+                        self.index.extend(self.items.iter().enumerate().map(|(i, &(k, _))| (k, i)));
+                    } else {
+                        self.index.insert(key, self.items.len() - 1);
+                    }
+                }
             }
         }
     }
 
     fn get(&self, key: i32) -> Option<f64> {
-        self.index.get(&key).map(|&i| self.items[i].1)
+        self.position(key).map(|i| self.items[i].1)
     }
 }
 
@@ -253,14 +325,16 @@ fn is_upper_start(c: char) -> bool {
 }
 
 /// The first index from `from` on whose character may start a segment, or `chars.len()`.
-/// Most of a text starts none: whole blocks of eight are passed over at once.
+/// Most of a text starts none: whole blocks of sixteen are passed over at once, by a test
+/// with two comparisons that lets through every capital `is_upper_start` takes (and more).
 fn next_upper_start(chars: &[char], from: usize) -> usize {
     let mut p = from;
-    while let Some(block) = chars.get(p..p + 8) {
-        if block.iter().fold(false, |any, &c| any | is_upper_start(c)) {
+    let maybe_upper = |c: char| (c as u32).wrapping_sub(0x41) < 26 || c as u32 >= 0xc0;
+    while let Some(block) = chars.get(p..p + 16) {
+        if block.iter().fold(false, |any, &c| any | maybe_upper(c)) {
             break;
         }
-        p += 8;
+        p += 16;
     }
     while p < chars.len() && !is_upper_start(chars[p]) {
         p += 1;
@@ -269,12 +343,37 @@ fn next_upper_start(chars: &[char], from: usize) -> usize {
 }
 
 fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '-' | '–' | '—' | '\'' | '’' | '.')
+    if c.is_ascii() {
+        matches!(c, ' ' | '-' | '\'' | '.')
+    } else {
+        matches!(c, '\u{a0}' | '–' | '—' | '’')
+    }
 }
 
 /// `_OTHER_SCRIPT` in gazetteer.py: Greek to Hangul, whose names Python matches.
 fn is_other_script(c: char) -> bool {
-    matches!(c, '\u{370}'..='\u{1fff}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}')
+    let c = c as u32;
+    // branch-free, so that `any_other_script` tests sixteen characters at a time
+    (c.wrapping_sub(0x370) <= 0x1fff - 0x370)
+        | (c.wrapping_sub(0x2e80) <= 0xa4cf - 0x2e80)
+        | (c.wrapping_sub(0xac00) <= 0xd7af - 0xac00)
+        | (c.wrapping_sub(0xf900) <= 0xfaff - 0xf900)
+}
+
+/// The UTF-8 length of `chars`, summed without a branch per character.
+fn utf8_len(chars: &[char]) -> usize {
+    chars
+        .iter()
+        .map(|&c| {
+            let c = c as u32;
+            1 + usize::from(c >= 0x80) + usize::from(c >= 0x800) + usize::from(c >= 0x10000)
+        })
+        .sum()
+}
+
+/// Whether any character is of another script (`is_other_script`).
+fn any_other_script(chars: &[char]) -> bool {
+    chars.chunks(16).any(|block| block.iter().fold(false, |any, &c| any | is_other_script(c)))
 }
 
 fn is_alnum(c: char) -> bool {
@@ -459,6 +558,37 @@ struct Buffers {
     ends: Vec<usize>,
     /// `candidate_spans`' matches with their readings, before overlaps are dropped.
     found: Vec<(usize, usize, u32, Option<Range32>)>,
+    /// `latin_matches`' segments as folded into `folded`, and each word's inline form and hash
+    /// (one per entry of `starts`).
+    pieces: Vec<Piece>,
+    words: Vec<Option<(InlineName, u64)>>,
+    /// `mentions`' per-document buffers and `resolve`'s.
+    doc: Doc,
+    scratch: Scratch,
+}
+
+/// A segment as `latin_matches` folds it: where it starts in the text and in `folded`, its
+/// word starts and ends (ranges of `starts` and `ends`, offsets within the segment), and where
+/// its characters' byte offsets start in `byte_at` (none are pushed for an ASCII segment).
+#[derive(Clone, Copy)]
+struct Piece {
+    seg_start: usize,
+    folded_from: usize,
+    byte_from: usize,
+    starts: Range32,
+    ends: Range32,
+    ascii: bool,
+}
+
+impl Piece {
+    /// The byte offset in `folded` of the segment's character `i` (`i` may be its length).
+    fn byte(&self, byte_at: &[usize], i: usize) -> usize {
+        if self.ascii {
+            self.folded_from + i
+        } else {
+            byte_at[self.byte_from + i]
+        }
+    }
 }
 
 thread_local! {
@@ -553,28 +683,134 @@ impl Hasher for WordHash {
     }
 }
 
+/// `InlineName`s -> (key, whether a longer name starts with this one), in open addressing
+/// with linear probing: a tag byte per slot (0 empty, else the hash's top seven bits with the
+/// high bit set) and the slots themselves in a parallel array, filled to three quarters at most.
+/// Written here rather than taken from `std`'s map because a caller can ask for a name's slot
+/// to be fetched into the cache ahead of the lookup (`prefetch`): the lookups of a text's
+/// capitalised words are independent, and waiting for memory one after another was about an
+/// eighth of `geoparse`'s time on the evaluation texts (perf).
+#[derive(Default)]
+struct InlineTable {
+    tags: Vec<u8>,
+    slots: Vec<(InlineName, u32, bool)>,
+    mask: usize,
+}
+
+impl InlineTable {
+    fn new(entries: impl ExactSizeIterator<Item = (InlineName, (u32, bool))>) -> InlineTable {
+        let capacity = (entries.len() * 4 / 3 + 1).next_power_of_two().max(16);
+        let mut table = InlineTable {
+            tags: vec![0; capacity],
+            slots: vec![(InlineName([0; 3]), NO_KEY, false); capacity],
+            mask: capacity - 1,
+        };
+        for (name, (key, longer)) in entries {
+            let hash = name.mixed();
+            let mut slot = hash as usize & table.mask;
+            while table.tags[slot] != 0 {
+                slot = (slot + 1) & table.mask;
+            }
+            table.tags[slot] = Self::tag(hash);
+            table.slots[slot] = (name, key, longer);
+        }
+        table
+    }
+
+    fn tag(hash: u64) -> u8 {
+        (hash >> 57) as u8 | 0x80
+    }
+
+    fn get(&self, name: &InlineName, hash: u64) -> Option<(u32, bool)> {
+        if self.tags.is_empty() {
+            return None;
+        }
+        let tag = Self::tag(hash);
+        let mut slot = hash as usize & self.mask;
+        loop {
+            let found = self.tags[slot];
+            if found == 0 {
+                return None;
+            }
+            if found == tag && self.slots[slot].0 == *name {
+                let (_, key, longer) = self.slots[slot];
+                return Some((key, longer));
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    /// Ask for the cache lines where a name of this hash is looked for first (a hint: nothing
+    /// else changes).
+    fn prefetch(&self, hash: u64) {
+        if self.tags.is_empty() {
+            return;
+        }
+        let slot = hash as usize & self.mask;
+        prefetch(&self.tags, slot);
+        prefetch(&self.slots, slot);
+    }
+}
+
+/// Ask for the cache line of `items[index]` (none if out of range): a hint that lets the
+/// lookups of a text's many names wait for memory together rather than one after another.
+/// Nothing else changes.
+#[inline(always)]
+fn prefetch<T>(items: &[T], index: usize) {
+    if index < items.len() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: in bounds (checked above); a prefetch reads nothing into the program.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(items.as_ptr().add(index).cast());
+        }
+    }
+}
+
 /// Folded Latin-script names -> (key, whether a longer name starts with this one): see
 /// `Core::names`. Names of up to `INLINE_NAME_BYTES` bytes (nearly all) are stored inline,
 /// so that a probe that finds one compares it in place rather than through a pointer to a
-/// boxed string; longer ones sit in an ordinary map.
+/// boxed string; longer ones sit in an ordinary map. Filled through `entry` while the core
+/// is built, then `freeze`.
 #[derive(Default)]
 struct NameTable {
-    short: HashMap<InlineName, (u32, bool), BuildHasherDefault<WordHash>>,
+    building: HashMap<InlineName, (u32, bool), BuildHasherDefault<WordHash>>,
+    short: InlineTable,
     long: FastMap<Box<str>, (u32, bool)>,
 }
 
 impl NameTable {
     fn entry(&mut self, name: &str) -> &mut (u32, bool) {
         match InlineName::new(name) {
-            Some(inline) => self.short.entry(inline).or_insert((NO_KEY, false)),
+            Some(inline) => self.building.entry(inline).or_insert((NO_KEY, false)),
             None => self.long.entry(name.into()).or_insert((NO_KEY, false)),
         }
     }
 
+    /// Move the inline names into their lookup table; `entry` adds no more after this.
+    fn freeze(&mut self) {
+        self.short = InlineTable::new(std::mem::take(&mut self.building).into_iter());
+    }
+
     fn get(&self, name: &str) -> Option<(u32, bool)> {
-        match InlineName::new(name) {
-            Some(inline) => self.short.get(&inline).copied(),
+        self.get_prepared(name, Self::prepare(name))
+    }
+
+    /// A name's inline form and hash, where it has one: made once for `prefetch` and `get`.
+    fn prepare(name: &str) -> Option<(InlineName, u64)> {
+        InlineName::new(name).map(|inline| (inline, inline.mixed()))
+    }
+
+    fn get_prepared(&self, name: &str, prepared: Option<(InlineName, u64)>) -> Option<(u32, bool)> {
+        match prepared {
+            Some((inline, hash)) => self.short.get(&inline, hash),
             None => self.long.get(name).copied(),
+        }
+    }
+
+    fn prefetch(&self, prepared: Option<(InlineName, u64)>) {
+        if let Some((_, hash)) = prepared {
+            self.short.prefetch(hash);
         }
     }
 }
@@ -593,7 +829,11 @@ struct Core {
     key_bits: Vec<u8>,
     key_start: Vec<u32>,
     readings: Vec<Reading>,
-    neighbours: Vec<Vec<i32>>,
+    /// The admin-1 regions that touch each region, flat: those of region `r` are
+    /// `neighbour_ids[neighbour_start[r]..neighbour_start[r + 1]]` (one array to read rather
+    /// than a pointer per region to follow).
+    neighbour_start: Vec<u32>,
+    neighbour_ids: Vec<i32>,
     /// Connectors made of letters and digits only: the alphanumeric run after the separators
     /// must equal one (the regex's `(?![^\W_])` lookahead).
     connector_words: FastSet<String>,
@@ -764,7 +1004,7 @@ impl Core {
             });
         }
         let mut names = NameTable::default();
-        names.short.reserve(patterns.len() * 5 / 4);
+        names.building.reserve(patterns.len() * 5 / 4);
         let mut max_words = 0;
         for (pattern, key) in &patterns {
             let key = *key;
@@ -784,6 +1024,7 @@ impl Core {
             names.entry(name).0 = key;
             key_bits[key as usize] |= LATIN_KEY;
         }
+        names.freeze();
         // The regex's alternation order: longest first, ties in the given order.
         let (plain, mut small): (Vec<String>, Vec<String>) = connectors
             .into_iter()
@@ -798,7 +1039,13 @@ impl Core {
             key_bits,
             key_start: entry_start,
             readings,
-            neighbours,
+            neighbour_start: std::iter::once(0)
+                .chain(neighbours.iter().scan(0u32, |end, near| {
+                    *end += near.len() as u32;
+                    Some(*end)
+                }))
+                .collect(),
+            neighbour_ids: neighbours.concat(),
             connector_chars: plain.iter().map(|w| w.chars().count()).max().unwrap_or(0),
             connector_words: word_set(plain),
             connectors: small,
@@ -870,7 +1117,7 @@ impl Core {
     /// The whole compiled pass of `geoparse` but borders: `parse_mentions`, then the document
     /// coherence pass (`_cohere` of geoparse.py, the reference). Returns `(mentions, border)`,
     /// where `border` is false when no border phrase can be in the text (no country among the
-    /// mentions, or none of "order", "rontier", "oundar" in it), so the caller skips that
+    /// mentions, or no border word in it: `has_border_word`), so the caller skips that
     /// pass; None as `parse` does. Needs the regions given to the constructor.
     #[allow(clippy::too_many_arguments)]
     fn parse_document(
@@ -899,7 +1146,7 @@ impl Core {
         self.move_rows(py, &mut placed, cohered, template_of)?;
         let placed = self.county_pass(py, text, placed, held, min_confidence, template_of)?;
         let border = placed.iter().any(|(row, _)| row.mode == 0 && self.place_kind[row.place as usize] == COUNTRY)
-            && (text.contains("order") || text.contains("rontier") || text.contains("oundar"));
+            && has_border_word(text);
         let lists = self.list_passes(text, &placed);
         Ok(Some((self.build_mentions(py, text, &placed, mention_type)?, border, lists)))
     }
@@ -952,7 +1199,7 @@ impl Core {
             }
             let other = match other {
                 Some(other) => Some(other),
-                None if !ascii && chars.iter().any(|&c| is_other_script(c)) => None,
+                None if !ascii && any_other_script(&chars) => None,
                 None => Some(Vec::new()),
             };
             let rows = other.map(|other| self.mentions(text, &chars, other, min_confidence, held_back, &mut buffers));
@@ -1052,9 +1299,14 @@ impl Core {
     /// with a region reading in a list that holds a region ("Ohio, Oregon and Idaho"); bit 4
     /// `_typed_lists`, a plural type word right after a capitalised word ("Walsh counties");
     /// bit 8 `_phone_region_pass`, a North American phone number in the text (the pass itself
-    /// looks for towns: a list pass may have made one).
+    /// looks for towns: a list pass may have made one); bit 16 `_country_level_towns`, a town
+    /// name reported at country level (only such rows make one: the passes before it place
+    /// towns in their regions).
     fn list_passes(&self, text: &str, placed: &[(Row, PyObject)]) -> u8 {
         let mut passes = 0;
+        if placed.iter().any(|(row, _)| row.mode == 1) {
+            passes |= 16;
+        }
         // `_TYPED_LIST` ends in a capitalised name and one space before the type word.
         let after_a_name = |at: usize| {
             text[..at].strip_suffix(' ').map_or(false, |head| {
@@ -1066,7 +1318,8 @@ impl Core {
         if typed("counties") || typed("parishes") {
             passes |= 4;
         }
-        let kinds: Vec<MentionKind> = placed.iter().map(|(row, _)| self.reported(row).0).collect();
+        let reported: Vec<(MentionKind, i32, i32)> = placed.iter().map(|(row, _)| self.reported(row)).collect();
+        let mut region_countries: Vec<i32> = Vec::new();
         if has_phone_digits(text) {
             passes |= 8;
         }
@@ -1077,15 +1330,20 @@ impl Core {
                 last += 1;
             }
             let chain = first..last + 1;
-            let region_listed = kinds[chain.clone()].contains(&MentionKind::Admin1);
+            // `_regions_in_lists` moves a town only to a region of the country most of the
+            // list's regions lie in: one of theirs
+            region_countries.clear();
+            region_countries.extend(
+                reported[chain.clone()].iter().filter(|r| r.0 == MentionKind::Admin1).map(|r| r.1),
+            );
             for index in chain.clone().filter(|_| last > first) {
-                let (kind, key) = (kinds[index], placed[index].0.key);
-                let beside_country = (index > first && kinds[index - 1] == MentionKind::Country)
-                    || (index < last && kinds[index + 1] == MentionKind::Country);
+                let (kind, key) = (reported[index].0, placed[index].0.key);
+                let beside_country = (index > first && reported[index - 1].0 == MentionKind::Country)
+                    || (index < last && reported[index + 1].0 == MentionKind::Country);
                 if beside_country && kind != MentionKind::Country && kind != MentionKind::Border && self.key_means(key, COUNTRY) {
                     passes |= 1;
                 }
-                if region_listed && kind == MentionKind::City && self.key_means(key, ADMIN1) {
+                if !region_countries.is_empty() && kind == MentionKind::City && self.key_means_in(key, ADMIN1, &region_countries) {
                     passes |= 2;
                 }
             }
@@ -1106,6 +1364,11 @@ impl Core {
         }
         let range = self.key_start[key as usize] as usize..self.key_start[key as usize + 1] as usize;
         self.readings[range].iter().any(|reading| reading.kind == kind)
+    }
+
+    /// Whether a key has a reading of `kind` in one of `countries` (an unknown key may).
+    fn key_means_in(&self, key: u32, kind: u8, countries: &[i32]) -> bool {
+        key == NO_KEY || self.readings[self.entries(key)].iter().any(|r| r.kind == kind && countries.contains(&r.country))
     }
 
     /// What a mention of `row` reports: kind, country, admin-1 region.
@@ -1163,7 +1426,7 @@ impl Core {
             }
             bounds.push((from, lowered.len()));
         }
-        let mut number_of: FastMap<&str, usize> = FastMap::default();
+        let mut number_of: FastMap<&str, usize> = FastMap::with_capacity_and_hasher(placed.len(), Default::default());
         let mut first: Vec<usize> = Vec::new(); // per name: its first row
         let names: Vec<usize> = bounds
             .iter()
@@ -1590,29 +1853,73 @@ impl Core {
     /// Into `buffers.matches`; the other buffers are its working space.
     fn latin_matches(&self, chars: &[char], buffers: &mut Buffers) {
         self.segments(chars, &mut buffers.segments);
-        let Buffers { segments, matches: found, folded, byte_at, starts, ends, .. } = buffers;
+        let Buffers { segments, matches: found, folded, byte_at, starts, ends, pieces, words, .. } = buffers;
         found.clear();
+        words.clear();
+        folded.clear();
+        byte_at.clear();
+        starts.clear();
+        ends.clear();
+        pieces.clear();
+        // First every segment is folded, and the slot of each of its words is asked for: the
+        // lookups below then find most of them in the cache.
         for &(seg_start, seg_end) in segments.iter() {
-            folded.clear();
-            byte_at.clear();
-            starts.clear();
-            ends.clear();
             let piece = &chars[seg_start..seg_end];
+            // An ASCII segment (most) folds one byte per character: its byte offsets are its
+            // character offsets, and it adds nothing to `byte_at`.
+            let ascii = piece.iter().all(char::is_ascii);
+            let folded_from = folded.len();
+            let at = Piece {
+                seg_start,
+                folded_from,
+                byte_from: byte_at.len(),
+                starts: (starts.len() as u32, 0),
+                ends: (ends.len() as u32, 0),
+                ascii,
+            };
+            let mut after_space = true;
             for (i, &c) in piece.iter().enumerate() {
-                byte_at.push(folded.len());
+                if !ascii {
+                    byte_at.push(folded.len());
+                }
                 let space = is_separator(c);
-                folded.push(if space { ' ' } else { lower_char(c) });
-                if !space && (i == 0 || is_separator(piece[i - 1])) {
-                    starts.push(i);
+                if space {
+                    folded.push(' ');
+                    if !after_space {
+                        ends.push(i);
+                    }
+                } else {
+                    folded.push(lower_char(c));
+                    if after_space {
+                        starts.push(i);
+                    }
                 }
-                if !space && (i + 1 == piece.len() || is_separator(piece[i + 1])) {
-                    ends.push(i + 1);
-                }
+                after_space = space;
             }
-            byte_at.push(folded.len());
+            if !after_space {
+                ends.push(piece.len());
+            }
+            if !ascii {
+                byte_at.push(folded.len());
+            }
+            let at = Piece { starts: (at.starts.0, starts.len() as u32), ends: (at.ends.0, ends.len() as u32), ..at };
+            for (&first, &last) in starts[range(at.starts)].iter().zip(&ends[range(at.ends)]) {
+                let prepared = NameTable::prepare(&folded[at.byte(byte_at, first)..at.byte(byte_at, last)]);
+                self.names.prefetch(prepared);
+                words.push(prepared);
+            }
+            pieces.push(at);
+        }
+        for at in pieces.iter() {
+            let (starts, ends) = (&starts[range(at.starts)], &ends[range(at.ends)]);
+            let words = &words[at.starts.0 as usize..at.starts.1 as usize];
             for (w, &first) in starts.iter().enumerate() {
-                for &last in ends.iter().skip(w).take(self.max_words) {
-                    match self.names.get(&folded[byte_at[first]..byte_at[last]]) {
+                for (run, &last) in ends.iter().skip(w).take(self.max_words).enumerate() {
+                    let seg_start = at.seg_start;
+                    let name = &folded[at.byte(byte_at, first)..at.byte(byte_at, last)];
+                    // the run's first word was prepared above, its longer runs are made here
+                    let entry = if run == 0 { self.names.get_prepared(name, words[w]) } else { self.names.get(name) };
+                    match entry {
                         Some((key, longer)) => {
                             if key != NO_KEY {
                                 found.push((seg_start + first, seg_start + last, key));
@@ -2032,7 +2339,11 @@ impl Core {
     }
 
     fn neighbours_of(&self, region: i32) -> &[i32] {
-        self.neighbours.get(region as usize).map_or(&[], |n| n.as_slice())
+        let Ok(region) = usize::try_from(region) else { return &[] };
+        match (self.neighbour_start.get(region), self.neighbour_start.get(region + 1)) {
+            (Some(&from), Some(&to)) => &self.neighbour_ids[from as usize..to as usize],
+            _ => &[],
+        }
     }
 
     /// How much each group says for each country and admin-1 region (flat, a range of `own`
@@ -2139,7 +2450,9 @@ impl Core {
         }
         let (country_total, admin1_total) =
             self.evidence(groups, doc, resolved, &mut scratch.own, &mut scratch.own_ranges);
-        let mut near_total: FastMap<i32, f64> = FastMap::default();
+        // sized for a few neighbours a region: growing it cost more than the additions
+        let mut near_total: FastMap<i32, f64> =
+            FastMap::with_capacity_and_hasher(admin1_total.items.len() * 8, Default::default());
         for &(region, weight) in &admin1_total.items {
             for &neighbour in self.neighbours_of(region) {
                 *near_total.entry(neighbour).or_insert(0.0) += weight;
@@ -2370,7 +2683,7 @@ impl Core {
         // `_unsupported_town`: an unsure small town alone in its region, in a document whose
         // other names give its country.
         let counts = self.country_counts(out.iter().map(|&i| &groups[i]));
-        let mut regions: FastMap<i32, usize> = FastMap::default();
+        let mut regions: FastMap<i32, usize> = FastMap::with_capacity_and_hasher(out.len(), Default::default());
         for &i in &out {
             let group = &groups[i];
             if let (false, Some((_, reading))) = (group.country_only, group.choice) {
@@ -2396,7 +2709,7 @@ impl Core {
         let top = counts.values().copied().max().unwrap_or(0);
         let mut named: Vec<i32> = Vec::new();
         // per region: its country, and whether every reported town there is small
-        let mut towns: FastMap<i32, (i32, bool)> = FastMap::default();
+        let mut towns: FastMap<i32, (i32, bool)> = FastMap::with_capacity_and_hasher(out.len(), Default::default());
         for &i in &out {
             let group = &groups[i];
             let Some((_, reading)) = group.choice else { continue };
@@ -2431,8 +2744,44 @@ impl Core {
         held_back: bool,
         buffers: &mut Buffers,
     ) -> Vec<Row> {
-        let mut doc = Doc::default();
+        // The per-document buffers of the last text, emptied: allocating them afresh for each
+        // text, with `Totals` hashing a handful of keys, took a tenth of the core's time on the
+        // evaluation texts (the two measured together).
+        let (mut doc, mut scratch) = (std::mem::take(&mut buffers.doc), std::mem::take(&mut buffers.scratch));
+        doc.clear();
+        let rows = self.read_mentions(text, chars, other, min_confidence, held_back, buffers, &mut doc, &mut scratch);
+        (buffers.doc, buffers.scratch) = (doc, scratch);
+        rows
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn read_mentions(
+        &self,
+        text: &str,
+        chars: &[char],
+        other: Vec<(usize, usize, u32)>,
+        min_confidence: f64,
+        held_back: bool,
+        buffers: &mut Buffers,
+        doc: &mut Doc,
+        scratch: &mut Scratch,
+    ) -> Vec<Row> {
         self.latin_matches(chars, buffers);
+        // What the passes below read of each matched name, asked for at once: its key's bits
+        // and readings' range, then the first of its readings.
+        for &(_, _, key) in buffers.matches.iter() {
+            let key = key as usize;
+            prefetch(&self.key_bits, key);
+            prefetch(&self.key_start, key);
+            prefetch(&self.word_town, key);
+        }
+        for &(_, _, key) in buffers.matches.iter() {
+            if let (Some(&first), Some(&end)) = (self.key_start.get(key as usize), self.key_start.get(key as usize + 1)) {
+                for reading in (first..end).step_by(2).take(4) {
+                    prefetch(&self.readings, reading as usize); // two readings a cache line
+                }
+            }
+        }
         let matches = &mut buffers.matches;
         matches.extend(other.into_iter().filter(|&(s, e, _)| s < e && e <= chars.len()));
         doc.span_readings.reserve(matches.len() * 4);
@@ -2528,7 +2877,8 @@ impl Core {
         // How many names have a reading in each admin-1 region: among readings of equal prior
         // ("Franklin County" in two dozen states) the ones the document's other names share
         // are kept when the list is cut.
-        let mut names_in_region: FastMap<i32, usize> = FastMap::default();
+        let mut names_in_region: FastMap<i32, usize> =
+            FastMap::with_capacity_and_hasher(doc.readings.len().min(4 * groups.len()), Default::default());
         let mut areas: Vec<i32> = Vec::new();
         for group in groups.iter() {
             areas.clear();
@@ -2579,12 +2929,11 @@ impl Core {
             }
             group.candidates = (from as u32, doc.candidates.len() as u32);
         }
-        let mut scratch = Scratch::default();
-        self.resolve(&mut groups, &mut doc, false, &mut scratch);
-        self.resolve(&mut groups, &mut doc, true, &mut scratch);
+        self.resolve(&mut groups, doc, false, scratch);
+        self.resolve(&mut groups, doc, true, scratch);
 
         let mut out = Vec::with_capacity(spans.len());
-        let reported = self.supported(&mut groups, &doc, min_confidence);
+        let reported = self.supported(&mut groups, doc, min_confidence);
         // Held-back names matter only to a county pass, which needs a county among the names
         // reported: a reported name that can mean a county (any of its occurrences may be
         // placed in one, by a pair or a later move).
@@ -2672,12 +3021,12 @@ impl Core {
                 row.byte_end = row.end;
                 continue;
             }
-            while position < row.start {
-                byte += chars[position].len_utf8();
-                position += 1;
+            if position < row.start {
+                byte += utf8_len(&chars[position..row.start]);
+                position = row.start;
             }
             row.byte_start = byte;
-            row.byte_end = byte + chars[row.start..row.end].iter().map(|c| c.len_utf8()).sum::<usize>();
+            row.byte_end = byte + utf8_len(&chars[row.start..row.end]);
         }
         out
     }
@@ -2766,38 +3115,45 @@ fn set(map: &mut Vec<(u32, f64)>, key: u32, value: f64) {
 #[pyfunction]
 fn fold_soft_whitespace(text: &str) -> Option<(String, Vec<usize>, Vec<usize>)> {
     if !any_soft_run(text) {
-        return None; // most texts: no copy, no character array
+        return None; // most texts: no copy
     }
-    let chars: Vec<char> = text.chars().collect();
-    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    // Read on the UTF-8 bytes: the blanks are ASCII, the text between them is copied whole,
+    // and character offsets are counted from the bytes that start a character.
+    let bytes = text.as_bytes();
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let chars_in = |piece: &[u8]| piece.iter().filter(|&&b| b & 0xc0 != 0x80).count();
     let mut folded = String::with_capacity(text.len());
     let (mut folded_starts, mut original_starts) = (vec![0], vec![0]);
-    let (mut last, mut folded_length, mut index) = (0, 0, 0);
-    while index < chars.len() {
-        if !blank(chars[index]) {
-            index += 1;
-            continue;
-        }
-        let (start, mut end) = (index, index + 1);
-        while end < chars.len() && blank(chars[end]) {
+    let (mut last, mut last_char) = (0, 0); // the end of the last folded run, in bytes and chars
+    let mut folded_length = 0; // in chars
+    let (mut index, mut char_index) = (0, 0); // bytes read, and their chars
+    while index < bytes.len() {
+        let Some(offset) = bytes[index..].iter().position(|&b| blank(b)) else { break };
+        let start = index + offset;
+        char_index += chars_in(&bytes[index..start]);
+        let mut end = start + 1;
+        while end < bytes.len() && blank(bytes[end]) {
             end += 1;
         }
+        let (start_char, end_char) = (char_index, char_index + (end - start));
         index = end;
+        char_index = end_char;
         // `_RUN`: two or more blanks, or a lone line break or tab
-        let run = end - start >= 2 || matches!(chars[start], '\t' | '\n');
-        if run && soft(&chars, start, end) {
-            folded.extend(&chars[last..start]);
+        let run = end - start >= 2 || matches!(bytes[start], b'\t' | b'\n');
+        if run && soft_bytes(text, start, end) {
+            folded.push_str(&text[last..start]);
             folded.push(' ');
-            folded_length += start - last + 1;
+            folded_length += start_char - last_char + 1;
             last = end;
+            last_char = end_char;
             folded_starts.push(folded_length);
-            original_starts.push(last);
+            original_starts.push(last_char);
         }
     }
     if last == 0 {
         return None;
     }
-    folded.extend(&chars[last..]);
+    folded.push_str(&text[last..]);
     Some((folded, folded_starts, original_starts))
 }
 
@@ -2840,16 +3196,22 @@ fn any_soft_run(text: &str) -> bool {
     false
 }
 
-/// `_folds` of geodata/whitespace.py: whether the blank run `chars[start..end]` is soft.
-fn soft(chars: &[char], start: usize, end: usize) -> bool {
-    let breaks = chars[start..end].iter().filter(|&&c| c == '\n').count();
+/// `_folds` of geodata/whitespace.py: whether the blank run `text[start..end]` (byte offsets;
+/// blanks are ASCII) is soft.
+fn soft_bytes(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let breaks = bytes[start..end].iter().filter(|&&b| b == b'\n').count();
     if breaks == 0 {
         return true;
     }
-    if breaks > 1 || start == 0 || end == chars.len() || ".!?:;\"“”".contains(chars[start - 1]) {
+    if breaks > 1 || start == 0 || end == bytes.len() {
         return false;
     }
-    chars[end - 1] != '\n' || chars[end].is_lowercase()
+    let before = text[..start].chars().next_back().expect("start > 0");
+    if ".!?:;\"“”".contains(before) {
+        return false;
+    }
+    bytes[end - 1] != b'\n' || text[end..].chars().next().map_or(false, char::is_lowercase)
 }
 
 #[pymodule]
