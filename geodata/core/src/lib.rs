@@ -646,7 +646,7 @@ impl InlineName {
     }
 
     /// Multiply-rotate over the three words, then a finaliser that spreads every bit of them
-    /// over the low bits that pick a bucket and the high ones that tag it.
+    /// over the high bits that pick a slot and the low ones that tag it (`InlineTable`).
     fn mixed(&self) -> u64 {
         let [a, b, c] = self.0;
         let mut hash = a.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ b.rotate_left(23) ^ c.rotate_left(47);
@@ -656,36 +656,12 @@ impl InlineName {
     }
 }
 
-impl std::hash::Hash for InlineName {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.mixed());
-    }
-}
-
-/// Hands a key's own `u64` hash to the table unchanged (`InlineName` mixes its words itself).
-#[derive(Default)]
-struct WordHash(u64);
-
-impl Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is called (by `InlineName`); any other key still hashes.
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
 /// `InlineName`s -> (key, whether a longer name starts with this one), in open addressing
-/// with linear probing: a tag byte per slot (0 empty, else the hash's top seven bits with the
-/// high bit set) and the slots themselves in a parallel array, filled to three quarters at most.
+/// with linear probing: a tag byte per slot (0 empty, else seven bits of the hash with the
+/// high bit set) and the slots themselves in a parallel array, filled to three quarters at
+/// most. A name's first slot is its hash scaled to the table's length, so the table needs no
+/// power-of-two size, which took twice the memory of one that just fits for the
+/// gazetteer of the evaluation texts.
 /// Written here rather than taken from `std`'s map because a caller can ask for a name's slot
 /// to be fetched into the cache ahead of the lookup (`prefetch`): the lookups of a text's
 /// capitalised words are independent, and waiting for memory one after another was about an
@@ -693,32 +669,64 @@ impl Hasher for WordHash {
 #[derive(Default)]
 struct InlineTable {
     tags: Vec<u8>,
-    slots: Vec<(InlineName, u32, bool)>,
-    mask: usize,
+    slots: Vec<(InlineName, (u32, bool))>,
+    len: usize,
 }
 
 impl InlineTable {
-    fn new(entries: impl ExactSizeIterator<Item = (InlineName, (u32, bool))>) -> InlineTable {
-        let capacity = (entries.len() * 4 / 3 + 1).next_power_of_two().max(16);
-        let mut table = InlineTable {
-            tags: vec![0; capacity],
-            slots: vec![(InlineName([0; 3]), NO_KEY, false); capacity],
-            mask: capacity - 1,
-        };
-        for (name, (key, longer)) in entries {
-            let hash = name.mixed();
-            let mut slot = hash as usize & table.mask;
-            while table.tags[slot] != 0 {
-                slot = (slot + 1) & table.mask;
-            }
-            table.tags[slot] = Self::tag(hash);
-            table.slots[slot] = (name, key, longer);
-        }
-        table
+    /// A table for about `entries` names (it grows if more come).
+    fn with_capacity(entries: usize) -> InlineTable {
+        let capacity = entries * 4 / 3 + 16;
+        InlineTable { tags: vec![0; capacity], slots: vec![(InlineName([0; 3]), (NO_KEY, false)); capacity], len: 0 }
     }
 
+    fn first_slot(&self, hash: u64) -> usize {
+        ((u128::from(hash) * self.tags.len() as u128) >> 64) as usize
+    }
+
+    fn next_slot(&self, slot: usize) -> usize {
+        if slot + 1 == self.tags.len() {
+            0
+        } else {
+            slot + 1
+        }
+    }
+
+    /// Seven low bits of the hash: the first slot comes from its high bits.
     fn tag(hash: u64) -> u8 {
-        (hash >> 57) as u8 | 0x80
+        hash as u8 | 0x80
+    }
+
+    /// The value of `name`, inserted as (no key, no longer name) if it is new.
+    fn entry(&mut self, name: InlineName) -> &mut (u32, bool) {
+        if (self.len + 1) * 4 > self.tags.len() * 3 {
+            self.grow();
+        }
+        let hash = name.mixed();
+        let tag = Self::tag(hash);
+        let mut slot = self.first_slot(hash);
+        loop {
+            let found = self.tags[slot];
+            if found == 0 {
+                self.tags[slot] = tag;
+                self.slots[slot] = (name, (NO_KEY, false));
+                self.len += 1;
+                return &mut self.slots[slot].1;
+            }
+            if found == tag && self.slots[slot].0 == name {
+                return &mut self.slots[slot].1;
+            }
+            slot = self.next_slot(slot);
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::replace(self, InlineTable::with_capacity(self.len.max(16) * 3 / 2));
+        for (&tag, &(name, value)) in old.tags.iter().zip(&old.slots) {
+            if tag != 0 {
+                *self.entry(name) = value;
+            }
+        }
     }
 
     fn get(&self, name: &InlineName, hash: u64) -> Option<(u32, bool)> {
@@ -726,17 +734,16 @@ impl InlineTable {
             return None;
         }
         let tag = Self::tag(hash);
-        let mut slot = hash as usize & self.mask;
+        let mut slot = self.first_slot(hash);
         loop {
             let found = self.tags[slot];
             if found == 0 {
                 return None;
             }
             if found == tag && self.slots[slot].0 == *name {
-                let (_, key, longer) = self.slots[slot];
-                return Some((key, longer));
+                return Some(self.slots[slot].1);
             }
-            slot = (slot + 1) & self.mask;
+            slot = self.next_slot(slot);
         }
     }
 
@@ -746,7 +753,7 @@ impl InlineTable {
         if self.tags.is_empty() {
             return;
         }
-        let slot = hash as usize & self.mask;
+        let slot = self.first_slot(hash);
         prefetch(&self.tags, slot);
         prefetch(&self.slots, slot);
     }
@@ -770,11 +777,9 @@ fn prefetch<T>(items: &[T], index: usize) {
 /// Folded Latin-script names -> (key, whether a longer name starts with this one): see
 /// `Core::names`. Names of up to `INLINE_NAME_BYTES` bytes (nearly all) are stored inline,
 /// so that a probe that finds one compares it in place rather than through a pointer to a
-/// boxed string; longer ones sit in an ordinary map. Filled through `entry` while the core
-/// is built, then `freeze`.
+/// boxed string; longer ones sit in an ordinary map.
 #[derive(Default)]
 struct NameTable {
-    building: HashMap<InlineName, (u32, bool), BuildHasherDefault<WordHash>>,
     short: InlineTable,
     long: FastMap<Box<str>, (u32, bool)>,
 }
@@ -782,14 +787,9 @@ struct NameTable {
 impl NameTable {
     fn entry(&mut self, name: &str) -> &mut (u32, bool) {
         match InlineName::new(name) {
-            Some(inline) => self.building.entry(inline).or_insert((NO_KEY, false)),
+            Some(inline) => self.short.entry(inline),
             None => self.long.entry(name.into()).or_insert((NO_KEY, false)),
         }
-    }
-
-    /// Move the inline names into their lookup table; `entry` adds no more after this.
-    fn freeze(&mut self) {
-        self.short = InlineTable::new(std::mem::take(&mut self.building).into_iter());
     }
 
     fn get(&self, name: &str) -> Option<(u32, bool)> {
@@ -1004,7 +1004,7 @@ impl Core {
             });
         }
         let mut names = NameTable::default();
-        names.building.reserve(patterns.len() * 5 / 4);
+        names.short = InlineTable::with_capacity(patterns.len() * 5 / 4);
         let mut max_words = 0;
         for (pattern, key) in &patterns {
             let key = *key;
@@ -1024,7 +1024,6 @@ impl Core {
             names.entry(name).0 = key;
             key_bits[key as usize] |= LATIN_KEY;
         }
-        names.freeze();
         // The regex's alternation order: longest first, ties in the given order.
         let (plain, mut small): (Vec<String>, Vec<String>) = connectors
             .into_iter()
