@@ -1201,9 +1201,17 @@ impl Core {
                 None if !ascii && any_other_script(&chars) => None,
                 None => Some(Vec::new()),
             };
-            let rows = other.map(|other| self.mentions(text, &chars, other, min_confidence, held_back, &mut buffers));
+            // The per-document buffers of the last text, emptied: allocating them afresh for
+            // each text, with `Totals` hashing a handful of keys, took a tenth of the core's
+            // time on the evaluation texts (the two measured together).
+            let (mut doc, mut scratch) = (std::mem::take(&mut buffers.doc), std::mem::take(&mut buffers.scratch));
+            doc.clear();
+            let rows = other.map(|other| {
+                self.mentions(text, &chars, other, min_confidence, held_back, &mut buffers, &mut doc, &mut scratch)
+            });
             if chars.capacity() <= KEPT_CHARS_MAX {
                 buffers.chars = chars;
+                (buffers.doc, buffers.scratch) = (doc, scratch);
                 BUFFERS.with(|kept| *kept.borrow_mut() = buffers);
             }
             rows
@@ -2734,27 +2742,8 @@ impl Core {
         out
     }
 
-    fn mentions(
-        &self,
-        text: &str,
-        chars: &[char],
-        other: Vec<(usize, usize, u32)>,
-        min_confidence: f64,
-        held_back: bool,
-        buffers: &mut Buffers,
-    ) -> Vec<Row> {
-        // The per-document buffers of the last text, emptied: allocating them afresh for each
-        // text, with `Totals` hashing a handful of keys, took a tenth of the core's time on the
-        // evaluation texts (the two measured together).
-        let (mut doc, mut scratch) = (std::mem::take(&mut buffers.doc), std::mem::take(&mut buffers.scratch));
-        doc.clear();
-        let rows = self.read_mentions(text, chars, other, min_confidence, held_back, buffers, &mut doc, &mut scratch);
-        (buffers.doc, buffers.scratch) = (doc, scratch);
-        rows
-    }
-
     #[allow(clippy::too_many_arguments)]
-    fn read_mentions(
+    fn mentions(
         &self,
         text: &str,
         chars: &[char],
