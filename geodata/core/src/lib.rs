@@ -1918,11 +1918,10 @@ impl Core {
             pieces.push(at);
         }
         for at in pieces.iter() {
-            let (starts, ends) = (&starts[range(at.starts)], &ends[range(at.ends)]);
-            let words = &words[at.starts.0 as usize..at.starts.1 as usize];
+            let (starts, ends, words) = (&starts[range(at.starts)], &ends[range(at.ends)], &words[range(at.starts)]);
+            let seg_start = at.seg_start;
             for (w, &first) in starts.iter().enumerate() {
                 for (run, &last) in ends.iter().skip(w).take(self.max_words).enumerate() {
-                    let seg_start = at.seg_start;
                     let name = &folded[at.byte(byte_at, first)..at.byte(byte_at, last)];
                     // the run's first word was prepared above, its longer runs are made here
                     let entry = if run == 0 { self.names.get_prepared(name, words[w]) } else { self.names.get(name) };
