@@ -2128,9 +2128,8 @@ def _compiled_mentions(
     is possible (a country mentioned and a border word in the text), and which list passes
     may apply (bits of :data:`_ALL_LIST_PASSES`: 1 countries, 2 regions, 4 a plural type word
     such as "counties", 8 a town and a phone number's digits, 16 a town reported at country
-    level). None where the core
-    cannot take the text (not installed, or lone surrogates that have no UTF-8 form): the
-    Python reference takes over."""
+    level). None where the core cannot take the text (not installed, or lone surrogates that
+    have no UTF-8 form): the Python reference takes over."""
     if riskmap_geocore is None:
         if required:
             raise RuntimeError("the compiled geoparser core (riskmap_geocore) is not installed")
