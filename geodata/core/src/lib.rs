@@ -100,18 +100,11 @@ fn has_phone_digits(text: &str) -> bool {
     };
     let number = |i: usize| i >= 3 && i + 5 <= b.len() && digits(i + 1, 4) && digits(i - 3, 3) && area(i - 3);
     // The four digits after the hyphen or full stop open a run of digits: each run of four or
-    // more is tried once, found by passing over blocks of sixteen bytes without a digit.
+    // more is tried once.
+    let digit = |byte: u8| byte.is_ascii_digit();
     let mut i = 0;
     loop {
-        while let Some(block) = b.get(i..i + 16) {
-            if block.iter().fold(false, |any, c| any | c.is_ascii_digit()) {
-                break;
-            }
-            i += 16;
-        }
-        while i < b.len() && !b[i].is_ascii_digit() {
-            i += 1;
-        }
+        i = next_match(b, i, digit, digit);
         if i == b.len() {
             return false;
         }
@@ -324,22 +317,28 @@ fn is_upper_start(c: char) -> bool {
     (c.wrapping_sub(0x41) < 26) | (c.wrapping_sub(0xc0) < 23) | (c.wrapping_sub(0xd8) < 7) | (c.wrapping_sub(0x100) < 0x150)
 }
 
-/// The first index from `from` on whose character may start a segment, or `chars.len()`.
-/// Most of a text starts none: whole blocks of sixteen are passed over at once, by a test
-/// with two comparisons that lets through every capital `is_upper_start` takes (and more).
-fn next_upper_start(chars: &[char], from: usize) -> usize {
+/// The first index from `from` on whose item passes `exact`, or `items.len()`. Most of a
+/// text holds none: whole blocks of sixteen in which no item passes `maybe` (a test without
+/// branches that lets through every item `exact` takes) are passed over at once.
+fn next_match<T: Copy>(items: &[T], from: usize, maybe: impl Fn(T) -> bool, exact: impl Fn(T) -> bool) -> usize {
     let mut p = from;
-    let maybe_upper = |c: char| (c as u32).wrapping_sub(0x41) < 26 || c as u32 >= 0xc0;
-    while let Some(block) = chars.get(p..p + 16) {
-        if block.iter().fold(false, |any, &c| any | maybe_upper(c)) {
+    while let Some(block) = items.get(p..p + 16) {
+        if block.iter().fold(false, |any, &item| any | maybe(item)) {
             break;
         }
         p += 16;
     }
-    while p < chars.len() && !is_upper_start(chars[p]) {
+    while p < items.len() && !exact(items[p]) {
         p += 1;
     }
     p
+}
+
+/// The first index from `from` on whose character may start a segment, or `chars.len()`:
+/// blocks are passed over by a test with two comparisons.
+fn next_upper_start(chars: &[char], from: usize) -> usize {
+    let maybe_upper = |c: char| (c as u32).wrapping_sub(0x41) < 26 || c as u32 >= 0xc0;
+    next_match(chars, from, maybe_upper, is_upper_start)
 }
 
 fn is_separator(c: char) -> bool {
@@ -750,10 +749,7 @@ impl InlineTable {
     /// Ask for the cache lines where a name of this hash is looked for first (a hint: nothing
     /// else changes).
     fn prefetch(&self, hash: u64) {
-        if self.tags.is_empty() {
-            return;
-        }
-        let slot = self.first_slot(hash);
+        let slot = self.first_slot(hash); // 0 in an empty table, where `prefetch` asks nothing
         prefetch(&self.tags, slot);
         prefetch(&self.slots, slot);
     }
